@@ -1,0 +1,240 @@
+"""The JSON API under /api/v1: one blueprint, routes declared with ``route`` so that each one
+is authenticated by default, validates its body against a JSON Schema in ``schemas/api/``, and
+appears in the OpenAPI document served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from hwtrace.domain.access import Actor
+from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest
+from hwtrace.services import auth as auth_service
+from hwtrace.services.context import Context
+from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class RouteDoc:
+    """What the OpenAPI document says of one route."""
+
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    body: str | None
+    response: dict[str, Any] | None
+    status: int
+    public: bool
+    query: list[dict[str, Any]] = field(default_factory=list)
+    idempotent: bool = False
+    content_types: tuple[str, ...] = ("application/json",)
+
+
+ROUTES: list[RouteDoc] = []
+
+
+def ctx() -> Context:
+    """Return the app's use-case context."""
+    return current_app.extensions["hwtrace"]  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """Return the authenticated caller of this request."""
+    return g.actor  # type: ignore[no-any-return]
+
+
+@functools.cache
+def body_schema(name: str) -> jsonschema.Draft202012Validator:
+    """Return the validator of ``schemas/api/<name>.schema.json``."""
+    text = resources.files("schemas").joinpath("api", f"{name}.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def _json_body(schema_name: str) -> dict[str, Any]:
+    if not request.is_json:
+        raise InvalidRequest(
+            "请求体须为 JSON（Content-Type: application/json）",
+            "the body must be JSON (Content-Type: application/json)",
+            code="request.not_json",
+            status=415,
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON")
+    errors = sorted(body_schema(schema_name).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        raise InvalidRequest(
+            "请求内容不符合要求：" + "; ".join(_err_text(e) for e in errors[:5]),
+            "the body does not match the schema: " + "; ".join(_err_text(e) for e in errors[:5]),
+            detail={
+                "errors": [
+                    {"path": "/".join(str(p) for p in e.path), "message": e.message}
+                    for e in errors[:20]
+                ]
+            },
+        )
+    return data  # type: ignore[no-any-return]
+
+
+def _err_text(e: jsonschema.ValidationError) -> str:
+    path = "/".join(str(p) for p in e.path) or "(body)"
+    return f"{path}: {e.message}"[:200]
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(request.path.encode())
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+_IDEM_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+def route(
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: str | None = None,
+    response: dict[str, Any] | None = None,
+    status: int = 200,
+    public: bool = False,
+    query: list[dict[str, Any]] | None = None,
+    idempotent: bool = False,
+    replay: Callable[[dict[str, Any]], Response] | None = None,
+    content_types: tuple[str, ...] = ("application/json",),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare one API route: authentication, body validation, idempotency and its doc."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        ROUTES.append(
+            RouteDoc(
+                rule,
+                method,
+                summary,
+                tag,
+                body,
+                response,
+                status,
+                public,
+                query or [],
+                idempotent,
+                content_types,
+            )
+        )
+
+        @functools.wraps(fn)
+        def view(**kwargs: Any) -> Any:
+            if not public:
+                g.actor = auth_service.actor_for_token(ctx(), _bearer())
+            if body is not None:
+                kwargs["body"] = _json_body(body)
+            key = request.headers.get("Idempotency-Key") if idempotent else None
+            if key is None:
+                return fn(**kwargs)
+            return _idempotent(fn, kwargs, key, replay)
+
+        view.__name__ = f"{fn.__name__}_{method.lower()}"
+        bp.add_url_rule(rule, view.__name__, view, methods=[method])
+        return view
+
+    return deco
+
+
+def _idempotent(
+    fn: Callable[..., Any],
+    kwargs: dict[str, Any],
+    key: str,
+    replay: Callable[[dict[str, Any]], Response] | None,
+) -> Any:
+    if not _IDEM_KEY.match(key):
+        raise InvalidRequest(
+            "Idempotency-Key 须为 8–100 个字母、数字或 _.:- 字符",
+            "Idempotency-Key must be 8-100 characters of A-Z a-z 0-9 _.:-",
+        )
+    req = IdempotentRequest(user_id=actor().user_id, key=key, request_hash=_request_hash())
+    stored = _stored(req)
+    if stored is not None:
+        return _replay(req, stored, replay)
+    token = CURRENT_IDEMPOTENCY.set(req)
+    try:
+        return fn(**kwargs)
+    except HwtraceError:
+        # A concurrent copy of this request may have won the race: answer as it did.
+        stored = _stored(req)
+        if stored is not None:
+            return _replay(req, stored, replay)
+        raise
+    except sa.exc.IntegrityError:
+        # The key row itself lost a primary-key race: the other copy committed first.
+        stored = _stored(req)
+        if stored is not None:
+            return _replay(req, stored, replay)
+        raise
+    finally:
+        CURRENT_IDEMPOTENCY.reset(token)
+
+
+def _stored(req: IdempotentRequest) -> Any:
+    from hwtrace.store.tables import IdempotencyKey
+
+    with ctx().db.read_session() as s:
+        return s.get(IdempotencyKey, (req.user_id, req.key))
+
+
+def _replay(req: IdempotentRequest, stored: Any, replay: Callable[..., Response] | None) -> Any:
+    if stored.request_hash != req.request_hash:
+        raise IdempotencyConflict(
+            "该 Idempotency-Key 已用于另一个请求",
+            "this Idempotency-Key was used for another request",
+        )
+    assert replay is not None
+    resp = replay(stored.response)
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    """Return ``data`` as a JSON response."""
+    resp = jsonify(data)
+    resp.status_code = status
+    return resp
+
+
+def init_app(app: Any) -> None:
+    """Import the route modules (they register on ``bp``) and mount the blueprint."""
+    from hwtrace.api import (  # noqa: F401
+        auth,
+        batches,
+        enterprises,
+        ledger_routes,
+        openapi,
+        reference,
+    )
+
+    app.register_blueprint(bp)

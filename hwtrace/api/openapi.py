@@ -1,0 +1,305 @@
+"""The OpenAPI 3.1 document, built from the declared routes and the body schemas, so the
+document and the code cannot drift apart."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from flask import Response
+
+from hwtrace.api import ROUTES, ok, route
+from hwtrace.domain.lifecycle import BatchStatus
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+INT = {"type": "integer"}
+NINT = {"type": ["integer", "null"]}
+KG = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{3}$"}
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": required if required is not None else list(props),
+    }
+
+
+COMPONENTS: dict[str, Any] = {
+    "Problem": _obj(
+        {
+            "code": STR,
+            "status": INT,
+            "message": STR,
+            "message_en": STR,
+            "detail": {"type": "object"},
+            "request_id": NSTR,
+        },
+        ["code", "status", "message", "message_en"],
+    ),
+    "Ok": _obj({"ok": {"type": "boolean"}}),
+    "Token": _obj(
+        {"token": STR, "token_id": INT, "kind": {"enum": ["session", "device"]}, "expires_at": NSTR}
+    ),
+    "TokenInfo": _obj(
+        {
+            "id": INT,
+            "name": STR,
+            "kind": STR,
+            "created_at": NSTR,
+            "expires_at": NSTR,
+            "revoked": {"type": "boolean"},
+        }
+    ),
+    "Enterprise": _obj(
+        {
+            "id": INT,
+            "uscc": STR,
+            "name": STR,
+            "kind": {"enum": ["producer", "transporter", "receiver", "park"]},
+            "address": STR,
+            "contact_name": STR,
+            "contact_phone": STR,
+            "map_x": NINT,
+            "map_y": NINT,
+            "permits": {"type": "object"},
+            "created_at": NSTR,
+        },
+        ["id", "uscc", "name", "kind"],
+    ),
+    "User": _obj(
+        {
+            "id": INT,
+            "username": STR,
+            "display_name": STR,
+            "enterprise_id": INT,
+            "role": {"enum": ["admin", "operator", "park_admin", "auditor"]},
+            "active": {"type": "boolean"},
+        }
+    ),
+    "Me": _obj(
+        {
+            "user_id": INT,
+            "username": STR,
+            "role": STR,
+            "enterprise": {"$ref": "#/components/schemas/Enterprise"},
+        }
+    ),
+    "WasteProfile": _obj(
+        {
+            "id": INT,
+            "enterprise_id": INT,
+            "waste_code": STR,
+            "category": STR,
+            "name": STR,
+            "form": STR,
+            "hazards": {"type": "array", "items": STR},
+            "main_components": STR,
+            "harmful_components": STR,
+            "packaging": STR,
+            "precautions": STR,
+            "process": STR,
+            "active": {"type": "boolean"},
+        }
+    ),
+    "StorageRoom": _obj(
+        {
+            "id": INT,
+            "enterprise_id": INT,
+            "name": STR,
+            "capacity_kg": KG,
+            "allowed_categories": {"type": "array", "items": STR},
+            "stored_kg": KG,
+        },
+        ["id", "enterprise_id", "name", "capacity_kg"],
+    ),
+    "Batch": _obj(
+        {
+            "code": STR,
+            "status": {"enum": [s.value for s in BatchStatus]},
+            "status_zh": STR,
+            "producer_id": INT,
+            "profile_id": INT,
+            "waste_code": STR,
+            "category": STR,
+            "weight_kg": KG,
+            "received_weight_kg": {"type": ["string", "null"]},
+            "packaging": STR,
+            "package_count": INT,
+            "container_volume_l": NINT,
+            "process": STR,
+            "produced_on": STR,
+            "remarks": STR,
+            "room_id": NINT,
+            "stored_at": NSTR,
+            "transporter_id": NINT,
+            "receiver_id": NINT,
+            "created_at": NSTR,
+            "updated_at": NSTR,
+            "last_seq": INT,
+        }
+    ),
+    "BatchPage": _obj(
+        {"total": INT, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}}}
+    ),
+    "LedgerEntry": _obj(
+        {
+            "v": INT,
+            "log": STR,
+            "seq": INT,
+            "type": STR,
+            "subject": NSTR,
+            "actor": NSTR,
+            "enterprise": NSTR,
+            "client_ts": NSTR,
+            "server_ts": STR,
+            "payload": {"type": "object"},
+            "leaf": STR,
+            "leaf_hash": STR,
+        },
+        ["seq", "type", "payload", "leaf", "leaf_hash"],
+    ),
+    "Checkpoint": _obj({"checkpoint": STR, "vkey": STR, "tree_size": INT, "root_hash": STR}),
+    "InclusionProof": _obj(
+        {
+            "checkpoint": STR,
+            "vkey": STR,
+            "tree_size": INT,
+            "root_hash": STR,
+            "entry": {"$ref": "#/components/schemas/LedgerEntry"},
+            "index": INT,
+            "proof": {"type": "array", "items": STR},
+        }
+    ),
+    "ConsistencyProof": _obj(
+        {
+            "checkpoint": STR,
+            "vkey": STR,
+            "old_size": INT,
+            "old_root": STR,
+            "new_size": INT,
+            "new_root": STR,
+            "proof": {"type": "array", "items": STR},
+        }
+    ),
+    "VerifyReport": _obj(
+        {"ok": {"type": "boolean"}, "size": INT, "first_bad_seq": NINT, "reason": NSTR}
+    ),
+    "WasteCode": {
+        "type": "object",
+        "required": ["code", "category"],
+        "properties": {"code": STR, "category": STR},
+    },
+}
+
+_ERRORS = {
+    "400": "Invalid input",
+    "401": "Not authenticated",
+    "403": "Forbidden",
+    "404": "Not found",
+    "409": "Conflict with the current state",
+    "413": "Body too large",
+    "415": "Body is not JSON",
+    "429": "Throttled",
+}
+
+
+def _body_schema(name: str) -> dict[str, Any]:
+    text = resources.files("schemas").joinpath("api", f"{name}.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    schema.pop("$schema", None)
+    schema.pop("$id", None)
+    return schema  # type: ignore[no-any-return]
+
+
+def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        schema = (
+            {"type": "integer", "minimum": 0}
+            if conv == "int"
+            else {"type": "string", "minLength": 1, "maxLength": 64}
+        )
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
+
+
+@cache
+def document() -> dict[str, Any]:
+    """Return the OpenAPI document of /api/v1."""
+    paths: dict[str, Any] = {}
+    for r in ROUTES:
+        path, params = _path(r.rule)
+        query = [q for q in r.query if q["in"] == "query"]
+        op: dict[str, Any] = {
+            "summary": r.summary,
+            "tags": [r.tag],
+            "operationId": r.method.lower()
+            + "_"
+            + re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_"),
+            "parameters": params + query,
+            "responses": {
+                str(r.status): {
+                    "description": "OK",
+                    "content": {ct: {"schema": r.response or {}} for ct in r.content_types},
+                },
+                **{
+                    code: {
+                        "description": text,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
+                    }
+                    for code, text in _ERRORS.items()
+                },
+            },
+        }
+        if r.public:
+            op["security"] = []
+        if r.idempotent:
+            op["parameters"].append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,100}$"},
+                }
+            )
+        if r.body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _body_schema(r.body)}},
+            }
+        paths.setdefault(path, {})[r.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "hwtrace API",
+            "version": "1",
+            "description": "危险废物一笔一码追溯 — hazardous-waste traceability.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": copy.deepcopy(COMPONENTS),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+@route(
+    "/openapi.json",
+    "GET",
+    summary="This document",
+    tag="meta",
+    public=True,
+    response={"type": "object"},
+)
+def openapi_json() -> Response:
+    return ok(document())

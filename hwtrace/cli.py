@@ -1,0 +1,169 @@
+"""The ``hwtrace`` command: database, demo park, server, ledger verification and proofs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from hwtrace import migrate
+from hwtrace.services.context import Context
+
+
+def _app() -> Flask:
+    from hwtrace.app import create_app
+
+    return create_app()
+
+
+def _ctx(app: Flask) -> Context:
+    return app.extensions["hwtrace"]  # type: ignore[no-any-return]
+
+
+@click.group()
+def main() -> None:
+    """hwtrace — hazardous-waste traceability (危险废物一笔一码追溯)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to the newest schema."""
+    app = _app()
+    migrate.upgrade(app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {migrate.current(app.config['DATABASE_URL'])}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    app = _app()
+    click.echo(migrate.current(app.config["DATABASE_URL"]) or "(empty)")
+
+
+@main.command()
+@click.option("--batches", default=40, show_default=True, help="batches per producer")
+def demo(batches: int) -> None:
+    """Create the demo park on the configured database and print its logins."""
+    from hwtrace.demo import seed
+
+    app = _app()
+    migrate.upgrade(app.config["DATABASE_URL"])
+    logins = seed(_ctx(app), batches_per_producer=batches)
+    click.echo("演示园区已就绪 / demo park ready. Logins (username / password):")
+    for row in logins:
+        click.echo(
+            f"  {row['role']:<12} {row['username']:<14} {row['password']:<14} {row['enterprise']}"
+        )
+    click.echo(f"database: {app.config['DATABASE_URL']}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Run the server (gunicorn when installed, else Flask's development server)."""
+    app = _app()
+    migrate.upgrade(app.config["DATABASE_URL"])
+    gunicorn = shutil.which("gunicorn") or shutil.which(
+        "gunicorn", path=os.path.dirname(sys.executable)
+    )
+    if dev or gunicorn is None:
+        app.run(host=host, port=port, threaded=True)
+        return
+    os.execv(
+        gunicorn,
+        [
+            gunicorn,
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "hwtrace.wsgi:app",
+        ],
+    )
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """The tamper-evident ledger: verify, checkpoint, prove."""
+
+
+@ledger_group.command("verify")
+def ledger_verify() -> None:
+    """Recompute the whole ledger from its rows; exit 1 and name the first bad entry if not."""
+    from hwtrace.services import audit
+
+    report = audit.verify(_ctx(_app()))
+    if report.ok:
+        click.echo(
+            f"OK: {report.size} entries, root {report.root.hex()}, "
+            f"{report.checkpoints_checked} signed checkpoints checked"
+        )
+        return
+    click.echo(
+        f"TAMPERED: first bad sequence number {report.first_bad_seq}: {report.reason}", err=True
+    )
+    sys.exit(1)
+
+
+@ledger_group.command("checkpoint")
+@click.option("--vkey", is_flag=True, help="print the verifier key instead")
+def ledger_checkpoint(vkey: bool) -> None:
+    """Sign and print a checkpoint of the ledger (or the public verifier key)."""
+    from hwtrace.services import audit
+
+    ctx = _ctx(_app())
+    if vkey:
+        click.echo(ctx.signer.vkey)
+        return
+    click.echo(audit.sign_checkpoint(ctx).note, nl=False)
+
+
+@ledger_group.command("prove")
+@click.argument("code", required=False)
+@click.option("--since", type=int, help="consistency proof from this tree size")
+def ledger_prove(code: str | None, since: int | None) -> None:
+    """Print the proofs of every entry of batch CODE, or a consistency proof --since SIZE."""
+    from hwtrace.services import audit
+
+    ctx = _ctx(_app())
+    if (code is None) == (since is None):
+        raise click.UsageError("give a batch CODE or --since SIZE")
+    out: dict[str, Any]
+    if code is not None:
+        out = audit.prove_subject(ctx, subject=code)
+        if not out["entries"]:
+            raise click.ClickException(f"no ledger entries for {code}")
+    else:
+        assert since is not None
+        cons = audit.consistency(ctx, old_size=since, new_size=None)
+        out = {
+            "checkpoint": cons["checkpoint"],
+            "vkey": cons["vkey"],
+            "entries": [],
+            "consistency": {
+                "old_size": since,
+                "old_root": cons["old_root"],
+                "proof": cons["proof"],
+            },
+        }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,30 @@
+"""Every setting of the server, its default and its environment variable (HWTRACE_<NAME>).
+
+One line per setting: this file is the deployment documentation. ``create_app`` applies the
+defaults, then ``HWTRACE_*`` variables (``app.config.from_prefixed_env``; values are parsed as
+JSON where they can be, so ``HWTRACE_STORAGE_WARN_DAYS=[30,7]`` works), then a test mapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # HWTRACE_DATABASE_URL; None = SQLite file hwtrace.sqlite in the instance folder
+    "SECRET_KEY": None,  # HWTRACE_SECRET_KEY; None = random per instance, kept in instance/secret_key
+    "PARK_CODE": "DEMO",  # HWTRACE_PARK_CODE; the park this server's ledger belongs to (one log per park)
+    "PARK_NAME": "示范化工园区",  # HWTRACE_PARK_NAME; shown on pages and in the checkpoint origin
+    "LEDGER_ORIGIN": None,  # HWTRACE_LEDGER_ORIGIN; checkpoint origin line; None = "hwtrace.local/<park code>"
+    "LEDGER_KEY_FILE": None,  # HWTRACE_LEDGER_KEY_FILE; Ed25519 signing key; None = instance/ledger_signing.key (made on first run)
+    "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token (device tokens do not expire; revoke them)
+    "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per user and address before throttling
+    "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins
+    "ARGON2_TIME_COST": 3,  # HWTRACE_ARGON2_TIME_COST; argon2id passes (tests lower it)
+    "ARGON2_MEMORY_KIB": 65536,  # HWTRACE_ARGON2_MEMORY_KIB; argon2id memory (tests lower it)
+    "MAX_CONTENT_LENGTH": 256 * 1024,  # HWTRACE_MAX_CONTENT_LENGTH; largest request body in bytes
+    "STORAGE_LIMIT_DAYS": 365,  # HWTRACE_STORAGE_LIMIT_DAYS; legal storage limit (Solid Waste Law art. 81)
+    "STORAGE_WARN_DAYS": [30, 7],  # HWTRACE_STORAGE_WARN_DAYS; warn this many days before the limit
+    "WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_WEIGHT_TOLERANCE_PCT; dispatch/receipt difference that is a discrepancy
+    "PUBLIC_URL": "",  # HWTRACE_PUBLIC_URL; base URL appended to QR payloads (optional; never URL-only)
+    "LOG_LEVEL": "INFO",  # HWTRACE_LOG_LEVEL; Python logging level
+}

@@ -1,0 +1,67 @@
+"""Database engines and sessions for one app (no Flask): a write engine whose transactions
+serialize per park log, and a read engine for queries.
+
+On SQLite the write engine begins every transaction with ``BEGIN IMMEDIATE`` (``ledger.db``), so
+two writers queue instead of failing on lock upgrade; reads use a second engine with ordinary
+deferred transactions so that page views never wait for the writer (WAL lets them read the last
+committed state). On PostgreSQL one engine serves both; writers lock the rows they change
+(``SELECT ... FOR UPDATE``) and the ledger locks its head row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+import ledger.db
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Database:
+    """The engines and session factories of one application instance."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.write_engine = ledger.db.create_engine(url)
+        if self.write_engine.dialect.name == "sqlite":
+            self.read_engine = sa.create_engine(url)
+            sa.event.listen(self.read_engine, "connect", _sqlite_read_pragmas)
+        else:
+            self.read_engine = self.write_engine
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """Return the dialect name: 'sqlite' or 'postgresql'."""
+        return self.write_engine.dialect.name
+
+    def write_session(self) -> Session:
+        """Return a new session whose transaction takes the write lock (SQLite) on first use."""
+        return self._write()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """Yield a read-only session; it is rolled back at the end."""
+        session = self._read()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()

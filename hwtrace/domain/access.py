@@ -1,0 +1,110 @@
+"""Who may see and do what: enterprise kinds, user roles, and the caller (``Actor``).
+
+Scoping rule (DEVELOPERS.md "Security is built in"): a producer sees only its own batches, a
+transporter only what it carries, a receiver only what is sent to it, park administrators and
+auditors everything in their park (read-only for auditors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hwtrace.domain.errors import Forbidden, NotAssigned
+from hwtrace.domain.lifecycle import Party
+
+
+class EnterpriseKind(StrEnum):
+    """What an enterprise is in the park."""
+
+    PRODUCER = "producer"
+    TRANSPORTER = "transporter"
+    RECEIVER = "receiver"
+    PARK = "park"  # the park administration itself (园区管理方)
+
+
+class Role(StrEnum):
+    """A user's role inside its enterprise."""
+
+    ADMIN = "admin"  # enterprise administrator: users, profiles, rooms, devices
+    OPERATOR = "operator"  # line staff, storage keeper, driver, weighbridge operator
+    PARK_ADMIN = "park_admin"  # park administration: sees the whole park, manages enterprises
+    AUDITOR = "auditor"  # sees the whole park, changes nothing
+
+
+PARK_ROLES = frozenset({Role.PARK_ADMIN, Role.AUDITOR})
+ENTERPRISE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
+
+_PARTY_OF_KIND = {
+    EnterpriseKind.PRODUCER: Party.PRODUCER,
+    EnterpriseKind.TRANSPORTER: Party.TRANSPORTER,
+    EnterpriseKind.RECEIVER: Party.RECEIVER,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller, resolved from its token."""
+
+    user_id: int
+    username: str
+    enterprise_id: int
+    enterprise_kind: EnterpriseKind
+    role: Role
+    park_id: int
+    token_id: int | None = None
+
+    @property
+    def sees_whole_park(self) -> bool:
+        """Return True for park administrators and auditors."""
+        return self.role in PARK_ROLES
+
+    @property
+    def party(self) -> Party | None:
+        """Return the handover party this actor's enterprise plays, if any."""
+        return _PARTY_OF_KIND.get(self.enterprise_kind)
+
+
+@dataclass(frozen=True)
+class BatchParties:
+    """The enterprises a batch is tied to, for access checks."""
+
+    park_id: int
+    producer_id: int
+    transporter_id: int | None
+    receiver_id: int | None
+
+
+def can_view_batch(actor: Actor, batch: BatchParties) -> bool:
+    """Return True if ``actor`` may see the batch."""
+    if actor.park_id != batch.park_id:
+        return False
+    if actor.sees_whole_park:
+        return True
+    return actor.enterprise_id in (batch.producer_id, batch.transporter_id, batch.receiver_id)
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Raise Forbidden unless the actor has one of ``roles``."""
+    if actor.role not in roles:
+        raise Forbidden(
+            "当前用户角色无权执行此操作",
+            f"role {actor.role.value} may not do this",
+            detail={"role": actor.role.value, "allowed": sorted(r.value for r in roles)},
+        )
+
+
+def require_party(actor: Actor, party: Party, batch: BatchParties) -> None:
+    """Raise unless the actor's enterprise is the batch's ``party`` for this step."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    expected = {
+        Party.PRODUCER: batch.producer_id,
+        Party.TRANSPORTER: batch.transporter_id,
+        Party.RECEIVER: batch.receiver_id,
+    }[party]
+    if actor.party is not party or expected != actor.enterprise_id:
+        raise NotAssigned(
+            "该批次未交由本单位办理此环节",
+            f"this step is for the batch's {party.value}, not for your enterprise",
+            detail={"party": party.value},
+        )

@@ -1,0 +1,144 @@
+"""The error hierarchy of hwtrace: every refusal has a stable code, an HTTP status and a message
+in Simplified Chinese and English.
+
+Code table (stable; clients match on ``code``, never on the message):
+
+=============================  ======  ==============================================
+code                           status  meaning
+=============================  ======  ==============================================
+auth.required                  401     no or malformed credentials
+auth.invalid_credentials       401     wrong username or password
+auth.token_revoked             401     the token was revoked or has expired
+auth.throttled                 429     too many failed logins; wait
+auth.forbidden                 403     the caller's role may not do this
+request.invalid                400     the body does not match the schema
+request.too_large              413     the body is larger than allowed
+request.not_json               415     the body is not JSON
+request.idempotency_conflict   409     the idempotency key was used for another request
+not_found                      404     no such resource (or not visible to the caller)
+method_not_allowed             405     wrong HTTP method
+batch.illegal_transition       409     the batch's state does not allow this action
+batch.not_assigned             403     the batch is not handed to the caller's enterprise
+batch.voided                   409     the code was voided; it may not be used again
+code.*                         400     a malformed identification code (see schemas.formats)
+enterprise.invalid_uscc        400     the USCC fails its GB 32100 check character
+enterprise.duplicate           409     an enterprise with this USCC exists
+enterprise.wrong_kind          409     the enterprise is of the wrong kind for this
+user.duplicate                 409     the username is taken
+waste.unknown_code             400     the waste code is not in the national catalogue
+waste.profile_inactive         409     the waste profile is not active
+storage.room_mismatch          409     the room does not belong to the batch's producer
+storage.capacity               409     the room would be over its capacity
+storage.category_not_allowed   409     the room may not hold this waste category
+storage.incompatible           409     incompatible wastes would be stored together
+value.future_date              400     a date in the future
+value.invalid                  400     a value is out of range
+ledger.*                       409     the ledger refused the entry (see ledger.errors)
+internal                       500     an unexpected error (logged with the request id)
+=============================  ======  ==============================================
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HwtraceError(Exception):
+    """A refusal the caller can act on: stable code, HTTP status, messages in zh and en."""
+
+    code: ClassVar[str] = "internal"
+    status: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        zh: str,
+        en: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(en)
+        self.message_zh = zh
+        self.message_en = en
+        self.detail: dict[str, Any] = detail or {}
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        if status is not None:
+            self.status = status  # type: ignore[misc]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON problem body for this error."""
+        body: dict[str, Any] = {
+            "code": self.code,
+            "status": self.status,
+            "message": self.message_zh,
+            "message_en": self.message_en,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        return body
+
+
+class AuthRequired(HwtraceError):
+    code = "auth.required"
+    status = 401
+
+
+class InvalidCredentials(HwtraceError):
+    code = "auth.invalid_credentials"
+    status = 401
+
+
+class TokenRevoked(HwtraceError):
+    code = "auth.token_revoked"
+    status = 401
+
+
+class Throttled(HwtraceError):
+    code = "auth.throttled"
+    status = 429
+
+
+class Forbidden(HwtraceError):
+    code = "auth.forbidden"
+    status = 403
+
+
+class InvalidRequest(HwtraceError):
+    code = "request.invalid"
+    status = 400
+
+
+class IdempotencyConflict(HwtraceError):
+    code = "request.idempotency_conflict"
+    status = 409
+
+
+class NotFound(HwtraceError):
+    code = "not_found"
+    status = 404
+
+
+class IllegalTransition(HwtraceError):
+    code = "batch.illegal_transition"
+    status = 409
+
+
+class NotAssigned(HwtraceError):
+    code = "batch.not_assigned"
+    status = 403
+
+
+class Conflict(HwtraceError):
+    """A state conflict; the specific code is given at the raise site."""
+
+    code = "conflict"
+    status = 409
+
+
+class BadValue(HwtraceError):
+    """A value that is well-formed but not acceptable; the code is given at the raise site."""
+
+    code = "value.invalid"
+    status = 400

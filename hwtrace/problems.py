@@ -1,0 +1,81 @@
+"""Every error leaves the server as one JSON shape: ``code`` (stable), ``status``, ``message``
+(Simplified Chinese), ``message_en`` and optional ``detail``, plus the request id.
+
+Known errors are ``HwtraceError`` (domain) and its stable code; Werkzeug's HTTP errors map to the
+same shape; anything else is logged with the request id and answered with one generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from hwtrace.domain.errors import HwtraceError
+
+log = logging.getLogger("hwtrace")
+
+_HTTP = {
+    400: ("request.invalid", "请求格式错误", "bad request"),
+    401: ("auth.required", "请先登录", "authentication required"),
+    403: ("auth.forbidden", "无权访问", "forbidden"),
+    404: ("not_found", "资源不存在", "not found"),
+    405: ("method_not_allowed", "不支持该请求方法", "method not allowed"),
+    406: ("request.not_acceptable", "不支持请求的格式", "not acceptable"),
+    409: ("conflict", "请求冲突", "conflict"),
+    413: ("request.too_large", "请求体过大", "request body too large"),
+    415: ("request.not_json", "请求体须为 JSON", "the body must be JSON"),
+    429: ("auth.throttled", "请求过于频繁", "too many requests"),
+}
+
+
+def problem(body: dict[str, Any], status: int) -> Response:
+    """Return a JSON problem response carrying the request id."""
+    body = {**body, "request_id": getattr(g, "request_id", None)}
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
+def _on_hwtrace_error(err: HwtraceError) -> Response:
+    return problem(err.to_dict(), err.status)
+
+
+def _on_http_error(err: HTTPException) -> Response:
+    status = err.code or 500
+    code, zh, en = _HTTP.get(status, ("http.error", "请求失败", err.name or "error"))
+    resp = problem({"code": code, "status": status, "message": zh, "message_en": en}, status)
+    valid = getattr(err, "valid_methods", None)
+    if status == 405 and valid:
+        resp.headers["Allow"] = ", ".join(valid)
+    return resp
+
+
+def _on_unexpected(err: Exception) -> Response:
+    if isinstance(err, HTTPException):
+        return _on_http_error(err)
+    log.exception("unexpected error (request %s)", getattr(g, "request_id", "-"))
+    return problem(
+        {
+            "code": "internal",
+            "status": 500,
+            "message": "服务器内部错误，已记录，请联系管理员",
+            "message_en": "internal error; it was logged with the request id",
+        },
+        500,
+    )
+
+
+def _assign_request_id() -> None:
+    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that turn every error into a JSON problem."""
+    app.before_request(_assign_request_id)
+    app.register_error_handler(HwtraceError, _on_hwtrace_error)
+    app.register_error_handler(HTTPException, _on_http_error)
+    app.register_error_handler(Exception, _on_unexpected)

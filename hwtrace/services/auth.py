@@ -1,0 +1,182 @@
+"""Logins, API tokens and the caller's identity.
+
+Passwords are argon2id hashes. Tokens are 32 random bytes shown once; only their SHA-256 is
+stored, so a database leak does not leak usable tokens. Login tokens expire; device tokens (for
+PDAs) do not, and both can be revoked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.errors import (
+    AuthRequired,
+    InvalidCredentials,
+    NotFound,
+    Throttled,
+    TokenRevoked,
+)
+from hwtrace.services.context import Context
+from hwtrace.store.tables import ApiToken, Enterprise, LoginAttempt, Park, User
+
+TOKEN_PREFIX = "hwt_"
+
+
+def password_hasher(ctx: Context) -> PasswordHasher:
+    """Return the argon2id hasher with the configured cost."""
+    return PasswordHasher(
+        time_cost=ctx.settings.argon2_time_cost,
+        memory_cost=ctx.settings.argon2_memory_kib,
+        parallelism=1,
+    )
+
+
+def hash_password(ctx: Context, password: str) -> str:
+    """Return the argon2id hash of ``password``."""
+    return password_hasher(ctx).hash(password)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as shown once to its owner."""
+
+    token: str
+    token_id: int
+    kind: str
+    expires_at: dt.datetime | None
+
+
+def _issue(ctx: Context, session: sa.orm.Session, user: User, kind: str, name: str) -> IssuedToken:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = None
+    if kind == "session":
+        expires = ctx.now() + dt.timedelta(hours=ctx.settings.token_ttl_hours)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        name=name,
+        kind=kind,
+        created_at=ctx.now(),
+        expires_at=expires,
+    )
+    session.add(row)
+    session.flush()
+    return IssuedToken(token=token, token_id=row.id, kind=kind, expires_at=expires)
+
+
+def login(ctx: Context, *, username: str, password: str, remote_addr: str) -> IssuedToken:
+    """Check a password and return a new login token.
+
+    :raises Throttled: after too many recent failures for this user and address.
+    :raises InvalidCredentials: on a wrong username or password (the same error for both).
+    """
+    since = ctx.now() - dt.timedelta(seconds=ctx.settings.login_window_seconds)
+    with ctx.db.read_session() as session:
+        failures = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.username == username,
+                LoginAttempt.remote_addr == remote_addr,
+                LoginAttempt.ok.is_(False),
+                LoginAttempt.at >= since,
+            )
+        )
+        user = session.scalar(sa.select(User).where(User.username == username))
+    if (failures or 0) >= ctx.settings.login_max_failures:
+        raise Throttled(
+            "登录失败次数过多，请稍后再试",
+            "too many failed logins; try again later",
+            detail={"retry_after_seconds": ctx.settings.login_window_seconds},
+        )
+    # The slow hash runs outside any write transaction so it never holds the writer lock.
+    ok = False
+    if user is not None and user.active:
+        try:
+            ok = password_hasher(ctx).verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    with ctx.db.write_session() as session, session.begin():
+        session.add(LoginAttempt(username=username, remote_addr=remote_addr, ok=ok, at=ctx.now()))
+        issued = _issue(ctx, session, user, "session", "login") if ok and user else None
+    if issued is None:
+        raise InvalidCredentials("用户名或密码错误", "wrong username or password")
+    return issued
+
+
+def actor_for_token(ctx: Context, token: str | None) -> Actor:
+    """Resolve a bearer token to the calling ``Actor``.
+
+    :raises AuthRequired: no token given. :raises TokenRevoked: unknown, revoked or expired.
+    """
+    if not token:
+        raise AuthRequired("请先登录", "authentication required")
+    with ctx.db.read_session() as session:
+        row = session.execute(
+            sa.select(ApiToken, User, Enterprise)
+            .join(User, User.id == ApiToken.user_id)
+            .join(Enterprise, Enterprise.id == User.enterprise_id)
+            .join(Park, Park.id == Enterprise.park_id)
+            .where(ApiToken.token_hash == hash_token(token), Park.code == ctx.settings.park_code)
+        ).one_or_none()
+    if row is None:
+        raise TokenRevoked("令牌无效或已失效", "the token is invalid or has been revoked")
+    tok, user, ent = row
+    if tok.revoked_at is not None or not user.active:
+        raise TokenRevoked("令牌已被撤销", "the token has been revoked")
+    if tok.expires_at is not None and tok.expires_at <= ctx.now():
+        raise TokenRevoked("令牌已过期，请重新登录", "the token has expired; log in again")
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        enterprise_id=ent.id,
+        enterprise_kind=EnterpriseKind(ent.kind),
+        role=Role(user.role),
+        park_id=ent.park_id,
+        token_id=tok.id,
+    )
+
+
+def create_device_token(ctx: Context, *, actor: Actor, name: str) -> IssuedToken:
+    """Issue a non-expiring device token (a PDA) for the calling user."""
+    with ctx.db.write_session() as session, session.begin():
+        user = session.get_one(User, actor.user_id)
+        return _issue(ctx, session, user, "device", name)
+
+
+def list_tokens(ctx: Context, *, actor: Actor) -> list[ApiToken]:
+    """Return the caller's own tokens (never their secret)."""
+    with ctx.db.read_session() as session:
+        return list(
+            session.scalars(
+                sa.select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id)
+            )
+        )
+
+
+def revoke_token(ctx: Context, *, actor: Actor, token_id: int) -> None:
+    """Revoke one of the caller's tokens, or any token of the enterprise for an admin."""
+    with ctx.db.write_session() as session, session.begin():
+        tok = session.get(ApiToken, token_id)
+        owner = session.get(User, tok.user_id) if tok else None
+        if tok is None or owner is None:
+            raise NotFound("令牌不存在", "no such token")
+        if owner.id != actor.user_id:
+            require_role(actor, Role.ADMIN)
+            if owner.enterprise_id != actor.enterprise_id:
+                raise NotFound("令牌不存在", "no such token")
+        if tok.revoked_at is None:
+            tok.revoked_at = ctx.now()

@@ -1,0 +1,499 @@
+"""Batch use cases: register, lifecycle actions (label, store, unstore, load, receive, reject,
+utilize, dispose, void), reprint, correction, and the scoped queries.
+
+Each mutating function is one transaction: the batch row is locked, the state machine decides,
+the read model changes and exactly one ledger entry is appended, then commit. A refusal raises
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hwtrace.domain import codes
+from hwtrace.domain.access import (
+    Actor,
+    BatchParties,
+    EnterpriseKind,
+    Role,
+    can_view_batch,
+    require_party,
+    require_role,
+)
+from hwtrace.domain.catalogue import disposal_method, waste_entry
+from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
+from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.services.context import Context
+from hwtrace.store.tables import Batch, CodeCounter, Enterprise, StorageRoom, WasteProfile
+from hwtrace.store.unit_of_work import UnitOfWork
+
+S = BatchStatus
+
+
+@dataclass(frozen=True)
+class RegisterBatch:
+    """The fields an operator gives to register a batch."""
+
+    profile_id: int
+    weight_kg: str
+    package_count: int = 1
+    packaging: str | None = None
+    process: str | None = None
+    produced_on: dt.date | None = None
+    container_volume_l: int | None = None
+    remarks: str = ""
+    client_ts: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One lifecycle action on a batch, with the parameters that action needs."""
+
+    action: Action
+    room_id: int | None = None
+    transporter_id: int | None = None
+    receiver_id: int | None = None
+    weight_kg: str | None = None
+    method: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    client_ts: dt.datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parties(batch: Batch) -> BatchParties:
+    """Return the access-relevant parties of a batch row."""
+    return BatchParties(
+        park_id=batch.park_id,
+        producer_id=batch.producer_id,
+        transporter_id=batch.transporter_id,
+        receiver_id=batch.receiver_id,
+    )
+
+
+def visible_batches(actor: Actor) -> sa.ColumnElement[bool]:
+    """Return the SQL condition for the batches ``actor`` may see."""
+    cond = Batch.park_id == actor.park_id
+    if actor.sees_whole_park:
+        return cond
+    e = actor.enterprise_id
+    return sa.and_(
+        cond,
+        sa.or_(Batch.producer_id == e, Batch.transporter_id == e, Batch.receiver_id == e),
+    )
+
+
+def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    ent = session.get(Enterprise, enterprise_id)
+    if ent is None:
+        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+    return ent
+
+
+def _allocate_code(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> str:
+    """Allocate the next identification code for (unit, waste code, day) under a row lock."""
+    prefix = codes.code_prefix(uscc=uscc, waste_code=waste_code, day=day)
+    counter = session.execute(
+        sa.select(CodeCounter).where(CodeCounter.prefix == prefix).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = CodeCounter(prefix=prefix, last_seq=0)
+        session.add(counter)
+    seq = counter.last_seq + 1
+    codes.check_sequence(seq)
+    counter.last_seq = seq
+    return codes.make_code(uscc=uscc, waste_code=waste_code, day=day, seq=seq)
+
+
+def batch_payload(batch: Batch, profile: WasteProfile, producer: Enterprise) -> dict[str, Any]:
+    """Return the facts of a batch as recorded in its registration entry."""
+    return {
+        "code": batch.code,
+        "producer": producer.uscc,
+        "profile_id": profile.id,
+        "waste_code": batch.waste_code,
+        "category": batch.category,
+        "name": profile.name,
+        "form": profile.form,
+        "hazards": list(profile.hazards),
+        "weight_kg": g_to_kg(batch.weight_g),
+        "packaging": batch.packaging,
+        "package_count": batch.package_count,
+        "process": batch.process,
+        "produced_on": batch.produced_on.isoformat(),
+        "container_volume_l": batch.container_volume_l,
+        "remarks": batch.remarks,
+    }
+
+
+def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Batch:
+    """Register a new batch for the caller's enterprise and allocate its code."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位可以登记危险废物", "only producers register batches")
+    weight_g = kg_to_g(command.weight_kg)
+    today = ctx.now().date()
+    produced_on = command.produced_on or today
+    if produced_on > today:
+        raise BadValue(
+            "产生日期不能晚于今天", "the production date is in the future", code="value.future_date"
+        )
+    if produced_on < today - dt.timedelta(days=ctx.settings.storage_limit_days):
+        raise BadValue(
+            "产生日期早于一年前，请核实",
+            "the production date is more than a year ago",
+            detail={"produced_on": produced_on.isoformat()},
+        )
+    if not 1 <= command.package_count <= 10000:
+        raise BadValue("包装数量须在 1 到 10000 之间", "package_count must be 1..10000")
+    with ctx.uow() as uow:
+        s = uow.session
+        producer = _enterprise(s, actor.enterprise_id)
+        profile = s.get(WasteProfile, command.profile_id)
+        if profile is None or profile.enterprise_id != actor.enterprise_id:
+            raise NotFound("废物档案不存在", "no such waste profile")
+        if not profile.active:
+            raise Conflict(
+                "该废物档案已停用", "the waste profile is inactive", code="waste.profile_inactive"
+            )
+        code = _allocate_code(s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on)
+        now = ctx.now()
+        batch = Batch(
+            code=code,
+            park_id=actor.park_id,
+            producer_id=producer.id,
+            profile_id=profile.id,
+            waste_code=profile.waste_code,
+            category=profile.category,
+            weight_g=weight_g,
+            packaging=command.packaging or profile.packaging,
+            package_count=command.package_count,
+            container_volume_l=command.container_volume_l,
+            process=command.process if command.process is not None else profile.process,
+            produced_on=produced_on,
+            remarks=command.remarks,
+            status=S.REGISTERED.value,
+            created_at=now,
+            updated_at=now,
+            last_seq=-1,
+        )
+        s.add(batch)
+        entry = uow.record(
+            entry_type="batch.register",
+            subject=code,
+            actor=actor.username,
+            enterprise=producer.uscc,
+            client_ts=command.client_ts,
+            payload=batch_payload(batch, profile, producer),
+        )
+        batch.last_seq = entry.seq
+        uow.commit()
+        return batch
+
+
+def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:
+    codes.parse_scanned(code)  # refuses a misread at once, before any lookup
+    batch = uow.session.execute(
+        sa.select(Batch).where(Batch.code == codes.normalize(code)).with_for_update()
+    ).scalar_one_or_none()
+    if batch is None or not can_view_batch(actor, parties(batch)):
+        raise NotFound("未找到该识别码对应的批次", "no batch with this code", detail={"code": code})
+    return batch
+
+
+def _refuse_voided(batch: Batch) -> None:
+    if batch.status == S.VOIDED.value:
+        raise Conflict(
+            "该标签已作废，不能再使用",
+            "this label was voided and may not be used",
+            code="batch.voided",
+            detail={"code": batch.code},
+        )
+
+
+def _room_checks(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
+    if room_id is None:
+        raise BadValue("入库须指定贮存库房", "room_id is required to store a batch")
+    room = s.get(StorageRoom, room_id)
+    if room is None or room.enterprise_id != batch.producer_id:
+        raise Conflict(
+            "库房不属于该批次的产废单位",
+            "the room does not belong to the batch's producer",
+            code="storage.room_mismatch",
+        )
+    if room.allowed_categories and batch.category not in room.allowed_categories:
+        raise Conflict(
+            f"库房「{room.name}」不允许贮存 {batch.category} 类废物",
+            f"room {room.name} may not hold {batch.category}",
+            code="storage.category_not_allowed",
+            detail={"allowed": room.allowed_categories},
+        )
+    stored = s.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0)).where(
+            Batch.room_id == room.id, Batch.status == S.STORED.value
+        )
+    )
+    if int(stored or 0) + batch.weight_g > room.capacity_g:
+        raise Conflict(
+            f"库房「{room.name}」容量不足（已存 {g_to_kg(int(stored or 0))} 千克，"
+            f"容量 {g_to_kg(room.capacity_g)} 千克）",
+            f"room {room.name} would be over capacity",
+            code="storage.capacity",
+            detail={
+                "stored_kg": g_to_kg(int(stored or 0)),
+                "capacity_kg": g_to_kg(room.capacity_g),
+            },
+        )
+    from hwtrace.domain.storage import check_compatible  # local: keeps import graph flat
+
+    others = s.execute(
+        sa.select(Batch.code, Batch.waste_code, WasteProfile.hazards)
+        .join(WasteProfile, WasteProfile.id == Batch.profile_id)
+        .where(Batch.room_id == room.id, Batch.status == S.STORED.value)
+    ).all()
+    profile = s.get_one(WasteProfile, batch.profile_id)
+    check_compatible(
+        new=(batch.waste_code, list(profile.hazards)),
+        present=[(o.code, o.waste_code, list(o.hazards)) for o in others],
+        room_name=room.name,
+    )
+    return room
+
+
+def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: EnterpriseKind) -> int:
+    if enterprise_id is None:
+        raise BadValue(
+            f"出库须指定{'运输' if kind is EnterpriseKind.TRANSPORTER else '接收'}单位",
+            f"{kind.value}_id is required to hand a batch over",
+        )
+    ent = s.get(Enterprise, enterprise_id)
+    if ent is None or ent.park_id != actor.park_id or ent.kind != kind.value:
+        raise Conflict(
+            "指定的单位不存在或类型不符",
+            f"enterprise {enterprise_id} is not a {kind.value}",
+            code="enterprise.wrong_kind",
+        )
+    return ent.id
+
+
+def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> Batch:
+    """Apply one lifecycle action to a batch and record it; refuse illegal ones untouched."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    with ctx.uow() as uow:
+        s = uow.session
+        batch = _lock_batch(ctx, uow, actor, code)
+        _refuse_voided(batch)
+        before = BatchStatus(batch.status)
+        after, party = next_status(before, event.action)
+        require_party(actor, party, parties(batch))
+        payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
+        now = ctx.now()
+        if event.action is Action.STORE:
+            room = _room_checks(s, batch, event.room_id)
+            batch.room_id = room.id
+            batch.stored_at = now
+            payload["room"] = {"id": room.id, "name": room.name}
+        elif event.action is Action.UNSTORE:
+            payload["room"] = {"id": batch.room_id}
+            batch.room_id = None
+            batch.transporter_id = _designated(
+                s, actor, event.transporter_id, EnterpriseKind.TRANSPORTER
+            )
+            batch.receiver_id = _designated(s, actor, event.receiver_id, EnterpriseKind.RECEIVER)
+            payload["transporter"] = _enterprise(s, batch.transporter_id).uscc
+            payload["receiver"] = _enterprise(s, batch.receiver_id).uscc
+        elif event.action is Action.RECEIVE:
+            if event.weight_kg is None:
+                raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
+            batch.received_weight_g = kg_to_g(event.weight_kg)
+            payload["weight_kg"] = g_to_kg(batch.received_weight_g)
+            payload["dispatched_kg"] = g_to_kg(batch.weight_g)
+        elif event.action in (Action.REJECT, Action.VOID):
+            if not (event.reason or "").strip():
+                raise BadValue("须填写原因", "a reason is required")
+            if event.action is Action.VOID:
+                batch.room_id = None
+        elif event.action in (Action.UTILIZE, Action.DISPOSE):
+            method = disposal_method(event.method)
+            payload["method"] = method
+            batch.room_id = None
+        if event.reason:
+            payload["reason"] = event.reason.strip()
+        if event.note:
+            payload["note"] = event.note.strip()
+        if event.extra:
+            payload["extra"] = event.extra
+        batch.status = after.value
+        batch.updated_at = now
+        entry = uow.record(
+            entry_type=f"batch.{event.action.value}",
+            subject=batch.code,
+            actor=actor.username,
+            enterprise=_enterprise(s, actor.enterprise_id).uscc,
+            client_ts=event.client_ts,
+            payload=payload,
+        )
+        batch.last_seq = entry.seq
+        uow.commit()
+        return batch
+
+
+def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> Batch:
+    """Record a reprint of an already-printed label (no state change; a reason is required)."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if not reason.strip():
+        raise BadValue("补打标签须填写原因", "a reason is required to reprint a label")
+    with ctx.uow() as uow:
+        batch = _lock_batch(ctx, uow, actor, code)
+        _refuse_voided(batch)
+        require_party(actor, Party.PRODUCER, parties(batch))
+        if batch.status == S.REGISTERED.value:
+            raise Conflict(
+                "标签尚未打印过，请先打印",
+                "the label was never printed; print it first",
+                code="batch.illegal_transition",
+            )
+        entry = uow.record(
+            entry_type="batch.reprint",
+            subject=batch.code,
+            actor=actor.username,
+            enterprise=_enterprise(uow.session, actor.enterprise_id).uscc,
+            payload={"prev": batch.last_seq, "reason": reason.strip(), "format": fmt},
+        )
+        batch.last_seq = entry.seq
+        uow.commit()
+        return batch
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction of a registered batch's facts; it references the entry it corrects."""
+
+    corrects_seq: int
+    reason: str
+    weight_kg: str | None = None
+    profile_id: int | None = None
+    client_ts: dt.datetime | None = None
+
+
+CORRECTABLE = frozenset({S.REGISTERED, S.LABELLED, S.STORED, S.AWAITING_PICKUP})
+
+
+def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correction) -> Batch:
+    """Correct a batch's weight or waste profile with a new entry; nothing is edited in place."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if not correction.reason.strip():
+        raise BadValue("更正须填写原因", "a reason is required for a correction")
+    if correction.weight_kg is None and correction.profile_id is None:
+        raise BadValue("没有需要更正的内容", "nothing to correct: give weight_kg or profile_id")
+    with ctx.uow() as uow:
+        s = uow.session
+        batch = _lock_batch(ctx, uow, actor, code)
+        _refuse_voided(batch)
+        require_party(actor, Party.PRODUCER, parties(batch))
+        if BatchStatus(batch.status) not in CORRECTABLE:
+            raise Conflict(
+                "批次已交出，不能再由产废单位更正",
+                "the batch has left the producer; it cannot be corrected",
+                code="batch.illegal_transition",
+            )
+        target = uow.log.get(s.connection(), correction.corrects_seq)
+        if target is None or target.subject != batch.code:
+            raise BadValue(
+                "被更正的台账记录不属于该批次",
+                "the corrected entry is not about this batch",
+                detail={"corrects_seq": correction.corrects_seq},
+            )
+        changes: dict[str, Any] = {}
+        if correction.weight_kg is not None:
+            new_g = kg_to_g(correction.weight_kg)
+            changes["weight_kg"] = {"old": g_to_kg(batch.weight_g), "new": g_to_kg(new_g)}
+            batch.weight_g = new_g
+        if correction.profile_id is not None:
+            profile = s.get(WasteProfile, correction.profile_id)
+            if profile is None or profile.enterprise_id != batch.producer_id:
+                raise NotFound("废物档案不存在", "no such waste profile")
+            if profile.waste_code != batch.waste_code:
+                # The identification code embeds the waste code: a different code is a new batch.
+                raise Conflict(
+                    "更正后的废物代码与识别码不符，请作废后重新登记",
+                    "the new profile has another waste code; void and register again",
+                    code="batch.illegal_transition",
+                )
+            changes["profile_id"] = {"old": batch.profile_id, "new": profile.id}
+            batch.profile_id = profile.id
+        batch.updated_at = ctx.now()
+        entry = uow.record(
+            entry_type="batch.correct",
+            subject=batch.code,
+            actor=actor.username,
+            enterprise=_enterprise(s, actor.enterprise_id).uscc,
+            client_ts=correction.client_ts,
+            payload={
+                "prev": batch.last_seq,
+                "corrects": correction.corrects_seq,
+                "reason": correction.reason.strip(),
+                "changes": changes,
+            },
+        )
+        batch.last_seq = entry.seq
+        uow.commit()
+        return batch
+
+
+def get_batch(ctx: Context, *, actor: Actor, code: str) -> Batch:
+    """Return one batch the caller may see (404 otherwise, so existence is not leaked)."""
+    codes.parse_scanned(code)
+    with ctx.db.read_session() as s:
+        batch = s.scalar(
+            sa.select(Batch).where(Batch.code == codes.normalize(code), visible_batches(actor))
+        )
+    if batch is None:
+        raise NotFound("未找到该识别码对应的批次", "no batch with this code", detail={"code": code})
+    return batch
+
+
+def list_batches(
+    ctx: Context,
+    *,
+    actor: Actor,
+    status: str | None = None,
+    waste_code: str | None = None,
+    producer_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Batch], int]:
+    """Return one page of the batches the caller may see, newest first, and the total."""
+    cond = [visible_batches(actor)]
+    if status:
+        cond.append(Batch.status == status)
+    if waste_code:
+        cond.append(Batch.waste_code == waste_code)
+    if producer_id is not None:
+        cond.append(Batch.producer_id == producer_id)
+    with ctx.db.read_session() as s:
+        total = s.scalar(sa.select(sa.func.count()).select_from(Batch).where(*cond)) or 0
+        rows = list(
+            s.scalars(
+                sa.select(Batch).where(*cond).order_by(Batch.id.desc()).limit(limit).offset(offset)
+            )
+        )
+    return rows, int(total)
+
+
+def batch_history(ctx: Context, *, actor: Actor, code: str) -> list[Any]:
+    """Return every ledger entry about a batch the caller may see, in order."""
+    batch = get_batch(ctx, actor=actor, code=code)
+    with ctx.db.read_session() as s:
+        return list(ctx.log.entries(s.connection(), subject=batch.code))
+
+
+def waste_entry_for(code: str) -> dict[str, Any]:
+    """Return the catalogue entry for a waste code (re-exported for the API)."""
+    return waste_entry(code)

@@ -1,0 +1,78 @@
+"""What every use case needs: the database, the park's ledger log, the signing key, settings and
+a clock. Built once per app (or CLI run) and passed in; nothing is created at import time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import ledger
+from hwtrace.db import Database
+from hwtrace.store.unit_of_work import UnitOfWork
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings the use cases read (see hwtrace.config for their variables)."""
+
+    park_code: str
+    park_name: str
+    ledger_origin: str
+    token_ttl_hours: int
+    login_max_failures: int
+    login_window_seconds: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    storage_limit_days: int
+    storage_warn_days: tuple[int, ...]
+    weight_tolerance_pct: Decimal
+    public_url: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Build from a Flask-style config mapping."""
+        park_code = str(config["PARK_CODE"])
+        return cls(
+            park_code=park_code,
+            park_name=str(config["PARK_NAME"]),
+            ledger_origin=str(config.get("LEDGER_ORIGIN") or f"hwtrace.local/{park_code}"),
+            token_ttl_hours=int(config["TOKEN_TTL_HOURS"]),
+            login_max_failures=int(config["LOGIN_MAX_FAILURES"]),
+            login_window_seconds=int(config["LOGIN_WINDOW_SECONDS"]),
+            argon2_time_cost=int(config["ARGON2_TIME_COST"]),
+            argon2_memory_kib=int(config["ARGON2_MEMORY_KIB"]),
+            storage_limit_days=int(config["STORAGE_LIMIT_DAYS"]),
+            storage_warn_days=tuple(int(d) for d in config["STORAGE_WARN_DAYS"]),
+            weight_tolerance_pct=Decimal(str(config["WEIGHT_TOLERANCE_PCT"])),
+            public_url=str(config.get("PUBLIC_URL") or ""),
+        )
+
+
+@dataclass
+class Context:
+    """Dependencies of the use cases."""
+
+    db: Database
+    settings: Settings
+    signer: ledger.Signer
+    clock: Callable[[], dt.datetime] = field(default=_utcnow)
+
+    @property
+    def log(self) -> ledger.Log:
+        """Return the park's ledger log (one log per park)."""
+        return ledger.Log(self.settings.park_code, origin=self.settings.ledger_origin)
+
+    def uow(self) -> UnitOfWork:
+        """Return a new unit of work on the park's log."""
+        return UnitOfWork(self.db, self.log)
+
+    def now(self) -> dt.datetime:
+        """Return the current time from the context's clock."""
+        return self.clock()

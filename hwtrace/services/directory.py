@@ -1,0 +1,360 @@
+"""Master data use cases: enterprises, users, waste profiles and storage rooms.
+
+Enterprise and waste-profile creation are ledger entries too (the labels and the audit refer to
+them); users and rooms are configuration and are not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.catalogue import check_form, check_packaging, waste_entry
+from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.quantities import kg_to_g
+from hwtrace.services.auth import hash_password
+from hwtrace.services.context import Context
+from hwtrace.store.tables import Batch, Enterprise, Park, StorageRoom, User, WasteProfile
+from schemas import formats
+
+
+def get_park(ctx: Context) -> Park:
+    """Return this server's park row."""
+    with ctx.db.read_session() as s:
+        park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
+    if park is None:
+        raise NotFound("园区尚未初始化", "the park is not set up; run hwtrace demo or init")
+    return park
+
+
+def ensure_park(ctx: Context) -> Park:
+    """Create this server's park row and its ledger log head if they do not exist."""
+    with ctx.uow() as uow:
+        s = uow.session
+        park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
+        if park is None:
+            park = Park(
+                code=ctx.settings.park_code,
+                name=ctx.settings.park_name,
+                log_id=ctx.settings.park_code,
+            )
+            s.add(park)
+            s.flush()
+        uow.log.ensure(s.connection())
+        uow.commit()
+        return park
+
+
+def get_enterprise(ctx: Context, *, actor: Actor, enterprise_id: int) -> Enterprise:
+    """Return an enterprise's full record: the caller's own, or any for park roles."""
+    with ctx.db.read_session() as s:
+        ent = s.get(Enterprise, enterprise_id)
+    if ent is None or ent.park_id != actor.park_id:
+        raise NotFound("单位不存在", "no such enterprise")
+    if not actor.sees_whole_park and ent.id != actor.enterprise_id:
+        raise NotFound("单位不存在", "no such enterprise")
+    return ent
+
+
+def list_enterprises(
+    ctx: Context, *, actor: Actor, kind: str | None = None
+) -> list[tuple[Enterprise, bool]]:
+    """Return (enterprise, full) pairs: park roles see every record in full; an enterprise sees
+    its own in full and the directory entry (name, kind, USCC) of the others it hands over to."""
+    cond = [Enterprise.park_id == actor.park_id]
+    if kind:
+        cond.append(Enterprise.kind == kind)
+    with ctx.db.read_session() as s:
+        rows = list(s.scalars(sa.select(Enterprise).where(*cond).order_by(Enterprise.id)))
+    out = []
+    for e in rows:
+        full = actor.sees_whole_park or e.id == actor.enterprise_id
+        if full or e.kind in (EnterpriseKind.TRANSPORTER.value, EnterpriseKind.RECEIVER.value):
+            out.append((e, full))
+    return out
+
+
+@dataclass(frozen=True)
+class NewEnterprise:
+    uscc: str
+    name: str
+    kind: str
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    map_x: int | None = None
+    map_y: int | None = None
+    permits: dict[str, Any] | None = None
+
+
+def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) -> Enterprise:
+    """Register an enterprise in the park (park administrators; ``actor=None`` for the CLI)."""
+    if actor is not None:
+        require_role(actor, Role.PARK_ADMIN)
+    uscc = new.uscc.strip().upper()
+    if not formats.is_valid_uscc(uscc):
+        raise BadValue(
+            "统一社会信用代码校验位错误",
+            "the USCC fails its GB 32100 check character",
+            code="enterprise.invalid_uscc",
+            detail={"uscc": uscc},
+        )
+    kind = EnterpriseKind(new.kind)
+    with ctx.uow() as uow:
+        s = uow.session
+        park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
+        if park is None:
+            raise NotFound("园区尚未初始化", "the park is not set up")
+        if s.scalar(sa.select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
+            raise Conflict(
+                "该统一社会信用代码已登记",
+                "an enterprise with this USCC exists",
+                code="enterprise.duplicate",
+            )
+        ent = Enterprise(
+            park_id=park.id,
+            uscc=uscc,
+            name=new.name.strip(),
+            kind=kind.value,
+            address=new.address,
+            contact_name=new.contact_name,
+            contact_phone=new.contact_phone,
+            map_x=new.map_x,
+            map_y=new.map_y,
+            permits=new.permits or {},
+            created_at=ctx.now(),
+        )
+        s.add(ent)
+        uow.record(
+            entry_type="enterprise.register",
+            subject=uscc,
+            actor=actor.username if actor else "system",
+            enterprise=uscc,
+            payload={
+                "uscc": uscc,
+                "name": ent.name,
+                "kind": kind.value,
+                "permits": new.permits or {},
+            },
+        )
+        uow.commit()
+        return ent
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    password: str
+    role: str
+    display_name: str = ""
+    enterprise_id: int | None = None
+
+
+def create_user(ctx: Context, *, actor: Actor | None, new: NewUser) -> User:
+    """Create a user: an enterprise admin in its own enterprise, a park admin anywhere."""
+    role = Role(new.role)
+    enterprise_id = new.enterprise_id
+    if actor is not None:
+        require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+        if actor.role is Role.ADMIN:
+            if enterprise_id not in (None, actor.enterprise_id) or role not in (
+                Role.ADMIN,
+                Role.OPERATOR,
+            ):
+                raise Forbidden(
+                    "企业管理员只能为本单位创建操作员或管理员",
+                    "an enterprise admin creates admins/operators of its own enterprise",
+                )
+            enterprise_id = actor.enterprise_id
+        enterprise_id = enterprise_id or actor.enterprise_id
+    if enterprise_id is None:
+        raise BadValue("须指定单位", "enterprise_id is required")
+    pw_hash = hash_password(ctx, new.password)  # slow: outside the write transaction
+    with ctx.db.write_session() as s, s.begin():
+        ent = s.get(Enterprise, enterprise_id)
+        if ent is None or (actor is not None and ent.park_id != actor.park_id):
+            raise NotFound("单位不存在", "no such enterprise")
+        park_roles = role in (Role.PARK_ADMIN, Role.AUDITOR)
+        if park_roles != (ent.kind == EnterpriseKind.PARK.value):
+            raise Conflict(
+                "角色与单位类型不符",
+                "this role does not fit the enterprise kind",
+                code="enterprise.wrong_kind",
+            )
+        if s.scalar(sa.select(User.id).where(User.username == new.username)) is not None:
+            raise Conflict("用户名已被占用", "the username is taken", code="user.duplicate")
+        user = User(
+            enterprise_id=ent.id,
+            username=new.username,
+            display_name=new.display_name,
+            password_hash=pw_hash,
+            role=role.value,
+            active=True,
+            created_at=ctx.now(),
+        )
+        s.add(user)
+        s.flush()
+        return user
+
+
+def list_users(ctx: Context, *, actor: Actor, enterprise_id: int | None = None) -> list[User]:
+    """Return users: the caller's enterprise (admins), or any enterprise (park roles)."""
+    require_role(actor, Role.ADMIN, Role.PARK_ADMIN, Role.AUDITOR)
+    target = enterprise_id if actor.sees_whole_park and enterprise_id else actor.enterprise_id
+    with ctx.db.read_session() as s:
+        q = sa.select(User).join(Enterprise).where(Enterprise.park_id == actor.park_id)
+        if not (actor.sees_whole_park and enterprise_id is None):
+            q = q.where(User.enterprise_id == target)
+        return list(s.scalars(q.order_by(User.id)))
+
+
+@dataclass(frozen=True)
+class NewProfile:
+    waste_code: str
+    name: str
+    form: str
+    hazards: list[str]
+    packaging: str
+    main_components: str = ""
+    harmful_components: str = ""
+    precautions: str = ""
+    process: str = ""
+
+
+def create_profile(ctx: Context, *, actor: Actor, new: NewProfile) -> WasteProfile:
+    """Create a waste profile for the caller's (producer) enterprise."""
+    require_role(actor, Role.ADMIN)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位可以建立废物档案", "only producers have waste profiles")
+    entry = waste_entry(new.waste_code)
+    check_form(new.form)
+    check_packaging(new.packaging)
+    with ctx.uow() as uow:
+        s = uow.session
+        ent = s.get_one(Enterprise, actor.enterprise_id)
+        p = WasteProfile(
+            enterprise_id=ent.id,
+            waste_code=new.waste_code,
+            category=entry["category"],
+            name=new.name.strip(),
+            form=new.form,
+            hazards=sorted(set(new.hazards)),
+            main_components=new.main_components,
+            harmful_components=new.harmful_components,
+            packaging=new.packaging,
+            precautions=new.precautions,
+            process=new.process,
+            active=True,
+            created_at=ctx.now(),
+        )
+        s.add(p)
+        s.flush()
+        uow.record(
+            entry_type="profile.create",
+            subject=f"profile:{p.id}",
+            actor=actor.username,
+            enterprise=ent.uscc,
+            payload={
+                "id": p.id,
+                "waste_code": p.waste_code,
+                "category": p.category,
+                "name": p.name,
+                "form": p.form,
+                "hazards": p.hazards,
+                "main_components": p.main_components,
+                "harmful_components": p.harmful_components,
+                "packaging": p.packaging,
+            },
+        )
+        uow.commit()
+        return p
+
+
+def _scope_enterprise(actor: Actor, enterprise_id: int | None) -> int | None:
+    """Return the enterprise filter for per-enterprise lists (None = whole park)."""
+    if actor.sees_whole_park:
+        return enterprise_id
+    return actor.enterprise_id
+
+
+def list_profiles(
+    ctx: Context, *, actor: Actor, enterprise_id: int | None = None
+) -> list[WasteProfile]:
+    """Return waste profiles of the caller's enterprise (or the park, for park roles)."""
+    target = _scope_enterprise(actor, enterprise_id)
+    with ctx.db.read_session() as s:
+        q = sa.select(WasteProfile).join(Enterprise).where(Enterprise.park_id == actor.park_id)
+        if target is not None:
+            q = q.where(WasteProfile.enterprise_id == target)
+        return list(s.scalars(q.order_by(WasteProfile.id)))
+
+
+def get_profile(ctx: Context, *, actor: Actor, profile_id: int) -> WasteProfile:
+    """Return one waste profile the caller may see."""
+    with ctx.db.read_session() as s:
+        p = s.get(WasteProfile, profile_id)
+        ent = s.get(Enterprise, p.enterprise_id) if p else None
+    if (
+        p is None
+        or ent is None
+        or ent.park_id != actor.park_id
+        or (not actor.sees_whole_park and p.enterprise_id != actor.enterprise_id)
+    ):
+        raise NotFound("废物档案不存在", "no such waste profile")
+    return p
+
+
+def create_room(
+    ctx: Context, *, actor: Actor, name: str, capacity_kg: str, allowed_categories: list[str]
+) -> StorageRoom:
+    """Create a storage room for the caller's (producer) enterprise."""
+    require_role(actor, Role.ADMIN)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位设置贮存库房", "only producers have storage rooms")
+    cap = kg_to_g(capacity_kg, field="capacity_kg")
+    with ctx.db.write_session() as s, s.begin():
+        if (
+            s.scalar(
+                sa.select(StorageRoom.id).where(
+                    StorageRoom.enterprise_id == actor.enterprise_id, StorageRoom.name == name
+                )
+            )
+            is not None
+        ):
+            raise Conflict(
+                "库房名称已存在", "a room with this name exists", code="storage.duplicate"
+            )
+        room = StorageRoom(
+            enterprise_id=actor.enterprise_id,
+            name=name,
+            capacity_g=cap,
+            allowed_categories=sorted(set(allowed_categories)),
+            created_at=ctx.now(),
+        )
+        s.add(room)
+        s.flush()
+        return room
+
+
+def list_rooms(
+    ctx: Context, *, actor: Actor, enterprise_id: int | None = None
+) -> list[tuple[StorageRoom, int]]:
+    """Return storage rooms with the grams currently stored in each."""
+    target = _scope_enterprise(actor, enterprise_id)
+    stored = (
+        sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0))
+        .where(Batch.room_id == StorageRoom.id, Batch.status == "STORED")
+        .scalar_subquery()
+    )
+    with ctx.db.read_session() as s:
+        q = (
+            sa.select(StorageRoom, stored)
+            .join(Enterprise, Enterprise.id == StorageRoom.enterprise_id)
+            .where(Enterprise.park_id == actor.park_id)
+        )
+        if target is not None:
+            q = q.where(StorageRoom.enterprise_id == target)
+        return [(r, int(g)) for r, g in s.execute(q.order_by(StorageRoom.id)).all()]

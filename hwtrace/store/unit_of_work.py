@@ -1,0 +1,103 @@
+"""The unit of work: one session, one transaction, the ledger entries and the read-model rows
+they explain committed together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import ledger
+from hwtrace.db import Database
+from hwtrace.store.tables import IdempotencyKey
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """An ``Idempotency-Key`` the caller sent: applied at most once per user."""
+
+    user_id: int
+    key: str
+    request_hash: str
+
+
+# Set by the web layer around one request; the unit of work stores the key in the same
+# transaction as the entries it commits, so a retried request can never apply twice.
+CURRENT_IDEMPOTENCY: ContextVar[IdempotentRequest | None] = ContextVar(
+    "hwtrace_idempotency", default=None
+)
+
+
+class UnitOfWork:
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
+
+    def __init__(self, db: Database, log: ledger.Log) -> None:
+        self._db = db
+        self.log = log
+        self.session: Session
+        self._committed = False
+        self._last_subject: str | None = None
+        self._last_seq: int | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._db.write_session()
+        self._committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+    def record(
+        self,
+        *,
+        entry_type: str,
+        subject: str | None,
+        actor: str | None,
+        enterprise: str | None,
+        payload: dict[str, Any],
+        client_ts: dt.datetime | None = None,
+    ) -> ledger.StoredEntry:
+        """Append one ledger entry inside this transaction and return it."""
+        self.session.flush()
+        draft = ledger.EntryDraft(
+            entry_type=entry_type,
+            subject=subject,
+            actor=actor,
+            enterprise=enterprise,
+            client_ts=client_ts,
+            payload=payload,
+        )
+        entry = self.log.append(self.session.connection(), draft)
+        self._last_subject, self._last_seq = subject, entry.seq
+        return entry
+
+    def commit(self) -> None:
+        """Commit the transaction: read model, ledger entries and idempotency key together."""
+        idem = CURRENT_IDEMPOTENCY.get()
+        if idem is not None and self._last_seq is not None:
+            self.session.add(
+                IdempotencyKey(
+                    user_id=idem.user_id,
+                    key=idem.key,
+                    request_hash=idem.request_hash,
+                    status=200,
+                    response={"subject": self._last_subject, "seq": self._last_seq},
+                )
+            )
+        self.session.commit()
+        self._committed = True
+
+
+UowFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,106 @@
+"""Bad input gets a JSON problem with a stable code, never a 500 and never a partial write."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from hwtrace.api import ROUTES
+from tests.factories import World
+
+
+def _concrete(rule: str) -> str:
+    return (
+        rule.replace("<int:token_id>", "1")
+        .replace("<int:enterprise_id>", "1")
+        .replace("<int:profile_id>", "1")
+        .replace("<int:seq>", "0")
+        .replace("<code>", "X")
+    )
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if not r.public], ids=lambda r: f"{r.method} {r.rule}"
+)
+def test_every_endpoint_requires_authentication(client: FlaskClient, route: object) -> None:
+    r = client.open("/api/v1" + _concrete(route.rule), method=route.method, json={})  # type: ignore[attr-defined]
+    assert r.status_code == 401
+    body = r.get_json()
+    assert body["code"] == "auth.required" and body["message"] and body["message_en"]
+
+
+def test_not_json_and_broken_json(world: World) -> None:
+    op = world.as_("p1op")
+    r = op.client.post(
+        "/api/v1/batches",
+        data="weight=1",
+        headers={
+            "Authorization": f"Bearer {op.token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert r.status_code == 415 and r.get_json()["code"] == "request.not_json"
+    r = op.client.post(
+        "/api/v1/batches",
+        data="{not json",
+        headers={"Authorization": f"Bearer {op.token}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400 and r.get_json()["code"] == "request.invalid"
+
+
+def test_wrong_types_and_unknown_fields(world: World) -> None:
+    op = world.as_("p1op")
+    for body in [
+        {"profile_id": "1", "weight_kg": "1"},
+        {"profile_id": 1},
+        {"profile_id": 1, "weight_kg": "1", "evil": True},
+        [],
+        "x",
+        None,
+    ]:
+        r = op.post("/api/v1/batches", body)
+        assert r.status_code in (400, 415), body
+        assert r.get_json()["code"].startswith("request.")
+    assert op.get("/api/v1/batches").get_json()["total"] == 0
+
+
+def test_oversized_body(world: World) -> None:
+    op = world.as_("p1op")
+    r = op.post("/api/v1/batches", {"profile_id": 1, "weight_kg": "1", "remarks": "x" * 400_000})
+    assert r.status_code == 413 and r.get_json()["code"] == "request.too_large"
+
+
+def test_unknown_route_and_method(world: World, client: FlaskClient) -> None:
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.get_json()["code"] == "not_found"
+    r = world.as_("p1op").delete("/api/v1/batches")
+    assert r.status_code == 405 and r.get_json()["code"] == "method_not_allowed"
+
+
+def test_unknown_waste_code_refused(world: World) -> None:
+    r = world.as_("p1admin").post(
+        "/api/v1/waste-profiles",
+        {
+            "waste_code": "999-999-99",
+            "name": "x",
+            "form": "固态",
+            "hazards": ["T"],
+            "packaging": "袋",
+        },
+    )
+    assert r.status_code == 400 and r.get_json()["code"] == "waste.unknown_code"
+
+
+def test_bad_uscc_refused(world: World) -> None:
+    r = world.as_("park").post(
+        "/api/v1/enterprises", {"uscc": "91320500MA1XY00010", "name": "x", "kind": "producer"}
+    )
+    assert r.status_code == 400
+    assert r.get_json()["code"] in ("enterprise.invalid_uscc",)
+
+
+def test_bad_query_parameters(world: World) -> None:
+    op = world.as_("p1op")
+    for q in ["limit=abc", "limit=100000", "status=NOPE", "offset=-1"]:
+        r = op.get(f"/api/v1/batches?{q}")
+        assert r.status_code == 400, q
