@@ -1,0 +1,509 @@
+"""One append-only log: append, read, prove, checkpoint and verify, on a caller's Connection.
+
+The caller owns the transaction (the ledger never commits), so an entry and the application
+rows it explains commit together. Appends to one log are serialized: PostgreSQL locks the head
+row (``SELECT ... FOR UPDATE``); SQLite's ``BEGIN IMMEDIATE`` (see ``ledger.db``) already holds
+the single write lock. An append costs O(log n): it reads the head's frontier, not the tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ledger import merkle
+from ledger.canonical import canonical_bytes, entry_fields, format_ts, parse_ts
+from ledger.checkpoint import Signer, Verifier, parse_checkpoint, sign_checkpoint
+from ledger.errors import BadProofError, BadSignatureError, LedgerError
+from ledger.schema import ledger_checkpoint, ledger_entry, ledger_log, ledger_node
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """An entry before it has a place in the log."""
+
+    entry_type: str
+    subject: str | None
+    actor: str | None
+    enterprise: str | None
+    client_ts: dt.datetime | None
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as stored: its fields, canonical bytes and leaf hash."""
+
+    log_id: str
+    seq: int
+    entry_type: str
+    subject: str | None
+    actor: str | None
+    enterprise: str | None
+    client_ts: dt.datetime | None
+    server_ts: dt.datetime
+    payload: dict[str, Any]
+    body: bytes
+    leaf_hash: bytes
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of ``Log.verify``: ok, or the first bad sequence number and why."""
+
+    ok: bool
+    size: int
+    root: bytes
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    checkpoints_checked: int = 0
+    entries_checked: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def _split_frontier(raw: bytes) -> list[bytes]:
+    return [raw[i : i + 32] for i in range(0, len(raw), 32)]
+
+
+def _entry_from_body(log_id: str, body: bytes, leaf: bytes) -> StoredEntry:
+    f = json.loads(body)
+    return StoredEntry(
+        log_id=log_id,
+        seq=f["seq"],
+        entry_type=f["type"],
+        subject=f["subject"],
+        actor=f["actor"],
+        enterprise=f["enterprise"],
+        client_ts=parse_ts(f["client_ts"]),
+        server_ts=parse_ts(f["server_ts"]) or _utcnow(),
+        payload=f["payload"],
+        body=body,
+        leaf_hash=leaf,
+    )
+
+
+class Log:
+    """One log of the ledger (hwtrace keeps one per park)."""
+
+    def __init__(
+        self,
+        log_id: str,
+        *,
+        origin: str | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.log_id = log_id
+        self.origin = origin or log_id
+        self.clock = clock
+
+    # -- head -----------------------------------------------------------------------------
+
+    def ensure(self, conn: Connection) -> None:
+        """Create the log's head row if it does not exist."""
+        values = {
+            "log_id": self.log_id,
+            "origin": self.origin,
+            "size": 0,
+            "root": merkle.EMPTY_ROOT,
+            "frontier": b"",
+            "updated_at": self.clock(),
+        }
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql.insert(ledger_log).values(values).on_conflict_do_nothing())
+        else:
+            conn.execute(sqlite.insert(ledger_log).values(values).on_conflict_do_nothing())
+
+    def _head(self, conn: Connection, *, lock: bool) -> sa.Row[Any]:
+        q = sa.select(ledger_log).where(ledger_log.c.log_id == self.log_id)
+        if lock and conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).one_or_none()
+        if row is None:
+            self.ensure(conn)
+            row = conn.execute(q).one()
+        return row
+
+    def size(self, conn: Connection) -> int:
+        """Return the number of entries in the log."""
+        row = conn.execute(
+            sa.select(ledger_log.c.size).where(ledger_log.c.log_id == self.log_id)
+        ).one_or_none()
+        return int(row.size) if row else 0
+
+    # -- append ---------------------------------------------------------------------------
+
+    def append(self, conn: Connection, draft: EntryDraft) -> StoredEntry:
+        """Append one entry inside the caller's transaction and return it."""
+        return self.append_many(conn, [draft])[0]
+
+    def append_many(self, conn: Connection, drafts: Sequence[EntryDraft]) -> list[StoredEntry]:
+        """Append entries in order with one statement per table; return them."""
+        head = self._head(conn, lock=True)
+        size = int(head.size)
+        frontier = _split_frontier(head.frontier)
+        now = self.clock()
+        server_ts = format_ts(now)
+        entries: list[StoredEntry] = []
+        rows: list[dict[str, Any]] = []
+        nodes: list[dict[str, Any]] = []
+        for d in drafts:
+            fields = entry_fields(
+                log=self.log_id,
+                seq=size,
+                entry_type=d.entry_type,
+                subject=d.subject,
+                actor=d.actor,
+                enterprise=d.enterprise,
+                client_ts=d.client_ts,
+                server_ts=now,
+                payload=d.payload,
+            )
+            body = canonical_bytes(fields)
+            leaf = merkle.leaf_hash(body)
+            for level, idx, h in merkle.frontier_push(frontier, size, leaf):
+                nodes.append(
+                    {"log_id": self.log_id, "level": level, "idx": idx, "seq": size, "hash": h}
+                )
+            rows.append(
+                {
+                    "log_id": self.log_id,
+                    "seq": size,
+                    "entry_type": d.entry_type,
+                    "subject": d.subject,
+                    "actor": d.actor,
+                    "enterprise": d.enterprise,
+                    "client_ts": fields["client_ts"],
+                    "server_ts": server_ts,
+                    "body": body,
+                    "leaf_hash": leaf,
+                }
+            )
+            entries.append(
+                StoredEntry(
+                    log_id=self.log_id,
+                    seq=size,
+                    entry_type=d.entry_type,
+                    subject=d.subject,
+                    actor=d.actor,
+                    enterprise=d.enterprise,
+                    client_ts=parse_ts(fields["client_ts"]),
+                    server_ts=parse_ts(server_ts) or now,
+                    payload=fields["payload"],
+                    body=body,
+                    leaf_hash=leaf,
+                )
+            )
+            size += 1
+        if not rows:
+            return []
+        conn.execute(sa.insert(ledger_entry), rows)
+        if nodes:
+            conn.execute(sa.insert(ledger_node), nodes)
+        conn.execute(
+            sa.update(ledger_log)
+            .where(ledger_log.c.log_id == self.log_id)
+            .values(
+                size=size,
+                root=merkle.frontier_root(frontier),
+                frontier=b"".join(frontier),
+                updated_at=now,
+            )
+        )
+        return entries
+
+    # -- read -----------------------------------------------------------------------------
+
+    def get(self, conn: Connection, seq: int) -> StoredEntry | None:
+        """Return entry ``seq`` or None."""
+        row = conn.execute(
+            sa.select(ledger_entry.c.body, ledger_entry.c.leaf_hash).where(
+                ledger_entry.c.log_id == self.log_id, ledger_entry.c.seq == seq
+            )
+        ).one_or_none()
+        return _entry_from_body(self.log_id, bytes(row.body), bytes(row.leaf_hash)) if row else None
+
+    def entries(
+        self,
+        conn: Connection,
+        *,
+        subject: str | None = None,
+        enterprise: str | None = None,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> Iterator[StoredEntry]:
+        """Yield entries in sequence order, optionally only one subject's or enterprise's."""
+        e = ledger_entry.c
+        q = sa.select(e.body, e.leaf_hash).where(e.log_id == self.log_id, e.seq >= start)
+        if stop is not None:
+            q = q.where(e.seq < stop)
+        if subject is not None:
+            q = q.where(e.subject == subject)
+        if enterprise is not None:
+            q = q.where(e.enterprise == enterprise)
+        for row in conn.execute(q.order_by(e.seq)):
+            yield _entry_from_body(self.log_id, bytes(row.body), bytes(row.leaf_hash))
+
+    # -- tree -----------------------------------------------------------------------------
+
+    def _subtree_fn(self, conn: Connection) -> merkle.RangeHash:
+        cache: dict[tuple[int, int], bytes] = {}
+
+        def subtree(lo: int, hi: int) -> bytes:
+            key = (lo, hi)
+            if key in cache:
+                return cache[key]
+            n = hi - lo
+            if n == 1:
+                h = conn.execute(
+                    sa.select(ledger_entry.c.leaf_hash).where(
+                        ledger_entry.c.log_id == self.log_id, ledger_entry.c.seq == lo
+                    )
+                ).scalar_one()
+            elif n & (n - 1) == 0 and lo % n == 0:
+                h = conn.execute(
+                    sa.select(ledger_node.c.hash).where(
+                        ledger_node.c.log_id == self.log_id,
+                        ledger_node.c.level == n.bit_length() - 1,
+                        ledger_node.c.idx == lo // n,
+                    )
+                ).scalar_one()
+            else:
+                k = merkle.split(n)
+                h = merkle.node_hash(subtree(lo, lo + k), subtree(lo + k, hi))
+            cache[key] = bytes(h)
+            return cache[key]
+
+        return subtree
+
+    def _check_size(self, conn: Connection, tree_size: int) -> None:
+        if tree_size > self.size(conn):
+            raise BadProofError(f"tree size {tree_size} is beyond the log")
+
+    def root(self, conn: Connection, size: int | None = None) -> bytes:
+        """Return the tree hash of the first ``size`` entries (default: all)."""
+        if size is None:
+            head = self._head(conn, lock=False)
+            return bytes(head.root)
+        self._check_size(conn, size)
+        return merkle.EMPTY_ROOT if size == 0 else self._subtree_fn(conn)(0, size)
+
+    def inclusion_proof(self, conn: Connection, index: int, tree_size: int) -> list[bytes]:
+        """Return the audit path of entry ``index`` in the tree of ``tree_size`` entries."""
+        self._check_size(conn, tree_size)
+        if not 0 <= index < tree_size:
+            raise BadProofError(f"entry {index} is not in a tree of size {tree_size}")
+        return merkle.inclusion_path(index, tree_size, self._subtree_fn(conn))
+
+    def consistency_proof(self, conn: Connection, old_size: int, new_size: int) -> list[bytes]:
+        """Return the consistency proof between two tree sizes."""
+        self._check_size(conn, new_size)
+        if not 0 < old_size <= new_size:
+            raise BadProofError(f"no consistency proof from {old_size} to {new_size}")
+        return merkle.consistency_path(old_size, new_size, self._subtree_fn(conn))
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def sign_checkpoint(self, conn: Connection, signer: Signer) -> str:
+        """Sign the current tree head, store the note and return it."""
+        head = self._head(conn, lock=True)
+        note = sign_checkpoint(self.origin, int(head.size), bytes(head.root), signer)
+        last = conn.execute(
+            sa.select(sa.func.max(ledger_checkpoint.c.id)).where(
+                ledger_checkpoint.c.log_id == self.log_id
+            )
+        ).scalar()
+        conn.execute(
+            sa.insert(ledger_checkpoint).values(
+                log_id=self.log_id,
+                id=(last or 0) + 1,
+                size=int(head.size),
+                root=bytes(head.root),
+                note=note,
+                created_at=self.clock(),
+            )
+        )
+        return note
+
+    def latest_checkpoint(self, conn: Connection) -> str | None:
+        """Return the newest stored checkpoint note, or None."""
+        return conn.execute(
+            sa.select(ledger_checkpoint.c.note)
+            .where(ledger_checkpoint.c.log_id == self.log_id)
+            .order_by(ledger_checkpoint.c.id.desc())
+            .limit(1)
+        ).scalar()
+
+    # -- verify ---------------------------------------------------------------------------
+
+    def verify(self, conn: Connection, verifier: Verifier | None = None) -> VerifyReport:
+        """Recompute the log from its rows; report the first bad sequence number if any."""
+        return _Verifier(self, conn, verifier).run()
+
+
+_PROJECTED = (
+    ("entry_type", "type"),
+    ("subject", "subject"),
+    ("actor", "actor"),
+    ("enterprise", "enterprise"),
+    ("client_ts", "client_ts"),
+    ("server_ts", "server_ts"),
+)
+
+
+class _Verifier:
+    """Streams entries, nodes and checkpoints in order and compares them with a rebuilt tree."""
+
+    BATCH = 5000
+
+    def __init__(self, log: Log, conn: Connection, verifier: Verifier | None) -> None:
+        self.log = log
+        self.conn = conn
+        self.verifier = verifier
+
+    def _stream(self, q: Any) -> Iterator[Any]:
+        result = self.conn.execution_options(stream_results=True, max_row_buffer=self.BATCH)
+        for part in result.execute(q).partitions(self.BATCH):
+            yield from part
+
+    def run(self) -> VerifyReport:
+        log_id = self.log.log_id
+        e, n, c = ledger_entry.c, ledger_node.c, ledger_checkpoint.c
+        checkpoints = list(
+            self.conn.execute(
+                sa.select(c.size, c.root, c.note).where(c.log_id == log_id).order_by(c.id)
+            )
+        )
+        cp_by_size: dict[int, list[Any]] = {}
+        for cp in checkpoints:
+            cp_by_size.setdefault(int(cp.size), []).append(cp)
+        nodes = self._stream(
+            sa.select(n.level, n.idx, n.seq, n.hash)
+            .where(n.log_id == log_id)
+            .order_by(n.seq, n.level)
+        )
+        report = VerifyReport(ok=True, size=0, root=merkle.EMPTY_ROOT)
+        frontier: list[bytes] = []
+        size = 0
+        last_good_cp = 0
+
+        def fail(seq: int, reason: str) -> VerifyReport:
+            report.ok, report.first_bad_seq, report.reason = False, seq, reason
+            report.size, report.root = size, merkle.frontier_root(frontier)
+            return report
+
+        cp_result = self._check_checkpoints(cp_by_size.get(0, []), 0, merkle.EMPTY_ROOT, report)
+        if cp_result:
+            return fail(0, cp_result)
+        rows = self._stream(
+            sa.select(
+                e.seq,
+                e.entry_type,
+                e.subject,
+                e.actor,
+                e.enterprise,
+                e.client_ts,
+                e.server_ts,
+                e.body,
+                e.leaf_hash,
+            )
+            .where(e.log_id == log_id)
+            .order_by(e.seq)
+        )
+        for row in rows:
+            if row.seq != size:
+                return fail(size, f"entry {size} is missing (next stored is {row.seq})")
+            body = bytes(row.body)
+            problem = self._check_row(row, body, log_id)
+            if problem:
+                return fail(size, problem)
+            leaf = merkle.leaf_hash(body)
+            if leaf != bytes(row.leaf_hash):
+                return fail(size, "the entry's bytes do not match its leaf hash")
+            for level, idx, h in merkle.frontier_push(frontier, size, leaf):
+                stored = next(nodes, None)
+                if stored is None or (stored.level, stored.idx) != (level, idx):
+                    return fail(size - (1 << level) + 1, f"tree node {level}/{idx} is missing")
+                if bytes(stored.hash) != h:
+                    first = idx << level
+                    return fail(
+                        first,
+                        f"tree node {level}/{idx} does not match entries "
+                        f"{first}..{first + (1 << level) - 1}",
+                    )
+            size += 1
+            report.entries_checked = size
+            if size in cp_by_size:
+                bad = self._check_checkpoints(
+                    cp_by_size[size], size, merkle.frontier_root(frontier), report
+                )
+                if bad:
+                    return fail(last_good_cp, bad)
+                last_good_cp = size
+        if next(nodes, None) is not None:
+            return fail(size, "a tree node exists beyond the last entry")
+        head = self.conn.execute(
+            sa.select(ledger_log.c.size, ledger_log.c.root).where(ledger_log.c.log_id == log_id)
+        ).one_or_none()
+        root = merkle.frontier_root(frontier)
+        if head is not None and int(head.size) != size:
+            return fail(
+                min(size, int(head.size)),
+                f"the head says {head.size} entries but {size} are stored",
+            )
+        if head is not None and bytes(head.root) != root:
+            return fail(last_good_cp, "the head's root does not match the entries")
+        beyond = [int(cp.size) for cp in checkpoints if int(cp.size) > size]
+        if beyond:
+            return fail(
+                size,
+                f"a signed checkpoint covers {max(beyond)} entries but "
+                f"only {size} are stored (truncated)",
+            )
+        report.size, report.root = size, root
+        return report
+
+    def _check_row(self, row: Any, body: bytes, log_id: str) -> str | None:
+        try:
+            fields = json.loads(body)
+        except ValueError:
+            return "the entry's bytes are not JSON"
+        if not isinstance(fields, dict) or fields.get("log") != log_id:
+            return "the entry belongs to another log"
+        if fields.get("seq") != row.seq:
+            return f"the entry's bytes say sequence {fields.get('seq')} (moved or reordered)"
+        for column, key in _PROJECTED:
+            if getattr(row, column) != fields.get(key):
+                return f"column {column} does not match the entry's bytes"
+        try:
+            if canonical_bytes(fields) != body:
+                return "the entry's bytes are not canonical"
+        except LedgerError:
+            return "the entry's bytes are not canonical"
+        return None
+
+    def _check_checkpoints(
+        self, cps: list[Any], size: int, root: bytes, report: VerifyReport
+    ) -> str | None:
+        for cp in cps:
+            if self.verifier is not None:
+                try:
+                    parsed = parse_checkpoint(cp.note, self.verifier)
+                except BadSignatureError as err:
+                    return f"checkpoint at size {size}: {err}"
+                if parsed.size != size or parsed.root != bytes(cp.root):
+                    return f"checkpoint at size {size}: its note differs from its row"
+            if bytes(cp.root) != root:
+                return f"the entries do not match the signed checkpoint at size {size}"
+            report.checkpoints_checked += 1
+        return None
