@@ -52,12 +52,12 @@ class Database:
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
-        """Yield a read-only session; it is rolled back at the end."""
+        """Yield a session for reading; closing it ends its transaction (nothing is written),
+        and the rows it loaded stay usable, detached."""
         session = self._read()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def dispose(self) -> None:

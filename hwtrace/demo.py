@@ -197,13 +197,21 @@ def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
             )
             for code, name, form, hz, pack, main, harm, prec in PROFILES
         ]
-        room = D.create_room(
+        mixed = D.create_room(
             ctx,
             actor=admin,
             name="1号危废暂存间",
             capacity_kg="20000",
-            allowed_categories=["HW02", "HW08", "HW49"],
+            allowed_categories=["HW02", "HW08"],
         )
+        packaging = D.create_room(
+            ctx,
+            actor=admin,
+            name="2号危废暂存间（包装物）",
+            capacity_kg="10000",
+            allowed_categories=["HW49"],
+        )
+        rooms = {"HW02": mixed, "HW08": mixed, "HW49": packaging}
         for i in range(per_producer):
             profile = profiles[i % len(profiles)]
             age = rng.choice([2, 10, 40, 90, 200, 340, 358]) if i % 5 else rng.randint(0, 30)
@@ -217,7 +225,7 @@ def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
                     container_volume_l=200,
                 ),
             )
-            _advance(ctx, batch.code, i, op, transporter, receiver, room.id)
+            _advance(ctx, batch.code, i, op, transporter, receiver, rooms[batch.category].id)
 
 
 def _advance(

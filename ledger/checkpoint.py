@@ -57,7 +57,7 @@ class Verifier:
     def from_vkey(cls, text: str) -> Verifier:
         """Parse a verifier key; raise BadSignatureError if it is malformed."""
         try:
-            name, hash_hex, key_b64 = text.strip().split("+")
+            name, hash_hex, key_b64 = text.strip().split("+", 2)
             raw = base64.b64decode(key_b64, validate=True)
         except ValueError:
             raise BadSignatureError("malformed verifier key") from None

@@ -361,6 +361,15 @@ _PROJECTED = (
 )
 
 
+class _Bad(Exception):
+    """The first fault verify found: the sequence number and the reason."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seq = seq
+        self.reason = reason
+
+
 class _Verifier:
     """Streams entries, nodes and checkpoints in order and compares them with a rebuilt tree."""
 
@@ -368,8 +377,22 @@ class _Verifier:
 
     def __init__(self, log: Log, conn: Connection, verifier: Verifier | None) -> None:
         self.log = log
+        self.log_id = log.log_id
         self.conn = conn
         self.verifier = verifier
+        self.frontier: list[bytes] = []
+        self.size = 0
+        self.last_good_cp = 0
+        self.report = VerifyReport(ok=True, size=0, root=merkle.EMPTY_ROOT)
+        c = ledger_checkpoint.c
+        self.checkpoints = list(
+            conn.execute(
+                sa.select(c.size, c.root, c.note).where(c.log_id == self.log_id).order_by(c.id)
+            )
+        )
+        self.cp_by_size: dict[int, list[Any]] = {}
+        for cp in self.checkpoints:
+            self.cp_by_size.setdefault(int(cp.size), []).append(cp)
 
     def _stream(self, q: Any) -> Iterator[Any]:
         result = self.conn.execution_options(stream_results=True, max_row_buffer=self.BATCH)
@@ -377,34 +400,12 @@ class _Verifier:
             yield from part
 
     def run(self) -> VerifyReport:
-        log_id = self.log.log_id
-        e, n, c = ledger_entry.c, ledger_node.c, ledger_checkpoint.c
-        checkpoints = list(
-            self.conn.execute(
-                sa.select(c.size, c.root, c.note).where(c.log_id == log_id).order_by(c.id)
-            )
-        )
-        cp_by_size: dict[int, list[Any]] = {}
-        for cp in checkpoints:
-            cp_by_size.setdefault(int(cp.size), []).append(cp)
+        e, n = ledger_entry.c, ledger_node.c
         nodes = self._stream(
-            sa.select(n.level, n.idx, n.seq, n.hash)
-            .where(n.log_id == log_id)
+            sa.select(n.level, n.idx, n.hash)
+            .where(n.log_id == self.log_id)
             .order_by(n.seq, n.level)
         )
-        report = VerifyReport(ok=True, size=0, root=merkle.EMPTY_ROOT)
-        frontier: list[bytes] = []
-        size = 0
-        last_good_cp = 0
-
-        def fail(seq: int, reason: str) -> VerifyReport:
-            report.ok, report.first_bad_seq, report.reason = False, seq, reason
-            report.size, report.root = size, merkle.frontier_root(frontier)
-            return report
-
-        cp_result = self._check_checkpoints(cp_by_size.get(0, []), 0, merkle.EMPTY_ROOT, report)
-        if cp_result:
-            return fail(0, cp_result)
         rows = self._stream(
             sa.select(
                 e.seq,
@@ -417,68 +418,75 @@ class _Verifier:
                 e.body,
                 e.leaf_hash,
             )
-            .where(e.log_id == log_id)
+            .where(e.log_id == self.log_id)
             .order_by(e.seq)
         )
-        for row in rows:
-            if row.seq != size:
-                return fail(size, f"entry {size} is missing (next stored is {row.seq})")
-            body = bytes(row.body)
-            problem = self._check_row(row, body, log_id)
-            if problem:
-                return fail(size, problem)
-            leaf = merkle.leaf_hash(body)
-            if leaf != bytes(row.leaf_hash):
-                return fail(size, "the entry's bytes do not match its leaf hash")
-            for level, idx, h in merkle.frontier_push(frontier, size, leaf):
-                stored = next(nodes, None)
-                if stored is None or (stored.level, stored.idx) != (level, idx):
-                    return fail(size - (1 << level) + 1, f"tree node {level}/{idx} is missing")
-                if bytes(stored.hash) != h:
-                    first = idx << level
-                    return fail(
-                        first,
-                        f"tree node {level}/{idx} does not match entries "
-                        f"{first}..{first + (1 << level) - 1}",
-                    )
-            size += 1
-            report.entries_checked = size
-            if size in cp_by_size:
-                bad = self._check_checkpoints(
-                    cp_by_size[size], size, merkle.frontier_root(frontier), report
-                )
-                if bad:
-                    return fail(last_good_cp, bad)
-                last_good_cp = size
-        if next(nodes, None) is not None:
-            return fail(size, "a tree node exists beyond the last entry")
+        try:
+            self._checkpoints_at(0, merkle.EMPTY_ROOT)
+            for row in rows:
+                self._entry(row, nodes)
+            if next(nodes, None) is not None:
+                raise _Bad(self.size, "a tree node exists beyond the last entry")
+            self._tail()
+        except _Bad as bad:
+            self.report.ok = False
+            self.report.first_bad_seq, self.report.reason = bad.seq, bad.reason
+        self.report.size = self.size
+        self.report.root = merkle.frontier_root(self.frontier)
+        return self.report
+
+    def _entry(self, row: Any, nodes: Iterator[Any]) -> None:
+        size = self.size
+        if row.seq != size:
+            raise _Bad(size, f"entry {size} is missing (next stored is {row.seq})")
+        body = bytes(row.body)
+        problem = self._check_row(row, body)
+        if problem:
+            raise _Bad(size, problem)
+        leaf = merkle.leaf_hash(body)
+        if leaf != bytes(row.leaf_hash):
+            raise _Bad(size, "the entry's bytes do not match its leaf hash")
+        for level, idx, h in merkle.frontier_push(self.frontier, size, leaf):
+            stored = next(nodes, None)
+            first = idx << level
+            if stored is None or (stored.level, stored.idx) != (level, idx):
+                raise _Bad(first, f"tree node {level}/{idx} is missing")
+            if bytes(stored.hash) != h:
+                last = first + (1 << level) - 1
+                raise _Bad(first, f"tree node {level}/{idx} does not match entries {first}..{last}")
+        self.size = size + 1
+        self.report.entries_checked = self.size
+        if self.size in self.cp_by_size:
+            self._checkpoints_at(self.size, merkle.frontier_root(self.frontier))
+
+    def _tail(self) -> None:
         head = self.conn.execute(
-            sa.select(ledger_log.c.size, ledger_log.c.root).where(ledger_log.c.log_id == log_id)
+            sa.select(ledger_log.c.size, ledger_log.c.root).where(
+                ledger_log.c.log_id == self.log_id
+            )
         ).one_or_none()
-        root = merkle.frontier_root(frontier)
-        if head is not None and int(head.size) != size:
-            return fail(
-                min(size, int(head.size)),
-                f"the head says {head.size} entries but {size} are stored",
+        root = merkle.frontier_root(self.frontier)
+        if head is not None and int(head.size) != self.size:
+            raise _Bad(
+                min(self.size, int(head.size)),
+                f"the head says {head.size} entries but {self.size} are stored",
             )
         if head is not None and bytes(head.root) != root:
-            return fail(last_good_cp, "the head's root does not match the entries")
-        beyond = [int(cp.size) for cp in checkpoints if int(cp.size) > size]
+            raise _Bad(self.last_good_cp, "the head's root does not match the entries")
+        beyond = [int(cp.size) for cp in self.checkpoints if int(cp.size) > self.size]
         if beyond:
-            return fail(
-                size,
-                f"a signed checkpoint covers {max(beyond)} entries but "
-                f"only {size} are stored (truncated)",
+            raise _Bad(
+                self.size,
+                f"a signed checkpoint covers {max(beyond)} entries but only {self.size} "
+                "are stored (truncated)",
             )
-        report.size, report.root = size, root
-        return report
 
-    def _check_row(self, row: Any, body: bytes, log_id: str) -> str | None:
+    def _check_row(self, row: Any, body: bytes) -> str | None:
         try:
             fields = json.loads(body)
         except ValueError:
             return "the entry's bytes are not JSON"
-        if not isinstance(fields, dict) or fields.get("log") != log_id:
+        if not isinstance(fields, dict) or fields.get("log") != self.log_id:
             return "the entry belongs to another log"
         if fields.get("seq") != row.seq:
             return f"the entry's bytes say sequence {fields.get('seq')} (moved or reordered)"
@@ -492,18 +500,25 @@ class _Verifier:
             return "the entry's bytes are not canonical"
         return None
 
-    def _check_checkpoints(
-        self, cps: list[Any], size: int, root: bytes, report: VerifyReport
-    ) -> str | None:
-        for cp in cps:
+    def _checkpoints_at(self, size: int, root: bytes) -> None:
+        # A checkpoint that does not match is reported from the last good checkpoint on: the
+        # entries after it may have been rewritten consistently, so that is what is proven.
+        for cp in self.cp_by_size.get(size, []):
             if self.verifier is not None:
                 try:
                     parsed = parse_checkpoint(cp.note, self.verifier)
                 except BadSignatureError as err:
-                    return f"checkpoint at size {size}: {err}"
+                    raise _Bad(self.last_good_cp, f"checkpoint at size {size}: {err}") from None
                 if parsed.size != size or parsed.root != bytes(cp.root):
-                    return f"checkpoint at size {size}: its note differs from its row"
+                    raise _Bad(
+                        self.last_good_cp,
+                        f"checkpoint at size {size}: its note differs from its row",
+                    )
             if bytes(cp.root) != root:
-                return f"the entries do not match the signed checkpoint at size {size}"
-            report.checkpoints_checked += 1
-        return None
+                raise _Bad(
+                    self.last_good_cp,
+                    f"the entries do not match the signed checkpoint at size {size}",
+                )
+            self.report.checkpoints_checked += 1
+        if self.cp_by_size.get(size):
+            self.last_good_cp = size

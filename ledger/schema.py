@@ -130,7 +130,7 @@ def install_guards(conn: Connection) -> None:
             for stmt in _sqlite_guards(table):
                 conn.exec_driver_sql(stmt)
     elif dialect == "postgresql":
-        conn.exec_driver_sql(_PG_FUNCTION)
+        conn.execute(sa.text(_PG_FUNCTION))
         for table in GUARDED:
             for stmt in _pg_guards(table):
                 conn.exec_driver_sql(stmt)

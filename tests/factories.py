@@ -28,8 +28,6 @@ def random_uscc(rng: random.Random | None = None) -> str:
         + "".join(r.choice("0123456789") for _ in range(6))
         + "".join(r.choice(_ALPHABET) for _ in range(9))
     )
-    # The organisation-code part (characters 9-17) carries a GB 11714 check of its own.
-    body = formats.with_valid_org_code(body) if hasattr(formats, "with_valid_org_code") else body
     return body + formats.uscc_check_char(body)
 
 
@@ -70,6 +68,7 @@ class World:
     profiles: dict[str, int] = field(default_factory=dict)
     rooms: dict[str, int] = field(default_factory=dict)
     usernames: dict[str, str] = field(default_factory=dict)
+    method_d: str = "D10"
 
     def as_(self, who: str) -> Caller:
         return Caller(self.app.test_client(), self.tokens[who])

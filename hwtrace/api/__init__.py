@@ -226,8 +226,8 @@ def ok(data: Any, status: int = 200) -> Response:
     return resp
 
 
-def init_app(app: Any) -> None:
-    """Import the route modules (they register on ``bp``) and mount the blueprint."""
+def load_routes() -> list[RouteDoc]:
+    """Import the route modules (each registers its routes on ``bp``) and return them all."""
     from hwtrace.api import (  # noqa: F401
         auth,
         batches,
@@ -237,4 +237,10 @@ def init_app(app: Any) -> None:
         reference,
     )
 
+    return ROUTES
+
+
+def init_app(app: Any) -> None:
+    """Mount the API blueprint with all its routes."""
+    load_routes()
     app.register_blueprint(bp)

@@ -69,7 +69,7 @@ def _visible_entries(actor: Actor, park_code: str) -> sa.ColumnElement[bool]:
 
 def entry_dict(body: bytes) -> dict[str, Any]:
     """Return an entry's fields from its canonical bytes, with the bytes and the leaf hash."""
-    fields = json.loads(body)
+    fields: dict[str, Any] = json.loads(body)
     fields["leaf"] = base64.b64encode(body).decode("ascii")
     fields["leaf_hash"] = ledger.merkle.leaf_hash(body).hex()
     return fields

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hwtrace.domain import codes
@@ -99,12 +101,13 @@ def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
 def _allocate_code(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> str:
     """Allocate the next identification code for (unit, waste code, day) under a row lock."""
     prefix = codes.code_prefix(uscc=uscc, waste_code=waste_code, day=day)
+    # Create the counter if it is missing without racing another writer (ON CONFLICT DO
+    # NOTHING), then lock it: concurrent registrations queue here and get distinct numbers.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CodeCounter).values(prefix=prefix, last_seq=0).on_conflict_do_nothing())
     counter = session.execute(
         sa.select(CodeCounter).where(CodeCounter.prefix == prefix).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        counter = CodeCounter(prefix=prefix, last_seq=0)
-        session.add(counter)
+    ).scalar_one()
     seq = counter.last_seq + 1
     codes.check_sequence(seq)
     counter.last_seq = seq

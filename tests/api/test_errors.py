@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from hwtrace.api import ROUTES
+from hwtrace.api import load_routes
 from tests.factories import World
 
 
@@ -20,7 +20,7 @@ def _concrete(rule: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "route", [r for r in ROUTES if not r.public], ids=lambda r: f"{r.method} {r.rule}"
+    "route", [r for r in load_routes() if not r.public], ids=lambda r: f"{r.method} {r.rule}"
 )
 def test_every_endpoint_requires_authentication(client: FlaskClient, route: object) -> None:
     r = client.open("/api/v1" + _concrete(route.rule), method=route.method, json={})  # type: ignore[attr-defined]

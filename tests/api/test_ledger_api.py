@@ -86,7 +86,7 @@ def test_checkpoint_is_a_signed_note(world: World) -> None:
     assert base64.b64decode(lines[2]).hex() == cp["root_hash"]
     assert lines[3] == ""
     assert lines[4].startswith("\u2014 ")
-    name, keyhash, _key = cp["vkey"].split("+")
+    name, keyhash, _key = cp["vkey"].split("+", 2)
     assert name == world.ctx.settings.ledger_origin and len(keyhash) == 8
 
 

@@ -1,0 +1,56 @@
+"""The identification code (数字识别码) as the server allocates and checks it.
+
+The format (segments, lengths, the check character) is defined once in ``schemas.formats`` so
+that the server, the PDA and the label printer agree; this module adds the allocation rule:
+per (unit, waste code, production date) a counter that only goes up, so a code is never
+reused, even for a voided label or an unused reservation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hwtrace.domain.errors import BadValue, HwtraceError
+from schemas import formats
+
+
+class CodeError(HwtraceError):
+    """A malformed or misread identification code (the code says which check failed)."""
+
+    code = "code.invalid"
+    status = 400
+
+
+def normalize(text: str) -> str:
+    """Return the stored form of a scanned code (trimmed, upper case, separators removed)."""
+    return formats.normalize_code(text)
+
+
+def parse_scanned(text: str) -> formats.IdentificationCode:
+    """Parse and check a scanned code; raise CodeError with the failed check's code."""
+    try:
+        return formats.validate_code(text)
+    except formats.CodeFormatError as err:
+        raise CodeError(
+            err.message_zh, err.message_en, code=err.code, detail={"scanned": text[:80]}
+        ) from None
+
+
+def code_prefix(*, uscc: str, waste_code: str, day: dt.date) -> str:
+    """Return the counter key of a code: unit + waste code + production date."""
+    return f"{uscc}{waste_code.replace('-', '')}{day:%Y%m%d}"
+
+
+def check_sequence(seq: int) -> None:
+    """Refuse a sequence number past the format's width (the day's codes are exhausted)."""
+    if seq > formats.MAX_SEQUENCE:
+        raise BadValue(
+            f"当日该废物的识别码流水号已用完（上限 {formats.MAX_SEQUENCE}）",
+            f"no sequence numbers left for this waste code today (max {formats.MAX_SEQUENCE})",
+            code="code.exhausted",
+        )
+
+
+def make_code(*, uscc: str, waste_code: str, day: dt.date, seq: int) -> str:
+    """Return the full code (with its check character) for the given segments."""
+    return formats.format_code(uscc=uscc, waste_code=waste_code, day=day, seq=seq)

@@ -1,0 +1,248 @@
+"""Formats shared by the server, the PDA client and the label printer (stdlib only).
+
+- USCC (统一社会信用代码, GB 32100-2015): 18 characters, the last a check character.
+- Waste codes of the national catalogue: ``NNN-NNN-NN``; the last two digits are the category.
+- The identification code (数字识别码, HJ 1276-2022): producing unit's USCC (18) + waste code
+  without hyphens (8) + production date YYYYMMDD (8) + sequence number (3) = 37 characters.
+  hwtrace appends one check character (ISO/IEC 7064 MOD 37,36, i.e. GB/T 17710) so that a
+  mistyped or misread code is refused at once; the first 37 characters stay the standard code.
+- The QR payload (v1): ``HWT1|<code>|<waste code>|<weight kg>|<YYYYMMDD>|<checksum>[|<url>]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+WASTE_CODE_RE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}$")
+SEQ_DIGITS = 3
+MAX_SEQUENCE = 10**SEQ_DIGITS - 1
+STANDARD_LENGTH = 18 + 8 + 8 + SEQ_DIGITS
+CODE_LENGTH = STANDARD_LENGTH + 1
+_B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class CodeFormatError(ValueError):
+    """A malformed identification code; ``code`` names the check that failed."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+# -- USCC -----------------------------------------------------------------------------------
+
+
+def uscc_check_char(first17: str) -> str:
+    """Return the GB 32100 check character for the first 17 characters of a USCC."""
+    if len(first17) != 17 or any(c not in _USCC_VALUE for c in first17):
+        raise ValueError("a USCC body is 17 characters of 0-9A-HJ-NPQRTUWXY")
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(text: str) -> bool:
+    """Return True if ``text`` is an 18-character USCC with a correct check character."""
+    if len(text) != 18 or any(c not in _USCC_VALUE for c in text):
+        return False
+    return uscc_check_char(text[:17]) == text[17]
+
+
+# -- waste codes ------------------------------------------------------------------------------
+
+
+def is_waste_code_format(text: str) -> bool:
+    """Return True if ``text`` has the catalogue form NNN-NNN-NN."""
+    return bool(WASTE_CODE_RE.match(text))
+
+
+def category_of(code: str) -> str:
+    """Return the HW category of a waste code ("900-041-49" -> "HW49")."""
+    return "HW" + code[-2:]
+
+
+# -- identification code --------------------------------------------------------------------
+
+
+def mod37_36_check(text: str) -> str:
+    """Return the ISO/IEC 7064 MOD 37,36 check character of ``text`` (0-9 A-Z)."""
+    p = 36
+    for ch in text:
+        s = (p + _B36.index(ch)) % 36 or 36
+        p = (2 * s) % 37
+    return _B36[(1 - p) % 36]
+
+
+@dataclass(frozen=True)
+class IdentificationCode:
+    """The segments of an identification code."""
+
+    uscc: str
+    waste_code: str
+    day: dt.date
+    seq: int
+
+    @property
+    def standard(self) -> str:
+        """Return the 37-character code of HJ 1276-2022."""
+        waste = self.waste_code.replace("-", "")
+        return f"{self.uscc}{waste}{self.day:%Y%m%d}{self.seq:0{SEQ_DIGITS}d}"
+
+    @property
+    def text(self) -> str:
+        """Return the code as printed and scanned: the standard code + check character."""
+        return self.standard + mod37_36_check(self.standard)
+
+
+def format_code(*, uscc: str, waste_code: str, day: dt.date, seq: int) -> str:
+    """Return the printed form of the code for these segments."""
+    if not 1 <= seq <= MAX_SEQUENCE:
+        raise ValueError(f"sequence must be 1..{MAX_SEQUENCE}")
+    return IdentificationCode(uscc, waste_code, day, seq).text
+
+
+def normalize_code(text: str) -> str:
+    """Return a scanned code without surrounding space, separators, in upper case."""
+    return re.sub(r"[\s\-_]", "", text).upper()
+
+
+def _fail(code: str, zh: str, en: str) -> CodeFormatError:
+    return CodeFormatError(code, zh, en)
+
+
+def validate_code(text: str) -> IdentificationCode:
+    """Parse a scanned code and check every segment; raise CodeFormatError on the first fault."""
+    s = normalize_code(text)
+    if not s.isascii() or not s.isalnum():
+        raise _fail(
+            "code.charset", "识别码含有非法字符", "the code has characters other than 0-9 A-Z"
+        )
+    if len(s) == STANDARD_LENGTH:
+        raise _fail(
+            "code.check_char",
+            "识别码缺少校验位",
+            "the code lacks its check character",
+        )
+    if len(s) != CODE_LENGTH:
+        raise _fail(
+            "code.length",
+            f"识别码应为 {CODE_LENGTH} 位，实际 {len(s)} 位",
+            f"the code has {len(s)} characters, expected {CODE_LENGTH}",
+        )
+    body, check = s[:-1], s[-1]
+    if mod37_36_check(body) != check:
+        raise _fail(
+            "code.check_char",
+            "识别码校验位错误（可能误读或输错）",
+            "the check character does not match (misread or mistyped)",
+        )
+    uscc, waste, date, seq = body[:18], body[18:26], body[26:34], body[34:]
+    if not is_valid_uscc(uscc):
+        raise _fail(
+            "code.uscc_check",
+            "识别码中的统一社会信用代码无效",
+            "the unit code (USCC) in the code is invalid",
+        )
+    if not waste.isdigit():
+        raise _fail(
+            "code.waste_code", "识别码中的废物代码无效", "the waste code segment is invalid"
+        )
+    try:
+        day = dt.date(int(date[:4]), int(date[4:6]), int(date[6:]))
+    except ValueError:
+        raise _fail(
+            "code.date", "识别码中的产生日期无效", "the date segment is not a date"
+        ) from None
+    if day.year < 2000:
+        raise _fail(
+            "code.date",
+            "识别码中的产生日期不合理",
+            "the date segment is implausible",
+        )
+    if not seq.isdigit() or int(seq) == 0:
+        raise _fail(
+            "code.sequence",
+            "识别码中的流水号无效",
+            "the sequence segment is invalid",
+        )
+    return IdentificationCode(uscc, f"{waste[:3]}-{waste[3:6]}-{waste[6:]}", day, int(seq))
+
+
+# -- QR payload v1 ----------------------------------------------------------------------------
+
+QR_PREFIX = "HWT1"
+
+
+@dataclass(frozen=True)
+class QrPayload:
+    """What a label's QR code carries, readable offline."""
+
+    code: str
+    waste_code: str
+    weight_kg: str
+    day: dt.date
+    url: str | None = None
+
+
+def _qr_checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
+
+
+def encode_qr_payload(p: QrPayload) -> str:
+    """Return the QR text of a label: fields, a checksum over them, then the optional URL."""
+    body = f"{QR_PREFIX}|{p.code}|{p.waste_code}|{p.weight_kg}|{p.day:%Y%m%d}"
+    text = f"{body}|{_qr_checksum(body)}"
+    return f"{text}|{p.url}" if p.url else text
+
+
+def decode_qr_payload(text: str) -> QrPayload:
+    """Parse a QR text; raise CodeFormatError if the version, checksum or a field is wrong."""
+    parts = text.strip().split("|", 6)
+    if not parts or parts[0] != QR_PREFIX:
+        raise _fail(
+            "qr.version",
+            "不是本系统的标签二维码",
+            "not an hwtrace v1 label payload",
+        )
+    if len(parts) not in (6, 7):
+        raise _fail(
+            "qr.format",
+            "二维码内容不完整",
+            "the payload is incomplete",
+        )
+    _, code, waste, weight, date, chk = parts[:6]
+    if _qr_checksum("|".join(parts[:5])) != chk.upper():
+        raise _fail(
+            "qr.checksum", "二维码校验失败（损坏或伪造）", "the payload checksum does not match"
+        )
+    ident = validate_code(code)
+    try:
+        if Decimal(weight) <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise _fail(
+            "qr.weight",
+            "二维码中的重量无效",
+            "the weight is invalid",
+        ) from None
+    if waste != ident.waste_code or date != f"{ident.day:%Y%m%d}":
+        raise _fail(
+            "qr.mismatch",
+            "二维码字段与识别码不一致",
+            "the fields disagree with the code",
+        )
+    return QrPayload(
+        code=code,
+        waste_code=waste,
+        weight_kg=weight,
+        day=ident.day,
+        url=parts[6] if len(parts) == 7 else None,
+    )
