@@ -384,6 +384,7 @@ class _Verifier:
         self.size = 0
         self.last_good_cp = 0
         self.report = VerifyReport(ok=True, size=0, root=merkle.EMPTY_ROOT)
+        self._open: list[Any] = []
         c = ledger_checkpoint.c
         self.checkpoints = list(
             conn.execute(
@@ -395,8 +396,10 @@ class _Verifier:
             self.cp_by_size.setdefault(int(cp.size), []).append(cp)
 
     def _stream(self, q: Any) -> Iterator[Any]:
-        result = self.conn.execution_options(stream_results=True, max_row_buffer=self.BATCH)
-        for part in result.execute(q).partitions(self.BATCH):
+        conn = self.conn.execution_options(stream_results=True, max_row_buffer=self.BATCH)
+        result = conn.execute(q)
+        self._open.append(result)
+        for part in result.partitions(self.BATCH):
             yield from part
 
     def run(self) -> VerifyReport:
@@ -431,6 +434,9 @@ class _Verifier:
         except _Bad as bad:
             self.report.ok = False
             self.report.first_bad_seq, self.report.reason = bad.seq, bad.reason
+        finally:
+            for result in self._open:  # a stop at the first fault leaves cursors open
+                result.close()
         self.report.size = self.size
         self.report.root = merkle.frontier_root(self.frontier)
         return self.report
@@ -439,6 +445,8 @@ class _Verifier:
         size = self.size
         if row.seq != size:
             raise _Bad(size, f"entry {size} is missing (next stored is {row.seq})")
+        if not isinstance(row.body, (bytes, memoryview)):
+            raise _Bad(size, "the entry's bytes were replaced by another type")
         body = bytes(row.body)
         problem = self._check_row(row, body)
         if problem:
