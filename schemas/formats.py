@@ -121,6 +121,8 @@ def _fail(code: str, zh: str, en: str) -> CodeFormatError:
 def validate_code(text: str) -> IdentificationCode:
     """Parse a scanned code and check every segment; raise CodeFormatError on the first fault."""
     s = normalize_code(text)
+    if not s:
+        raise _fail("code.length", "识别码为空", "the code is empty")
     if not s.isascii() or not s.isalnum():
         raise _fail(
             "code.charset", "识别码含有非法字符", "the code has characters other than 0-9 A-Z"
