@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from hwtrace.domain.access import Actor, EnterpriseKind, Role
 from hwtrace.domain.lifecycle import Action
+from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import directory as D
 from hwtrace.services.context import Context
@@ -115,6 +116,7 @@ def seed(
             )
         _users(ctx, list(ents.values()))
         _activity(ctx, batches_per_producer, random.Random(rng_seed))
+        audit.sign_checkpoint(ctx)
     with ctx.db.read_session() as s:
         for user, ent in s.execute(sa.select(User, Enterprise).join(Enterprise).order_by(User.id)):
             logins.append(
