@@ -17,6 +17,7 @@ from hwtrace.api.enterprises import _int_arg
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as svc
+from hwtrace.services import reservations
 
 R = "#/components/schemas/"
 CODE_P = {
@@ -75,6 +76,7 @@ def register(body: dict[str, Any]) -> Response:
         container_volume_l=body.get("container_volume_l"),
         remarks=body.get("remarks", ""),
         client_ts=_ts(body.get("client_ts")),
+        code=body.get("code"),
     )
     batch = svc.register_batch(ctx(), actor=actor(), command=cmd)
     return ok(serialize.batch(batch), 201)
@@ -231,3 +233,42 @@ def correct(code: str, body: dict[str, Any]) -> Response:
         client_ts=_ts(body.get("client_ts")),
     )
     return ok(serialize.batch(svc.correct_batch(ctx(), actor=actor(), code=code, correction=c)))
+
+
+@route(
+    "/code-reservations",
+    "POST",
+    summary="Reserve a block of codes for offline registration on a PDA",
+    tag="batches",
+    body="code-reservation",
+    status=201,
+    response={"$ref": R + "CodeReservation"},
+)
+def reserve(body: dict[str, Any]) -> Response:
+    res, block = reservations.reserve_codes(
+        ctx(),
+        actor=actor(),
+        profile_id=body["profile_id"],
+        produced_on=_date(body.get("produced_on")),
+        count=body["count"],
+    )
+    return ok(
+        {
+            "reservation_id": res.id,
+            "profile_id": res.profile_id,
+            "produced_on": res.produced_on.isoformat(),
+            "codes": block,
+        },
+        201,
+    )
+
+
+@route(
+    "/code-reservations",
+    "GET",
+    summary="The enterprise's code reservations",
+    tag="batches",
+    response={"type": "array", "items": {"type": "object"}},
+)
+def reservations_list() -> Response:
+    return ok(reservations.list_reservations(ctx(), actor=actor()))

@@ -190,6 +190,14 @@ COMPONENTS: dict[str, Any] = {
     "VerifyReport": _obj(
         {"ok": {"type": "boolean"}, "size": INT, "first_bad_seq": NINT, "reason": NSTR}
     ),
+    "CodeReservation": _obj(
+        {
+            "reservation_id": INT,
+            "profile_id": INT,
+            "produced_on": STR,
+            "codes": {"type": "array", "items": STR},
+        }
+    ),
     "WasteCode": {
         "type": "object",
         "required": ["code", "category"],

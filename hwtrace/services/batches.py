@@ -51,6 +51,8 @@ class RegisterBatch:
     container_volume_l: int | None = None
     remarks: str = ""
     client_ts: dt.datetime | None = None
+    # A code reserved in advance (offline registration); None = allocate one now.
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,21 @@ def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
     return ent
 
 
-def _allocate_code(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> str:
-    """Allocate the next identification code for (unit, waste code, day) under a row lock."""
+def lock_counter(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> CodeCounter:
+    """Return the code counter of (unit, waste code, day), locked for this transaction."""
     prefix = codes.code_prefix(uscc=uscc, waste_code=waste_code, day=day)
     # Create the counter if it is missing without racing another writer (ON CONFLICT DO
     # NOTHING), then lock it: concurrent registrations queue here and get distinct numbers.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(CodeCounter).values(prefix=prefix, last_seq=0).on_conflict_do_nothing())
-    counter = session.execute(
+    return session.execute(
         sa.select(CodeCounter).where(CodeCounter.prefix == prefix).with_for_update()
     ).scalar_one()
+
+
+def _allocate_code(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> str:
+    """Allocate the next identification code for (unit, waste code, day)."""
+    counter = lock_counter(session, uscc=uscc, waste_code=waste_code, day=day)
     seq = counter.last_seq + 1
     codes.check_sequence(seq)
     counter.last_seq = seq
@@ -142,7 +149,9 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         raise Forbidden("只有产废单位可以登记危险废物", "only producers register batches")
     weight_g = kg_to_g(command.weight_kg)
     today = ctx.now().date()
-    produced_on = command.produced_on or today
+    produced_on = command.produced_on or (
+        codes.parse_scanned(command.code).day if command.code else today
+    )
     if produced_on > today:
         raise BadValue(
             "产生日期不能晚于今天", "the production date is in the future", code="value.future_date"
@@ -165,7 +174,12 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             raise Conflict(
                 "该废物档案已停用", "the waste profile is inactive", code="waste.profile_inactive"
             )
-        code = _allocate_code(s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on)
+        if command.code is None:
+            code = _allocate_code(
+                s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on
+            )
+        else:
+            code = _reserved_code(s, actor, command, profile, produced_on)
         now = ctx.now()
         batch = Batch(
             code=code,
@@ -198,6 +212,24 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         batch.last_seq = entry.seq
         uow.commit()
         return batch
+
+
+def _reserved_code(
+    s: Session, actor: Actor, command: RegisterBatch, profile: WasteProfile, day: dt.date
+) -> str:
+    from hwtrace.services.reservations import reserved_for  # avoids a module cycle
+
+    assert command.code is not None
+    res = reserved_for(s, actor=actor, code=command.code)
+    parsed = codes.parse_scanned(command.code)
+    if res.profile_id != profile.id or parsed.day != day:
+        raise Conflict(
+            "预留识别码与所选废物档案或产生日期不符",
+            "the reserved code was made for another waste profile or production date",
+            code="code.not_reserved",
+            detail={"reserved_profile_id": res.profile_id, "code_date": parsed.day.isoformat()},
+        )
+    return codes.normalize(command.code)
 
 
 def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:

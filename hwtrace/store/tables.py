@@ -194,3 +194,19 @@ class IdempotencyKey(Base):
     status: Mapped[int] = mapped_column(sa.Integer)
     response: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CodeReservation(Base):
+    """A block of identification codes reserved for a device that may print offline."""
+
+    __tablename__ = "code_reservation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_token.id"), nullable=True)
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("waste_profile.id"))
+    prefix: Mapped[str] = mapped_column(sa.String(40), index=True)
+    produced_on: Mapped[dt.date] = mapped_column(sa.Date)
+    first_seq: Mapped[int] = mapped_column(sa.Integer)
+    last_seq: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,146 @@
+"""Blocks of identification codes reserved in advance, so a PDA without signal can still
+register and print: the server later accepts a registration that names a reserved code.
+
+A reservation is a ledger entry; its codes come from the same counter as online allocation,
+so no code is ever handed out twice, and an unused reserved code is simply never used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from hwtrace.domain import codes
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.services.batches import lock_counter
+from hwtrace.services.context import Context
+from hwtrace.store.tables import Batch, CodeReservation, Enterprise, WasteProfile
+
+MAX_BLOCK = 500
+
+
+def reserve_codes(
+    ctx: Context, *, actor: Actor, profile_id: int, produced_on: dt.date | None, count: int
+) -> tuple[CodeReservation, list[str]]:
+    """Reserve ``count`` codes for one waste profile and production date."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位可以预留识别码", "only producers reserve codes")
+    if not 1 <= count <= MAX_BLOCK:
+        raise BadValue(f"预留数量须在 1 到 {MAX_BLOCK} 之间", f"count must be 1..{MAX_BLOCK}")
+    today = ctx.now().date()
+    day = produced_on or today
+    if not today - dt.timedelta(days=1) <= day <= today + dt.timedelta(days=7):
+        raise BadValue(
+            "只能为昨天到未来七天预留识别码",
+            "codes can be reserved for yesterday up to seven days ahead",
+        )
+    with ctx.uow() as uow:
+        s = uow.session
+        ent = s.get_one(Enterprise, actor.enterprise_id)
+        profile = s.get(WasteProfile, profile_id)
+        if profile is None or profile.enterprise_id != ent.id:
+            raise NotFound("废物档案不存在", "no such waste profile")
+        counter = lock_counter(s, uscc=ent.uscc, waste_code=profile.waste_code, day=day)
+        first = counter.last_seq + 1
+        last = counter.last_seq + count
+        codes.check_sequence(last)
+        counter.last_seq = last
+        block = [
+            codes.make_code(uscc=ent.uscc, waste_code=profile.waste_code, day=day, seq=q)
+            for q in range(first, last + 1)
+        ]
+        res = CodeReservation(
+            enterprise_id=ent.id,
+            user_id=actor.user_id,
+            token_id=actor.token_id,
+            profile_id=profile.id,
+            prefix=counter.prefix,
+            produced_on=day,
+            first_seq=first,
+            last_seq=last,
+            created_at=ctx.now(),
+        )
+        s.add(res)
+        s.flush()
+        uow.record(
+            entry_type="codes.reserve",
+            subject=f"reservation:{res.id}",
+            actor=actor.username,
+            enterprise=ent.uscc,
+            payload={
+                "reservation": res.id,
+                "profile_id": profile.id,
+                "waste_code": profile.waste_code,
+                "produced_on": day.isoformat(),
+                "first": block[0],
+                "last": block[-1],
+                "count": count,
+                "device_token": actor.token_id,
+            },
+        )
+        uow.commit()
+        return res, block
+
+
+def reserved_for(session: sa.orm.Session, *, actor: Actor, code: str) -> CodeReservation:
+    """Return the caller's reservation that holds ``code``, or refuse the code."""
+    parsed = codes.parse_scanned(code)
+    prefix = codes.code_prefix(uscc=parsed.uscc, waste_code=parsed.waste_code, day=parsed.day)
+    res = session.scalar(
+        sa.select(CodeReservation).where(
+            CodeReservation.prefix == prefix,
+            CodeReservation.enterprise_id == actor.enterprise_id,
+            CodeReservation.first_seq <= parsed.seq,
+            CodeReservation.last_seq >= parsed.seq,
+        )
+    )
+    if res is None:
+        raise Conflict(
+            "该识别码不是本单位预留的识别码",
+            "this code was not reserved by your enterprise",
+            code="code.not_reserved",
+            detail={"code": code},
+        )
+    if session.scalar(sa.select(Batch.id).where(Batch.code == codes.normalize(code))):
+        raise Conflict(
+            "该识别码已被使用，识别码不可重复使用",
+            "this code is already used; codes are never reused",
+            code="code.used",
+            detail={"code": code},
+        )
+    return res
+
+
+def list_reservations(ctx: Context, *, actor: Actor) -> list[dict[str, Any]]:
+    """Return the caller's enterprise's reservations with how many codes were used."""
+    with ctx.db.read_session() as s:
+        rows = list(
+            s.scalars(
+                sa.select(CodeReservation)
+                .where(CodeReservation.enterprise_id == actor.enterprise_id)
+                .order_by(CodeReservation.id)
+            )
+        )
+        out = []
+        for r in rows:
+            seqs = [
+                codes.parse_scanned(c).seq
+                for c in s.scalars(sa.select(Batch.code).where(Batch.code.like(r.prefix + "%")))
+            ]
+            used = sum(1 for q in seqs if r.first_seq <= q <= r.last_seq)
+            out.append(
+                {
+                    "id": r.id,
+                    "profile_id": r.profile_id,
+                    "produced_on": r.produced_on.isoformat(),
+                    "first_seq": r.first_seq,
+                    "last_seq": r.last_seq,
+                    "count": r.last_seq - r.first_seq + 1,
+                    "used": used,
+                }
+            )
+        return out
