@@ -29,6 +29,18 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _check_schema(url: str) -> None:
+    """Refuse to serve a database whose schema is not the code's (run ``hwtrace db upgrade``)."""
+    from hwtrace import migrate
+
+    have, want = migrate.current(url), migrate.head(url)
+    if have != want:
+        raise RuntimeError(
+            f"database schema is at {have or 'nothing'}, this code needs {want}: "
+            "run `hwtrace db upgrade` (数据库结构版本不符，请先执行 hwtrace db upgrade)"
+        )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the hwtrace server: defaults, then HWTRACE_* variables, then ``config``."""
     app = Flask("hwtrace", instance_relative_config=True)
@@ -51,6 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         signer=load_or_create_signer(Path(key_file), settings.ledger_origin),
     )
     app.extensions["hwtrace"] = context
+    if app.config["CHECK_SCHEMA"]:
+        _check_schema(app.config["DATABASE_URL"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     problems.init_app(app)
     api.init_app(app)

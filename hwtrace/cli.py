@@ -18,7 +18,8 @@ from hwtrace.services.context import Context
 def _app() -> Flask:
     from hwtrace.app import create_app
 
-    return create_app()
+    # The CLI migrates the database itself, so it must start on an old schema too.
+    return create_app({"CHECK_SCHEMA": False})
 
 
 def _ctx(app: Flask) -> Context:

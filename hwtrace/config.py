@@ -27,4 +27,5 @@ DEFAULTS: dict[str, Any] = {
     "WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_WEIGHT_TOLERANCE_PCT; dispatch/receipt difference that is a discrepancy
     "PUBLIC_URL": "",  # HWTRACE_PUBLIC_URL; base URL appended to QR payloads (optional; never URL-only)
     "LOG_LEVEL": "INFO",  # HWTRACE_LOG_LEVEL; Python logging level
+    "CHECK_SCHEMA": True,  # HWTRACE_CHECK_SCHEMA; refuse to start on a database not migrated to head
 }

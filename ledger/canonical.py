@@ -23,7 +23,12 @@ def format_ts(ts: dt.datetime | None) -> str | None:
         return None
     if ts.tzinfo is None:
         raise NotCanonicalError("naive timestamp: a time zone is required")
-    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    t = ts.astimezone(dt.UTC)
+    # explicit widths: strftime's %Y is not zero-padded for years before 1000 on every libc
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:"
+        f"{t.second:02d}.{t.microsecond:06d}Z"
+    )
 
 
 def parse_ts(text: str | None) -> dt.datetime | None:

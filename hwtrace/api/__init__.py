@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from hwtrace.domain.access import Actor
-from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest
+from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
 from hwtrace.services.context import Context
 from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest
@@ -80,9 +80,19 @@ def _json_body(schema_name: str) -> dict[str, Any]:
             code="request.not_json",
             status=415,
         )
-    data = request.get_json(silent=True)
-    if data is None:
-        raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON")
+    try:
+        data = json.loads(
+            request.get_data(cache=True), parse_float=_parse_float, parse_constant=_parse_float
+        )
+    except ValueError:
+        raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            "请求体含有无效的 Unicode 字符（孤立代理项）",
+            "the body has invalid Unicode (lone surrogates)",
+        ) from None
     errors = sorted(body_schema(schema_name).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         raise InvalidRequest(
@@ -96,6 +106,48 @@ def _json_body(schema_name: str) -> dict[str, Any]:
             },
         )
     return data  # type: ignore[no-any-return]
+
+
+MAX_ID = 2**53 - 1  # larger path numbers name nothing (and overflow SQLite integers)
+
+
+def _parse_float(text: str) -> Any:
+    raise InvalidRequest(
+        f'数字 {text[:20]} 不是整数：数量和重量请用整数或十进制字符串（如 "12.5"）',
+        f"{text[:20]} is not an integer: use integers, and decimal strings for weights",
+    )
+
+
+def _check_query(params: list[dict[str, Any]]) -> None:
+    """Validate the query string against the route's documented parameters."""
+    for p in params:
+        if p["in"] != "query":
+            continue
+        values = request.args.getlist(p["name"])
+        if not values:
+            if p.get("required"):
+                raise InvalidRequest(
+                    f"缺少参数 {p['name']}", f"query parameter {p['name']} is required"
+                )
+            continue
+        if len(values) > 1:
+            raise InvalidRequest(
+                f"参数 {p['name']} 重复", f"query parameter {p['name']} is repeated"
+            )
+        value: Any = values[0]
+        schema = p["schema"]
+        if schema.get("type") == "integer":
+            if not re.fullmatch(r"-?[0-9]{1,16}", value):
+                raise InvalidRequest(
+                    f"参数 {p['name']} 须为整数", f"query parameter {p['name']} must be an integer"
+                )
+            value = int(value)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        if errors:
+            raise InvalidRequest(
+                f"参数 {p['name']} 无效：{errors[0].message[:120]}",
+                f"query parameter {p['name']} is invalid: {errors[0].message[:120]}",
+            )
 
 
 def _err_text(e: jsonschema.ValidationError) -> str:
@@ -131,6 +183,10 @@ def route(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare one API route: authentication, body validation, idempotency and its doc."""
 
+    for q in query or []:
+        if q["schema"].get("type") == "integer":
+            q["schema"].setdefault("maximum", MAX_ID)
+
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(
             RouteDoc(
@@ -152,6 +208,10 @@ def route(
         def view(**kwargs: Any) -> Any:
             if not public:
                 g.actor = auth_service.actor_for_token(ctx(), _bearer())
+            for name, value in kwargs.items():
+                if isinstance(value, int) and value > MAX_ID:
+                    raise NotFound("资源不存在", "not found", detail={name: value})
+            _check_query(query or [])
             if body is not None:
                 kwargs["body"] = _json_body(body)
             key = request.headers.get("Idempotency-Key") if idempotent else None

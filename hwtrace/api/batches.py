@@ -46,7 +46,18 @@ def _ts(value: str | None) -> dt.datetime | None:
         raise BadValue("时间格式应为 RFC 3339", "timestamps are RFC 3339") from None
     if ts.tzinfo is None:
         raise BadValue("时间须带时区", "timestamps need a time zone")
-    return ts.astimezone(dt.UTC)
+    try:
+        utc = ts.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadValue("时间超出范围", "the timestamp is out of range") from None
+    # A device clock may be off, but not by years: refuse what cannot be a scan time.
+    if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= utc <= ctx().now() + dt.timedelta(days=1):
+        raise BadValue(
+            "客户端时间不合理（早于 2000 年或晚于明天）",
+            "client_ts is implausible (before 2000 or after tomorrow)",
+            code="value.future_date" if utc.year >= 2000 else "value.invalid",
+        )
+    return utc
 
 
 def _replay(ref: dict[str, Any]) -> Response:

@@ -212,9 +212,16 @@ _ERRORS = {
     "404": "Not found",
     "409": "Conflict with the current state",
     "413": "Body too large",
+    "414": "URI too long (refused by the HTTP server)",
     "415": "Body is not JSON",
     "429": "Throttled",
 }
+
+
+def _error_content(code: str) -> dict[str, Any]:
+    if code == "414":  # answered by the HTTP server (gunicorn) before the app sees the request
+        return {"text/html": {"schema": {"type": "string"}}}
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def _body_schema(name: str) -> dict[str, Any]:
@@ -257,18 +264,18 @@ def document() -> dict[str, Any]:
                     "content": {ct: {"schema": r.response or {}} for ct in r.content_types},
                 },
                 **{
-                    code: {
-                        "description": text,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                        },
-                    }
+                    code: {"description": text, "content": _error_content(code)}
                     for code, text in _ERRORS.items()
                 },
             },
         }
         if r.public:
             op["security"] = []
+        if r.idempotent and r.status != 200:
+            op["responses"]["200"] = {
+                "description": "Replayed: this Idempotency-Key was applied before",
+                "content": {"application/json": {"schema": r.response or {}}},
+            }
         if r.idempotent:
             op["parameters"].append(
                 {
@@ -291,7 +298,7 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "危险废物一笔一码追溯 — hazardous-waste traceability.",
         },
-        "servers": [{"url": "/"}],
+        "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(COMPONENTS),

@@ -196,7 +196,13 @@ def create_user(ctx: Context, *, actor: Actor | None, new: NewUser) -> User:
             created_at=ctx.now(),
         )
         s.add(user)
-        s.flush()
+        try:
+            s.flush()
+        except sa.exc.IntegrityError:
+            # another request took the username between the check and the insert
+            raise Conflict(
+                "用户名已被占用", "the username is taken", code="user.duplicate"
+            ) from None
         return user
 
 

@@ -104,3 +104,23 @@ def test_bad_query_parameters(world: World) -> None:
     for q in ["limit=abc", "limit=100000", "status=NOPE", "offset=-1"]:
         r = op.get(f"/api/v1/batches?{q}")
         assert r.status_code == 400, q
+
+
+def test_floats_nan_surrogates_and_huge_ids(world: World) -> None:
+    op = world.as_("p1op")
+    h = {"Authorization": f"Bearer {op.token}", "Content-Type": "application/json"}
+    pid = world.profiles["p1"]
+    for raw in [
+        f'{{"profile_id": {pid}, "weight_kg": "1", "package_count": 1.0}}',
+        f'{{"profile_id": {pid}, "weight_kg": "1", "package_count": NaN}}',
+        f'{{"profile_id": {pid}, "weight_kg": "1", "remarks": "\\ud917"}}',
+        '{"profile_id": 99999999999999999999, "weight_kg": "1"}',
+    ]:
+        r = op.client.post("/api/v1/batches", data=raw, headers=h)
+        assert r.status_code == 400, raw
+        assert r.get_json()["code"] == "request.invalid"
+    assert op.get("/api/v1/enterprises/99999999999999999999").status_code == 404
+    assert op.get("/api/v1/ledger/entries/99999999999999999999").status_code == 404
+    r = op.get("/api/v1/batches?limit=1&limit=2")
+    assert r.status_code == 400
+    assert op.get("/api/v1/batches").get_json()["total"] == 0
