@@ -52,6 +52,31 @@ def db_current() -> None:
     click.echo(migrate.current(app.config["DATABASE_URL"]) or "(empty)")
 
 
+@db.command("grant-app-role")
+@click.argument("role")
+def db_grant_app_role(role: str) -> None:
+    """PostgreSQL: let ROLE (the server's login role) read and append to the ledger only."""
+    import sqlalchemy as sa
+
+    import ledger.schema
+
+    app = _app()
+    engine = sa.create_engine(app.extensions["hwtrace"].db.url)
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("roles are a PostgreSQL feature; SQLite relies on triggers")
+    with engine.begin() as conn:
+        ledger.schema.grant_append_only(conn, role)
+        q = conn.dialect.identifier_preparer.quote
+        app_tables = [t for t in sa.inspect(conn).get_table_names() if not t.startswith("ledger_")]
+        for table in app_tables:
+            conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {q(table)} TO {q(role)}")
+        conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {q(role)}")
+    engine.dispose()
+    click.echo(
+        f"{role}: ledger tables SELECT/INSERT only (head row: UPDATE); app tables read/write"
+    )
+
+
 @main.command()
 @click.option("--batches", default=40, show_default=True, help="batches per producer")
 def demo(batches: int) -> None:
