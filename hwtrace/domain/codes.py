@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hwtrace.domain.errors import BadValue, HwtraceError
+from hwtrace.domain.errors import Conflict, HwtraceError
 from schemas import formats
 
 
@@ -44,7 +44,7 @@ def code_prefix(*, uscc: str, waste_code: str, day: dt.date) -> str:
 def check_sequence(seq: int) -> None:
     """Refuse a sequence number past the format's width (the day's codes are exhausted)."""
     if seq > formats.MAX_SEQUENCE:
-        raise BadValue(
+        raise Conflict(
             f"当日该废物的识别码流水号已用完（上限 {formats.MAX_SEQUENCE}）",
             f"no sequence numbers left for this waste code today (max {formats.MAX_SEQUENCE})",
             code="code.exhausted",

@@ -57,7 +57,8 @@ def test_sigkill_during_scans_loses_and_doubles_nothing(crash_env: dict[str, str
     assert status == 200
     token = login["token"]
     status, profiles = call(server.url + "/api/v1/waste-profiles", token=token)
-    profile = profiles[0]["id"]
+    # spread over the producer's profiles: one (unit, waste code, day) has 999 sequence numbers
+    profile_ids = [p["id"] for p in profiles]
     acked: dict[str, str] = {}  # idempotency key -> code, as acknowledged to the client
     sent: set[str] = set()
     lock = threading.Lock()
@@ -68,6 +69,7 @@ def test_sigkill_during_scans_loses_and_doubles_nothing(crash_env: dict[str, str
         pending: str | None = None
         while not stop.is_set():
             key = pending or f"c{n:02d}-{i:06d}"
+            profile = profile_ids[n % len(profile_ids)]
             with lock:
                 sent.add(key)
             try:
@@ -109,6 +111,7 @@ def test_sigkill_during_scans_loses_and_doubles_nothing(crash_env: dict[str, str
             t.join(30)
     # retry every key ever sent once more: applied keys answer as before, others apply now
     for key in sorted(sent):
+        profile = profile_ids[int(key[1:3]) % len(profile_ids)]
         st, body = call(
             server.url + "/api/v1/batches",
             "POST",

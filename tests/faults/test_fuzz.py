@@ -14,8 +14,10 @@ import pytest
 from tests.faults.server import Server, call, free_port, server_env
 
 ROLES = ["p1admin", "p1op", "driver", "receiver", "park", "auditor"]
-CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
-          "response_schema_conformance")
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_schema_conformance"
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +25,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> object:
     tmp = tmp_path_factory.mktemp("fuzz")
     env = server_env(f"sqlite:///{tmp}/fuzz.sqlite", tmp)
     env["HWTRACE_LOGIN_MAX_FAILURES"] = "1000000"
-    r = subprocess.run([sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "10"], env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "10"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     srv = Server(env, free_port(), workers=2)
     srv.start()
@@ -38,15 +45,33 @@ def test_fuzz_api_as_each_role(server: Server, user: str, tmp_path: Path) -> Non
     st = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     if st is None:
         pytest.skip("schemathesis is not installed (pip install -e '.[test]')")
-    status, body = call(server.url + "/api/v1/auth/login", "POST",
-                        {"username": user, "password": "hwtrace-demo"})
+    status, body = call(
+        server.url + "/api/v1/auth/login", "POST", {"username": user, "password": "hwtrace-demo"}
+    )
     assert status == 200, body
     r = subprocess.run(
-        [st, "run", server.url + "/api/v1/openapi.json",
-         "-H", f"Authorization: Bearer {body['token']}", "--checks", CHECKS,
-         "-n", "25", "--seed", "20261124", "--exclude-path", "/auth/logout",
-         "--exclude-path-regex", "/auth/tokens/", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
+        [
+            st,
+            "run",
+            server.url + "/api/v1/openapi.json",
+            "-H",
+            f"Authorization: Bearer {body['token']}",
+            "--checks",
+            CHECKS,
+            "-n",
+            "25",
+            "--seed",
+            "20261124",
+            "--exclude-path",
+            "/auth/logout",
+            "--exclude-path-regex",
+            "/auth/tokens/",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     generated = re.search(r"(\d+) generated", r.stdout)
     print(f"\nfuzz as {user}: {generated.group(1) if generated else '?'} requests")
