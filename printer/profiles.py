@@ -1,0 +1,79 @@
+"""Printer profiles are data (profiles/*.json); this module loads and checks them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from printer.errors import ProfileTooNarrowError, ProfileUnknownError
+from printer.label import LabelSize
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    """What the renderers need to know about one printer model."""
+
+    name: str
+    language: Literal["escpos", "tspl"]
+    dots_per_mm: int
+    printable_width_mm: float
+    media: Literal["direct-thermal", "thermal-transfer"]
+    encoding: str
+    qr_module_dots: int
+    max_label_mm: float
+    notes: str = ""
+
+    @property
+    def printable_width_dots(self) -> int:
+        """Printable width in dots."""
+        return round(self.printable_width_mm * self.dots_per_mm)
+
+
+def profile_names() -> list[str]:
+    """Names of every shipped profile."""
+    folder = resources.files("printer") / "profiles"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_profile(name: str) -> PrinterProfile:
+    """Load a shipped profile by name.
+
+    :raises ProfileUnknownError: no such profile.
+    """
+    path = resources.files("printer") / "profiles" / f"{name}.json"
+    if not path.is_file():
+        raise ProfileUnknownError(
+            f"unknown printer profile {name!r}; known: {', '.join(profile_names())}",
+            f"未知打印机配置 {name!r}；可用：{', '.join(profile_names())}",
+        )
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return PrinterProfile(
+        name=raw["name"],
+        language=raw["language"],
+        dots_per_mm=int(raw["dots_per_mm"]),
+        printable_width_mm=float(raw["printable_width_mm"]),
+        media=raw["media"],
+        encoding=raw["encoding"],
+        qr_module_dots=int(raw["qr_module_dots"]),
+        max_label_mm=float(raw["max_label_mm"]),
+        notes=raw.get("notes", ""),
+    )
+
+
+def check_profile_for_label(profile: PrinterProfile, size: LabelSize) -> None:
+    """Refuse a printer too narrow for a compliant HJ 1276 label of this size.
+
+    :raises ProfileTooNarrowError: the printable width or maximum label is below the size.
+    """
+    side = size.side_mm
+    usable = min(profile.printable_width_mm, profile.max_label_mm)
+    if usable < side:
+        raise ProfileTooNarrowError(
+            f"printer profile {profile.name!r} prints at most {usable:g} mm wide, but an "
+            f"HJ 1276-2022 label of this size must be at least {side:g} x {side:g} mm; "
+            "use a 4-inch (104 mm) label printer or an office printer (PDF)",
+            f"打印机配置 {profile.name!r} 最大打印宽度 {usable:g} mm，HJ 1276-2022 规定该标签"
+            f"不小于 {side:g}×{side:g} mm；请使用 4 英寸（104 mm）标签打印机或办公打印机（PDF）",
+        )

@@ -1,0 +1,33 @@
+"""QR matrices for the vector and raster renderers (level M, no border; renderers add it)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+
+@lru_cache(maxsize=256)
+def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR module matrix for payload."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    qr.add_data(payload.encode("utf-8"))
+    qr.make(fit=True)
+    return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())
+
+
+def runs(row: tuple[bool, ...] | str) -> list[tuple[int, int]]:
+    """(start, length) of each dark run in a row of modules."""
+    out: list[tuple[int, int]] = []
+    start = -1
+    for i, v in enumerate(row):
+        dark = v in (True, "1")
+        if dark and start < 0:
+            start = i
+        elif not dark and start >= 0:
+            out.append((start, i - start))
+            start = -1
+    if start >= 0:
+        out.append((start, len(row) - start))
+    return out

@@ -1,0 +1,173 @@
+"""PDF labels with reportlab, the CJK font embedded as a TrueType subset."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from printer import code128
+from printer.errors import FontMissingError
+from printer.fonts import find_font
+from printer.label import LabelData, LabelSize
+from printer.layout import QR, Barcode, Box, Layout, Pictogram, Text, layout_label
+from printer.profiles import PrinterProfile
+from printer.renderers import _qr
+
+BASELINE = 0.88  # baseline below the top of the character cell, in text heights
+_registered: dict[str, str] = {}
+
+
+def font_name(font_path: str | None = None) -> str:
+    """Register the CJK TrueType font once per process and return its reportlab name.
+
+    :raises FontMissingError: no font, or the file is not a TrueType font reportlab can embed.
+    """
+    path, index = find_font(font_path)
+    key = f"{path}#{index}"
+    if key not in _registered:
+        name = f"HwtraceCJK{len(_registered)}"
+        try:
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
+        except Exception as exc:  # reportlab raises TTFError or plain errors for CFF fonts
+            raise FontMissingError(
+                f"cannot embed font {path!r} ({exc}); use a TrueType font such as "
+                "fonts-wqy-microhei",
+                f"无法嵌入字体 {path!r}（{exc}）；请使用 TrueType 字体，如 fonts-wqy-microhei",
+            ) from exc
+        _registered[key] = name
+    return _registered[key]
+
+
+def draw(c: Canvas, layout: Layout, font: str, ox: float = 0.0, oy: float = 0.0) -> None:
+    """Draw a layout with its top-left corner at (ox, oy) mm from the page's top-left."""
+    page_h = float(c._pagesize[1]) / mm
+
+    def py(y: float) -> float:
+        return float((page_h - oy - y) * mm)
+
+    for e in layout.elements:
+        if isinstance(e, Text):
+            c.setFont(font, e.height * mm)
+            c.drawString((ox + e.x) * mm, py(e.y + e.height * BASELINE), e.text)
+        elif isinstance(e, Box):
+            if e.line > 0:
+                c.setLineWidth(e.line * mm)
+                c.rect((ox + e.x) * mm, py(e.y + e.height), e.width * mm, e.height * mm)
+            else:
+                c.rect(
+                    (ox + e.x) * mm,
+                    py(e.y + e.height),
+                    e.width * mm,
+                    e.height * mm,
+                    stroke=0,
+                    fill=1,
+                )
+        elif isinstance(e, QR):
+            _draw_qr(c, e, ox, py)
+        elif isinstance(e, Barcode):
+            bits = code128.bars(e.data)
+            mod = e.width / len(bits) if len(bits) > code128.native_modules(e.data) else e.module_mm
+            x0 = ox + e.x + (e.width - len(bits) * mod) / 2
+            for start, length in _qr.runs(bits):
+                c.rect(
+                    (x0 + start * mod) * mm,
+                    py(e.y + e.height),
+                    length * mod * mm,
+                    e.height * mm,
+                    stroke=0,
+                    fill=1,
+                )
+        elif isinstance(e, Pictogram):
+            _draw_pictogram(c, e, font, ox, py)
+
+
+def _draw_qr(c: Canvas, e: QR, ox: float, py: Any) -> None:
+    m = _qr.matrix(e.payload)
+    mod = e.size / len(m)
+    for r, row in enumerate(m):
+        for start, length in _qr.runs(row):
+            c.rect(
+                (ox + e.x + start * mod) * mm,
+                py(e.y + (r + 1) * mod),
+                length * mod * mm,
+                mod * mm + 0.01,
+                stroke=0,
+                fill=1,
+            )
+
+
+def _draw_pictogram(c: Canvas, e: Pictogram, font: str, ox: float, py: Any) -> None:
+    cx, cy, r = ox + e.x + e.size / 2, e.y + e.size / 2, e.size / 2
+    path = c.beginPath()
+    path.moveTo(cx * mm, py(cy - r))
+    path.lineTo((cx + r) * mm, py(cy))
+    path.lineTo(cx * mm, py(cy + r))
+    path.lineTo((cx - r) * mm, py(cy))
+    path.close()
+    c.setStrokeColorRGB(0.85, 0.0, 0.0)
+    c.setLineWidth(e.size * 0.06 * mm)
+    c.drawPath(path, stroke=1, fill=0)
+    c.setStrokeColorRGB(0, 0, 0)
+    th = e.size * 0.4
+    c.setFont(font, th * mm)
+    c.drawCentredString(cx * mm, py(cy + th * 0.35), e.code)
+
+
+class PdfRenderer:
+    """One label per page, page size = label size."""
+
+    def __init__(self, font_path: str | None = None) -> None:
+        self.font_path = font_path
+
+    def render(self, label: LabelData, size: LabelSize, profile: PrinterProfile | None) -> bytes:
+        """Render one label as a PDF page of the label's size."""
+        font = font_name(self.font_path)
+        layout = layout_label(label, size)
+        buf = io.BytesIO()
+        c = Canvas(
+            buf, pagesize=(layout.side * mm, layout.side * mm), invariant=True, pageCompression=1
+        )
+        c.setTitle(f"危险废物标签 {label.identification_code}")
+        draw(c, layout, font)
+        c.showPage()
+        c.save()
+        return buf.getvalue()
+
+
+def render_sheet(
+    labels: Sequence[LabelData],
+    page: str = "A4",
+    *,
+    size: LabelSize = LabelSize.SMALL,
+    font_path: str | None = None,
+) -> bytes:
+    """Lay many labels out in a grid on A4 pages for an office printer (cut lines = frames)."""
+    if page.upper() != "A4":
+        raise ValueError(f"unsupported page {page!r}; only A4")
+    font = font_name(font_path)
+    pw, ph = A4[0] / mm, A4[1] / mm
+    side = size.side_mm
+    gap = 4.0
+    cols = max(1, int((pw - 10 + gap) // (side + gap)))
+    rows = max(1, int((ph - 10 + gap) // (side + gap)))
+    left = (pw - cols * side - (cols - 1) * gap) / 2
+    top = (ph - rows * side - (rows - 1) * gap) / 2
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=True, pageCompression=1, initialFontName=font)
+    c.setTitle("危险废物标签")
+    per_page = cols * rows
+    for i, label in enumerate(labels):
+        if i and i % per_page == 0:
+            c.showPage()
+        r, col = divmod(i % per_page, cols)
+        draw(c, layout_label(label, size), font, left + col * (side + gap), top + r * (side + gap))
+    c.showPage()
+    c.save()
+    return buf.getvalue()
