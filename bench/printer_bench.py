@@ -25,12 +25,22 @@ def label(i: int) -> LabelData:
     """A distinct realistic label per iteration (so no per-payload cache helps)."""
     code = f"91320500MA1W9XKX3T90004149202611240{i % 100:02d}"[:37]
     return LabelData(
-        name="废有机溶剂", category="HW06 废有机溶剂与含有机溶剂废物", waste_code="900-402-06",
-        form="液态", hazards=("T", "I"), main_components="丙酮、乙酸乙酯",
-        harmful_components="丙酮", precautions="防火防爆，桶口朝上，远离热源",
-        identification_code=code, producer="苏州某某化工有限公司", contact_person="张三",
-        contact_phone="0512-66668888", production_date="2026-11-24", weight=f"{180 + i}.5 kg",
-        remarks="无", qr_payload=f"HW1|{code}|900-402-06|{180 + i}.5kg|20261124|Z{i % 10}",
+        name="废有机溶剂",
+        category="HW06 废有机溶剂与含有机溶剂废物",
+        waste_code="900-402-06",
+        form="液态",
+        hazards=("T", "I"),
+        main_components="丙酮、乙酸乙酯",
+        harmful_components="丙酮",
+        precautions="防火防爆，桶口朝上，远离热源",
+        identification_code=code,
+        producer="苏州某某化工有限公司",
+        contact_person="张三",
+        contact_phone="0512-66668888",
+        production_date="2026-11-24",
+        weight=f"{180 + i}.5 kg",
+        remarks="无",
+        qr_payload=f"HW1|{code}|900-402-06|{180 + i}.5kg|20261124|Z{i % 10}",
         barcode=code,
     )
 

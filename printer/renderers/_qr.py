@@ -11,7 +11,10 @@ from qrcode.constants import ERROR_CORRECT_M
 @lru_cache(maxsize=256)
 def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """The QR module matrix for payload."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    # A fixed mask pattern: qrcode otherwise builds the symbol eight times to score every mask,
+    # which was half of a PDF render (cProfile). Any of the eight masks is a valid symbol;
+    # the scoring only avoids hard-to-read patterns, and zbar decodes mask 2 in the tests.
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=2)
     qr.add_data(payload.encode("utf-8"))
     qr.make(fit=True)
     return tuple(tuple(bool(v) for v in row) for row in qr.get_matrix())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,13 +27,17 @@ def test_renderer_contract(fmt: str) -> None:
     assert renderer.render(label, LabelSize.SMALL, None) == first  # deterministic
     assert renderer.render(LABELS["gas"], LabelSize.SMALL, None) != first
     with pytest.raises(printer.PrinterError):
-        renderer.render(printer.LabelData(**{**label.__dict__, "main_components": "很长" * 400}),
-                        LabelSize.SMALL, None)
+        renderer.render(
+            printer.LabelData(**{**label.__dict__, "main_components": "很长" * 400}),
+            LabelSize.SMALL,
+            None,
+        )
 
 
 @pytest.fixture(params=["memory", "file", "serial", "tcp"])
-def endpoint(request: pytest.FixtureRequest, tmp_path: Path
-             ) -> Iterator[tuple[str, Callable[[int], bytes]]]:
+def endpoint(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, Callable[[int], bytes]]]:
     kind = request.param
     if kind == "memory":
         from printer.transports import MEMORY
@@ -67,4 +69,5 @@ def test_transport_contract(endpoint: tuple[str, Callable[[int], bytes]]) -> Non
     assert received(len(data)) == data
     with pytest.raises(printer.PrinterUnavailableError):
         transport.write(b"late") if url != "memory://conf" else (_ for _ in ()).throw(
-            printer.PrinterUnavailableError("memory transport accepts writes after close"))
+            printer.PrinterUnavailableError("memory transport accepts writes after close")
+        )

@@ -60,15 +60,23 @@ def test_tspl_structure() -> None:
     label = LABELS["gas"]
     text = printer.render_label(label, "tspl").decode("gb18030")
     lines = text.split("\r\n")
-    assert lines[:5] == ["SIZE 100 mm,100 mm", "GAP 2 mm,0 mm", "DIRECTION 1", "REFERENCE 0,0",
-                         "CLS"]
+    assert lines[:5] == [
+        "SIZE 100 mm,100 mm",
+        "GAP 2 mm,0 mm",
+        "DIRECTION 1",
+        "REFERENCE 0,0",
+        "CLS",
+    ]
     assert lines[-2:] == ["PRINT 1,1", ""]
-    assert any(line.startswith("QRCODE ") and line.endswith(f'"{label.qr_payload}"')
-               for line in lines)
-    assert any(re.fullmatch(rf'BARCODE \d+,\d+,"128",\d+,0,0,2,2,"{label.barcode}"', line)
-               for line in lines)
+    assert any(
+        line.startswith("QRCODE ") and line.endswith(f'"{label.qr_payload}"') for line in lines
+    )
+    assert any(
+        re.fullmatch(rf'BARCODE \d+,\d+,"128",\d+,0,0,2,2,"{label.barcode}"', line)
+        for line in lines
+    )
     assert '钢瓶编号 \\["]A-17\\["]' in text  # quotes escaped
-    assert any(line.startswith('TEXT ') and '"TSS24.BF2"' in line for line in lines)
+    assert any(line.startswith("TEXT ") and '"TSS24.BF2"' in line for line in lines)
 
 
 @pytest.mark.parametrize("name", ["escpos-58mm", "escpos-80mm"])

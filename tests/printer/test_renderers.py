@@ -26,8 +26,11 @@ def test_pdf_decodes_and_has_every_field(kind: str, tmp_path: Path) -> None:
     subprocess.run(["pdftoppm", "-r", "300", "-png", str(pdf), str(tmp_path / "p")], check=True)
     decoded = zbar(next(tmp_path.glob("p*.png")))
     assert sorted(decoded) == sorted([label.qr_payload, label.barcode])
-    text = _squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                  check=True).stdout.decode())
+    text = _squash(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, check=True
+        ).stdout.decode()
+    )
     for name, value in label.fields():
         assert _squash(f"{name}：{value}") in text, name
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
@@ -71,7 +74,7 @@ def test_layout_respects_min_text_height(size: LabelSize) -> None:
     texts = [e for e in layout.elements if isinstance(e, Text)]
     assert min(t.height for t in texts) >= size.min_text_mm
     for t in texts:
-        assert 0 <= t.x and t.y + t.height <= size.side_mm
+        assert t.x >= 0 and t.y + t.height <= size.side_mm
 
 
 def test_overflowing_content_raises_layout_error() -> None:

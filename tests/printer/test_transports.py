@@ -153,8 +153,10 @@ def test_status_query_over_pty(pty_reader: PtyReader) -> None:
     with open_transport(f"serial://{pty_reader.path}") as transport:
         # answer DLE EOT 1 with "offline" bit clear and DLE EOT 4 with paper-end bits set
         def answer() -> None:
+            pty_reader.wait_for(3)
+            os.write(pty_reader.master, b"\x12")
             pty_reader.wait_for(6)
-            os.write(pty_reader.master, b"\x12\x72")
+            os.write(pty_reader.master, b"\x72")
 
         threading.Thread(target=answer).start()
         status = transport.query_status()
@@ -162,8 +164,9 @@ def test_status_query_over_pty(pty_reader: PtyReader) -> None:
 
 
 def test_status_query_times_out_on_silent_printer(pty_reader: PtyReader) -> None:
-    with open_transport(f"serial://{pty_reader.path}") as transport, pytest.raises(
-        printer.PrinterTimeoutError
+    with (
+        open_transport(f"serial://{pty_reader.path}") as transport,
+        pytest.raises(printer.PrinterTimeoutError),
     ):
         transport.query_status(timeout=0.1)
 
