@@ -124,6 +124,32 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     )
 
 
+@main.command()
+@click.argument("code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "png", "escpos", "tspl"]),
+    default="pdf",
+    show_default=True,
+)
+@click.option("--profile", default=None, help="printer profile, e.g. escpos-4inch, tspl-4inch")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def label(code: str, fmt: str, profile: str | None, output: str) -> None:
+    """Render the label of batch CODE to a file (this renders; it records no print)."""
+    from pathlib import Path
+
+    from hwtrace.domain.errors import HwtraceError
+    from hwtrace.services import labels
+
+    try:
+        data, _ = labels.render(_ctx(_app()), actor=None, code=code, fmt=fmt, profile=profile)
+    except HwtraceError as err:
+        raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
+    Path(output).write_bytes(data)
+    click.echo(f"{output}: {len(data)} bytes ({fmt})")
+
+
 @main.group("ledger")
 def ledger_group() -> None:
     """The tamper-evident ledger: verify, checkpoint, prove."""

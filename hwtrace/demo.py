@@ -224,7 +224,7 @@ def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
                     profile_id=profile.id,
                     weight_kg=f"{rng.randint(20, 400)}.{rng.randint(0, 9)}",
                     produced_on=today - dt.timedelta(days=age),
-                    container_volume_l=200,
+                    container_volume_l=30 if profile.packaging == "袋" else 200,
                 ),
             )
             _advance(ctx, batch.code, i, op, transporter, receiver, rooms[batch.category].id)

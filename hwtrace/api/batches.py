@@ -17,7 +17,7 @@ from hwtrace.api.enterprises import _int_arg
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as svc
-from hwtrace.services import reservations
+from hwtrace.services import labels, reservations
 
 R = "#/components/schemas/"
 CODE_P = {
@@ -283,3 +283,37 @@ def reserve(body: dict[str, Any]) -> Response:
 )
 def reservations_list() -> Response:
     return ok(reservations.list_reservations(ctx(), actor=actor()))
+
+
+@route(
+    "/batches/<code>/label",
+    "GET",
+    summary="The batch's HJ 1276 label as PDF, PNG, ESC/POS or TSPL bytes",
+    tag="batches",
+    query=[
+        CODE_P,
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "schema": {"enum": ["pdf", "png", "escpos", "tspl"]},
+        },
+        {
+            "name": "profile",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
+        },
+    ],
+    response={"type": "string", "format": "binary"},
+    content_types=("application/pdf", "image/png", "application/octet-stream"),
+)
+def label(code: str) -> Response:
+    fmt = request.args.get("format") or "pdf"
+    data, mimetype = labels.render(
+        ctx(), actor=actor(), code=code, fmt=fmt, profile=request.args.get("profile") or None
+    )
+    resp = Response(data, mimetype=mimetype)
+    ext = {"pdf": "pdf", "png": "png", "escpos": "bin", "tspl": "prn"}[fmt]
+    resp.headers["Content-Disposition"] = f'inline; filename="{code}.{ext}"'
+    return resp

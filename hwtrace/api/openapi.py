@@ -214,6 +214,7 @@ _ERRORS = {
     "413": "Body too large",
     "414": "URI too long (refused by the HTTP server)",
     "415": "Body is not JSON",
+    "422": "The label cannot be rendered for this printer profile",
     "429": "Throttled",
 }
 

@@ -126,3 +126,33 @@ def test_tampered_row_is_named(demo_env: object, tmp_path: Path) -> None:
             ledger.schema.install_guards(conn)
         engine.dispose()
     assert _run(env, "ledger", "verify").returncode == 0
+
+
+def test_label_command_writes_each_format(demo_env: object, tmp_path: Path) -> None:
+    env, _ = demo_env  # type: ignore[misc]
+    engine = sa.create_engine(env["HWTRACE_DATABASE_URL"])
+    with engine.connect() as conn:
+        code = conn.execute(
+            sa.text("SELECT code FROM batch WHERE container_volume_l <= 50 ORDER BY id LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    for fmt, magic in [
+        ("pdf", b"%PDF"),
+        ("png", b"\x89PNG"),
+        ("escpos", b"\x1b@"),
+        ("tspl", b"SIZE"),
+    ]:
+        out = tmp_path / f"label.{fmt}"
+        r = _run(env, "label", code, "--format", fmt, "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert out.read_bytes().startswith(magic), fmt
+    r = _run(
+        env,
+        "label",
+        code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1",
+        "--format",
+        "pdf",
+        "-o",
+        str(tmp_path / "x.pdf"),
+    )
+    assert r.returncode != 0 and "code." in r.stderr
