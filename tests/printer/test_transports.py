@@ -145,6 +145,9 @@ def test_closed_tcp_port_then_retry_succeeds() -> None:
     threading.Timer(0.15, lambda: readers.append(TcpReader(port))).start()
     attempts = print_job(data, url, retries=5, backoff=0.05)
     assert attempts > 1
+    # the timer thread appends the reader after it is already listening
+    while not readers:
+        time.sleep(0.01)
     assert readers[0].wait_jobs(1) == [data]
     readers[0].close()
 
