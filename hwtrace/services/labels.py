@@ -34,14 +34,16 @@ class LabelError(HwtraceError):
 
 def label_data(ctx: Context, *, actor: Actor | None, code: str) -> tuple[printer.LabelData, int]:
     """Return the label content of a batch and its container volume (``actor=None``: CLI)."""
+    found: Batch | None
     if actor is not None:
-        batch = get_batch(ctx, actor=actor, code=code)
+        found = get_batch(ctx, actor=actor, code=code)
     else:
         codes.parse_scanned(code)
         with ctx.db.read_session() as s:
-            batch = s.scalar(sa.select(Batch).where(Batch.code == codes.normalize(code)))
-        if batch is None:
-            raise NotFound("未找到该识别码对应的批次", "no batch with this code")
+            found = s.scalar(sa.select(Batch).where(Batch.code == codes.normalize(code)))
+    if found is None:
+        raise NotFound("未找到该识别码对应的批次", "no batch with this code")
+    batch = found
     with ctx.db.read_session() as s:
         profile = s.get_one(WasteProfile, batch.profile_id)
         producer = s.get_one(Enterprise, batch.producer_id)
