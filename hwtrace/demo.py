@@ -13,11 +13,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hwtrace.domain.access import Actor, EnterpriseKind, Role
+from hwtrace.domain.access import Actor, Role
 from hwtrace.domain.lifecycle import Action
 from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import directory as D
+from hwtrace.services.auth import actor_of
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Enterprise, User
 from schemas import formats
@@ -78,14 +79,7 @@ def _actor(ctx: Context, username: str) -> Actor:
         user, ent = s.execute(
             sa.select(User, Enterprise).join(Enterprise).where(User.username == username)
         ).one()
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        enterprise_id=ent.id,
-        enterprise_kind=EnterpriseKind(ent.kind),
-        role=Role(user.role),
-        park_id=ent.park_id,
-    )
+    return actor_of(user, ent)
 
 
 def seed(

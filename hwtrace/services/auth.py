@@ -139,6 +139,11 @@ def actor_for_token(ctx: Context, token: str | None) -> Actor:
         raise TokenRevoked("令牌已被撤销", "the token has been revoked")
     if tok.expires_at is not None and tok.expires_at <= ctx.now():
         raise TokenRevoked("令牌已过期，请重新登录", "the token has expired; log in again")
+    return actor_of(user, ent, token_id=tok.id)
+
+
+def actor_of(user: User, ent: Enterprise, *, token_id: int | None = None) -> Actor:
+    """Return the ``Actor`` for a user of an enterprise."""
     return Actor(
         user_id=user.id,
         username=user.username,
@@ -146,7 +151,7 @@ def actor_for_token(ctx: Context, token: str | None) -> Actor:
         enterprise_kind=EnterpriseKind(ent.kind),
         role=Role(user.role),
         park_id=ent.park_id,
-        token_id=tok.id,
+        token_id=token_id,
     )
 
 
