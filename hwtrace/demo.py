@@ -18,6 +18,7 @@ from hwtrace.domain.lifecycle import Action
 from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import directory as D
+from hwtrace.services import transport as T
 from hwtrace.services.auth import actor_of
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Enterprise, User
@@ -242,19 +243,14 @@ def _advance(
     B.apply_event(ctx, actor=op, code=code, event=B.BatchEvent(Action.STORE, room_id=room_id))
     if stage in (3, 4, 5):
         return  # STORED
-    B.apply_event(
-        ctx,
-        actor=op,
-        code=code,
-        event=B.BatchEvent(
-            Action.UNSTORE,
-            transporter_id=transporter.enterprise_id,
-            receiver_id=receiver.enterprise_id,
-        ),
-    )
+    number = _book(ctx, [code], op, transporter, receiver)
+    B.apply_event(ctx, actor=op, code=code, event=B.BatchEvent(Action.UNSTORE))
     if stage == 6:
         return  # AWAITING_PICKUP
-    B.apply_event(ctx, actor=transporter, code=code, event=B.BatchEvent(Action.LOAD))
+    B.apply_event(
+        ctx, actor=transporter, code=code, event=B.BatchEvent(Action.LOAD, manifest=number)
+    )
+    T.depart(ctx, actor=transporter, number=number)
     if stage == 7:
         return  # IN_TRANSIT
     if stage == 8 and i % 20 == 8:
@@ -264,6 +260,7 @@ def _advance(
             code=code,
             event=B.BatchEvent(Action.REJECT, reason="包装破损，拒收"),
         )
+        T.confirm_receipt(ctx, actor=receiver, number=number)
         return  # REJECTED
     with ctx.db.read_session() as s:
         from hwtrace.store.tables import Batch
@@ -275,6 +272,7 @@ def _advance(
         code=code,
         event=B.BatchEvent(Action.RECEIVE, weight_kg=str(weight_g / 1000)),
     )
+    T.confirm_receipt(ctx, actor=receiver, number=number)
     if stage == 8:
         return  # RECEIVED
     action = Action.DISPOSE if i % 20 == 9 else Action.UTILIZE
@@ -284,3 +282,31 @@ def _advance(
         code=code,
         event=B.BatchEvent(action, method="D10" if action is Action.DISPOSE else "R2"),
     )
+
+
+def _book(ctx: Context, codes: list[str], op: Actor, transporter: Actor, receiver: Actor) -> str:
+    """Book a pickup of stored batches, accept it, make its manifest; return the number."""
+    now = ctx.now()
+    booking = T.request_booking(
+        ctx,
+        actor=op,
+        req=T.BookingRequest(
+            codes=codes,
+            transporter_id=transporter.enterprise_id,
+            receiver_id=receiver.enterprise_id,
+            window_start=now,
+            window_end=now + dt.timedelta(hours=8),
+            planned_method="D10",
+        ),
+    )
+    T.accept_booking(
+        ctx,
+        actor=transporter,
+        booking_id=booking.id,
+        acc=T.Acceptance(
+            vehicle_plate="苏E3A621",
+            driver_user_id=transporter.user_id,
+            driver_licence="320500198801",
+        ),
+    )
+    return T.create_manifest(ctx, actor=op, booking_id=booking.id).number

@@ -3,6 +3,7 @@ per user (``world.as_("p1op").post(...)``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -69,33 +70,95 @@ class World:
     rooms: dict[str, int] = field(default_factory=dict)
     usernames: dict[str, str] = field(default_factory=dict)
     method_d: str = "D10"
+    user_ids: dict[str, int] = field(default_factory=dict)
+    manifests: dict[str, str] = field(default_factory=dict)
 
     def as_(self, who: str) -> Caller:
         return Caller(self.app.test_client(), self.tokens[who])
 
     def walk(self, code: str, to: str) -> None:
-        """Drive a p1 batch through the lifecycle up to status ``to``."""
-        steps = [
-            ("LABELLED", "p1op", "label", {}),
-            ("STORED", "p1op", "store", {"room_id": self.rooms["p1"]}),
+        """Drive a p1 batch through the lifecycle up to status ``to`` (via booking + manifest)."""
+        steps: list[tuple[str, Any]] = [
+            ("LABELLED", lambda: self.as_("p1op").act(code, "label")),
+            ("STORED", lambda: self.as_("p1op").act(code, "store", room_id=self.rooms["p1"])),
+            ("AWAITING_PICKUP", lambda: self._scan_out([code])),
+            ("IN_TRANSIT", lambda: self._load_and_depart([code])),
             (
-                "AWAITING_PICKUP",
-                "p1op",
-                "unstore",
-                {"transporter_id": self.ids["t"], "receiver_id": self.ids["r1"]},
+                "RECEIVED",
+                lambda: self.as_("r1").post(
+                    f"/api/v1/manifests/{self.manifests[code]}/receive",
+                    {"code": code, "weight_kg": "25.5"},
+                ),
             ),
-            ("IN_TRANSIT", "t", "load", {}),
-            ("RECEIVED", "r1", "receive", {"weight_kg": "25.5"}),
         ]
-        for status, who, action, params in steps:
-            r = self.as_(who).act(code, action, **params)
-            assert r.status_code == 200, r.get_json()
+        for status, step in steps:
+            r = step()
+            assert r.status_code in (200, 201), r.get_json()
             if status == to:
                 return
         raise AssertionError(f"cannot walk to {to}")
 
+    def book(self, codes: list[str], receiver: str = "r1", producer: str = "p1op") -> int:
+        """Book, accept and manifest a pickup of stored batches; return the booking id."""
+        now = dt.datetime.now(dt.UTC)
+        r = self.as_(producer).post(
+            "/api/v1/bookings",
+            {
+                "codes": codes,
+                "transporter_id": self.ids["t"],
+                "receiver_id": self.ids[receiver],
+                "window_start": now.isoformat(),
+                "window_end": (now + dt.timedelta(hours=8)).isoformat(),
+                "planned_method": self.method_d,
+            },
+        )
+        assert r.status_code == 201, r.get_json()
+        bid = int(r.get_json()["id"])
+        r = self.as_("t").post(
+            f"/api/v1/bookings/{bid}/accept",
+            {
+                "vehicle_plate": "苏E12345",
+                "driver_user_id": self.user_ids["t"],
+                "driver_licence": "320500000001",
+            },
+        )
+        assert r.status_code == 200, r.get_json()
+        r = self.as_(producer).post(f"/api/v1/bookings/{bid}/manifest")
+        assert r.status_code == 201, r.get_json()
+        for c in codes:
+            self.manifests[c] = r.get_json()["number"]
+        return bid
+
+    def _scan_out(self, codes: list[str]) -> TestResponse:
+        self.book(codes)
+        r = None
+        for c in codes:
+            r = self.as_("p1op").act(c, "unstore")
+            assert r.status_code == 200, r.get_json()
+        assert r is not None
+        return r
+
+    def _load_and_depart(self, codes: list[str]) -> TestResponse:
+        number = self.manifests[codes[0]]
+        for c in codes:
+            r = self.as_("t").post(f"/api/v1/manifests/{number}/load", {"code": c})
+            assert r.status_code == 200, r.get_json()
+        r = self.as_("t").post(f"/api/v1/manifests/{number}/depart", {})
+        assert r.status_code == 200, r.get_json()
+        return self.as_("t").get(f"/api/v1/batches/{codes[-1]}")
+
 
 PASSWORD = "correct horse battery"
+PERMITS: dict[str, dict[str, Any]] = {
+    "receiver": {
+        "operating": {
+            "number": "JS3205000001",
+            "codes": ["900-041-49", "271-001-02"],
+            "annual_capacity_t": "500",
+        }
+    },
+    "transporter": {"transport": {"number": "苏交运管许可苏字320500000001号"}},
+}
 
 
 def build_world(app: Flask, ctx: Context) -> World:
@@ -118,15 +181,13 @@ def build_world(app: Flask, ctx: Context) -> World:
                 uscc=random_uscc(),
                 name=f"{key} 测试单位 {suffix}",
                 kind=kind,
-                permits={"operating": {"codes": ["900-041-49", "271-001-02"]}}
-                if kind == "receiver"
-                else {},
+                permits=PERMITS.get(kind, {}),
             ),
         )
         w.ids[key] = ent.id
         for who, role in users:
             username = f"{who}_{suffix}"
-            D.create_user(
+            user = D.create_user(
                 ctx,
                 actor=None,
                 new=D.NewUser(
@@ -134,6 +195,7 @@ def build_world(app: Flask, ctx: Context) -> World:
                 ),
             )
             w.usernames[who] = username
+            w.user_ids[who] = user.id
             w.tokens[who] = auth_svc.login(
                 ctx, username=username, password=PASSWORD, remote_addr="127.0.0.1"
             ).token

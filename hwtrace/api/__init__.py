@@ -295,6 +295,7 @@ def load_routes() -> list[RouteDoc]:
         ledger_routes,
         openapi,
         reference,
+        transport,
     )
 
     return ROUTES

@@ -14,6 +14,7 @@ from flask import Response
 
 from hwtrace.api import ROUTES, ok, route
 from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.transport import BookingStatus, DiscrepancyKind, LineOutcome, ManifestStatus
 
 STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
@@ -142,6 +143,100 @@ COMPONENTS: dict[str, Any] = {
             "created_at": NSTR,
             "updated_at": NSTR,
             "last_seq": INT,
+        }
+    ),
+    "TransferLine": _obj(
+        {
+            "code": STR,
+            "dispatched_kg": KG,
+            "outcome": {"enum": [o.value for o in LineOutcome]},
+            "loaded_at": NSTR,
+            "received_kg": {"type": ["string", "null"]},
+            "rejected_kg": KG,
+            "reason": STR,
+            "received_at": NSTR,
+        }
+    ),
+    "Booking": _obj(
+        {
+            "id": INT,
+            "subject": STR,
+            "status": {"enum": [b.value for b in BookingStatus]},
+            "status_zh": STR,
+            "producer_id": INT,
+            "transporter_id": INT,
+            "receiver_id": INT,
+            "window_start": STR,
+            "window_end": STR,
+            "planned_method": STR,
+            "vehicle_plate": NSTR,
+            "driver_user_id": NINT,
+            "driver_licence": NSTR,
+            "note": STR,
+            "reason": STR,
+            "created_at": NSTR,
+            "last_seq": INT,
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/TransferLine"}},
+        },
+        [
+            "id",
+            "subject",
+            "status",
+            "producer_id",
+            "transporter_id",
+            "receiver_id",
+            "window_start",
+            "window_end",
+            "planned_method",
+        ],
+    ),
+    "ManifestSummary": _obj(
+        {
+            "number": STR,
+            "status": {"enum": [m.value for m in ManifestStatus]},
+            "status_zh": STR,
+            "producer_id": INT,
+            "transporter_id": INT,
+            "receiver_id": INT,
+            "created_at": NSTR,
+            "receipt_due_at": NSTR,
+        }
+    ),
+    "Manifest": _obj(
+        {
+            "number": STR,
+            "booking_id": INT,
+            "status": {"enum": [m.value for m in ManifestStatus]},
+            "status_zh": STR,
+            "producer": {"type": "object"},
+            "transporter": {"type": "object"},
+            "receiver": {"type": "object"},
+            "planned_method": STR,
+            "created_at": NSTR,
+            "departed_at": NSTR,
+            "receipt_due_at": NSTR,
+            "received_at": NSTR,
+            "completed_at": NSTR,
+            "lines": {"type": "array", "items": {"type": "object"}},
+            "last_seq": INT,
+        }
+    ),
+    "Discrepancy": _obj(
+        {
+            "id": INT,
+            "kind": {"enum": [k.value for k in DiscrepancyKind]},
+            "kind_zh": STR,
+            "code": STR,
+            "manifest_id": INT,
+            "producer_id": INT,
+            "transporter_id": INT,
+            "receiver_id": INT,
+            "facts": {"type": "object"},
+            "opened_seq": INT,
+            "opened_at": NSTR,
+            "resolved": {"type": "boolean"},
+            "resolved_seq": NINT,
+            "resolution": STR,
         }
     ),
     "BatchPage": _obj(

@@ -14,6 +14,7 @@ import ledger
 from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import BadValue, NotFound
 from hwtrace.services.context import Context
+from hwtrace.services.transport import visible_subjects
 from hwtrace.store.tables import Batch, Enterprise
 
 E = ledger.schema.ledger_entry
@@ -64,7 +65,14 @@ def _visible_entries(actor: Actor, park_code: str) -> sa.ColumnElement[bool]:
         sa.or_(Batch.producer_id == e, Batch.transporter_id == e, Batch.receiver_id == e),
     )
     own_uscc = sa.select(Enterprise.uscc).where(Enterprise.id == e).scalar_subquery()
-    return sa.and_(cond, sa.or_(E.c.subject.in_(visible_codes), E.c.enterprise == own_uscc))
+    return sa.and_(
+        cond,
+        sa.or_(
+            E.c.subject.in_(visible_codes),
+            E.c.subject.in_(visible_subjects(actor)),
+            E.c.enterprise == own_uscc,
+        ),
+    )
 
 
 def entry_dict(body: bytes) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from hwtrace.domain.catalogue import disposal_method, waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.services import transport
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, CodeCounter, Enterprise, StorageRoom, WasteProfile
 from hwtrace.store.unit_of_work import UnitOfWork
@@ -69,6 +70,11 @@ class BatchEvent:
     note: str | None = None
     client_ts: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Transfers: the manifest a loading/receipt scan is made against (checked when given),
+    # the part of a received batch the receiver rejects, and the scale's raw frame.
+    manifest: str | None = None
+    rejected_kg: str | None = None
+    scale_frame: str | None = None
 
 
 def parties(batch: Batch) -> BatchParties:
@@ -317,6 +323,92 @@ def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: Enter
     return ent.id
 
 
+def _effects(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    batch: Batch,
+    event: BatchEvent,
+    payload: dict[str, Any],
+) -> list[Any]:
+    """Change the read model for one action; return the discrepancies a receipt opens."""
+    s = uow.session
+    now = ctx.now()
+    if event.action is Action.STORE:
+        room = _room_checks(s, batch, event.room_id)
+        transport.on_store(s, batch)
+        batch.room_id = room.id
+        batch.stored_at = now
+        payload["room"] = {"id": room.id, "name": room.name}
+    elif event.action is Action.UNSTORE:
+        _unstore(s, actor, batch, event, payload)
+    elif event.action is Action.LOAD:
+        payload.update(transport.on_load(s, batch, now))
+    elif event.action in (Action.RECEIVE, Action.REJECT):
+        return _receipt(ctx, uow, actor, batch, event, payload)
+    elif event.action is Action.VOID:
+        if not (event.reason or "").strip():
+            raise BadValue("须填写原因", "a reason is required")
+        batch.room_id = None
+    elif event.action in (Action.UTILIZE, Action.DISPOSE):
+        payload["method"] = disposal_method(event.method)
+        batch.room_id = None
+    return []
+
+
+def _unstore(
+    s: Session, actor: Actor, batch: Batch, event: BatchEvent, payload: dict[str, Any]
+) -> None:
+    payload["room"] = {"id": batch.room_id}
+    batch.room_id = None
+    if transport.on_unstore(s, batch) and event.transporter_id is None:
+        payload["booking"] = transport.booking_subject(batch.booking_id or 0)
+    else:
+        if batch.booking_id is not None:
+            raise Conflict(
+                "该批次已预约转运，出库不能另行指定单位",
+                "the batch is booked; its transporter and receiver come from the booking",
+                code="booking.batch_taken",
+            )
+        batch.transporter_id = _designated(
+            s, actor, event.transporter_id, EnterpriseKind.TRANSPORTER
+        )
+        batch.receiver_id = _designated(s, actor, event.receiver_id, EnterpriseKind.RECEIVER)
+    assert batch.transporter_id is not None and batch.receiver_id is not None
+    payload["transporter"] = _enterprise(s, batch.transporter_id).uscc
+    payload["receiver"] = _enterprise(s, batch.receiver_id).uscc
+
+
+def _receipt(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    batch: Batch,
+    event: BatchEvent,
+    payload: dict[str, Any],
+) -> list[Any]:
+    if event.action is Action.RECEIVE and event.weight_kg is None:
+        raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
+    if event.action is Action.REJECT and not (event.reason or "").strip():
+        raise BadValue("须填写原因", "a reason is required")
+    weight_g = transport.parse_kg(event.weight_kg)
+    facts = transport.ReceiptFacts(
+        weight_g=weight_g,
+        rejected_g=transport.parse_kg(event.rejected_kg) or 0,
+        reason=(event.reason or "").strip(),
+        scale_frame=event.scale_frame,
+    )
+    extra, follow = transport.on_receipt(
+        uow, actor, batch, event.action, facts, ctx.settings.weight_tolerance_pct, ctx.now()
+    )
+    payload.update(extra)
+    if weight_g is not None:
+        batch.received_weight_g = weight_g
+        payload["weight_kg"] = g_to_kg(weight_g)
+        payload["dispatched_kg"] = g_to_kg(batch.weight_g)
+    return follow
+
+
 def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> Batch:
     """Apply one lifecycle action to a batch and record it; refuse illegal ones untouched."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
@@ -329,35 +421,9 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         require_party(actor, party, parties(batch))
         payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
         now = ctx.now()
-        if event.action is Action.STORE:
-            room = _room_checks(s, batch, event.room_id)
-            batch.room_id = room.id
-            batch.stored_at = now
-            payload["room"] = {"id": room.id, "name": room.name}
-        elif event.action is Action.UNSTORE:
-            payload["room"] = {"id": batch.room_id}
-            batch.room_id = None
-            batch.transporter_id = _designated(
-                s, actor, event.transporter_id, EnterpriseKind.TRANSPORTER
-            )
-            batch.receiver_id = _designated(s, actor, event.receiver_id, EnterpriseKind.RECEIVER)
-            payload["transporter"] = _enterprise(s, batch.transporter_id).uscc
-            payload["receiver"] = _enterprise(s, batch.receiver_id).uscc
-        elif event.action is Action.RECEIVE:
-            if event.weight_kg is None:
-                raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
-            batch.received_weight_g = kg_to_g(event.weight_kg)
-            payload["weight_kg"] = g_to_kg(batch.received_weight_g)
-            payload["dispatched_kg"] = g_to_kg(batch.weight_g)
-        elif event.action in (Action.REJECT, Action.VOID):
-            if not (event.reason or "").strip():
-                raise BadValue("须填写原因", "a reason is required")
-            if event.action is Action.VOID:
-                batch.room_id = None
-        elif event.action in (Action.UTILIZE, Action.DISPOSE):
-            method = disposal_method(event.method)
-            payload["method"] = method
-            batch.room_id = None
+        if event.manifest is not None:
+            transport.check_manifest(s, batch, event.manifest)
+        follow = _effects(ctx, uow, actor, batch, event, payload)
         if event.reason:
             payload["reason"] = event.reason.strip()
         if event.note:
@@ -375,6 +441,9 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             payload=payload,
         )
         batch.last_seq = entry.seq
+        transport.open_discrepancies(uow, actor, batch, follow)
+        if event.action in (Action.UTILIZE, Action.DISPOSE):
+            transport.on_final(uow, actor, batch)
         uow.commit()
         return batch
 

@@ -34,6 +34,7 @@ class Settings:
     storage_warn_days: tuple[int, ...]
     weight_tolerance_pct: Decimal
     public_url: str
+    receipt_deadline_hours: int = 120
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             storage_warn_days=tuple(int(d) for d in config["STORAGE_WARN_DAYS"]),
             weight_tolerance_pct=Decimal(str(config["WEIGHT_TOLERANCE_PCT"])),
             public_url=str(config.get("PUBLIC_URL") or ""),
+            receipt_deadline_hours=int(config["RECEIPT_DEADLINE_HOURS"]),
         )
 
 

@@ -170,6 +170,13 @@ class Batch(Base):
         sa.ForeignKey("enterprise.id"), nullable=True, index=True
     )
     received_weight_g: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    # The open pickup booking and the manifest the batch travels under (None when not booked).
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking.id"), nullable=True, index=True
+    )
+    manifest_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("manifest.id"), nullable=True, index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The ledger sequence number of the last entry about this batch (a cheap chain check).
@@ -210,3 +217,110 @@ class CodeReservation(Base):
     first_seq: Mapped[int] = mapped_column(sa.Integer)
     last_seq: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProfileAuthorization(Base):
+    """Personnel authorization: an operator may register batches of these waste profiles only."""
+
+    __tablename__ = "profile_authorization"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("waste_profile.id"), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Booking(Base):
+    """A pickup booking (转运预约): producer asks, transporter accepts with vehicle and driver."""
+
+    __tablename__ = "booking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    transporter_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    planned_method: Mapped[str] = mapped_column(sa.String(10))
+    vehicle_plate: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    driver_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), nullable=True)
+    driver_licence: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Manifest(Base):
+    """An electronic transfer manifest (转移联单), made from an accepted booking."""
+
+    __tablename__ = "manifest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"), unique=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    transporter_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    vehicle_plate: Mapped[str] = mapped_column(sa.String(16))
+    driver_user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    driver_licence: Mapped[str] = mapped_column(sa.String(64))
+    transport_permit: Mapped[str] = mapped_column(sa.String(64))
+    operating_permit: Mapped[str] = mapped_column(sa.String(64))
+    planned_method: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    departed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    receipt_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class TransferLine(Base):
+    """One batch on a booking and, once made, on its manifest."""
+
+    __tablename__ = "transfer_line"
+    __table_args__ = (sa.UniqueConstraint("booking_id", "batch_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(48))
+    dispatched_g: Mapped[int] = mapped_column(sa.BigInteger)
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    loaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    received_g: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    rejected_g: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Discrepancy(Base):
+    """A difference to be explained (weight, missing batch, rejection); resolved by an event."""
+
+    __tablename__ = "discrepancy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    manifest_id: Mapped[int] = mapped_column(sa.ForeignKey("manifest.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(48))
+    producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    transporter_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"))
+    receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    facts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    opened_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_seq: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class DailyCounter(Base):
+    """The last number used for a (kind, park, day) sequence, e.g. manifest numbers."""
+
+    __tablename__ = "daily_counter"
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(sa.Integer)

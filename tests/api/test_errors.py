@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -10,13 +12,7 @@ from tests.factories import World
 
 
 def _concrete(rule: str) -> str:
-    return (
-        rule.replace("<int:token_id>", "1")
-        .replace("<int:enterprise_id>", "1")
-        .replace("<int:profile_id>", "1")
-        .replace("<int:seq>", "0")
-        .replace("<code>", "X")
-    )
+    return re.sub(r"<\w+>", "X", re.sub(r"<int:\w+>", "1", rule))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,277 @@
+"""Transfers between units: pickup bookings, electronic transfer manifests (转移联单), weight
+discrepancies and receivers' permits (《危险废物转移管理办法》, DOMAIN.md "Transfers").
+
+Plain rules, no database: the services feed them rows and record what they decide.
+
+Bookings::
+
+    REQUESTED --accept (transporter: plate, driver)--> ACCEPTED --manifest--> MANIFESTED
+    REQUESTED --decline (reason)--> DECLINED
+    REQUESTED|ACCEPTED --reschedule (reason, window)--> REQUESTED (transporter accepts again)
+    REQUESTED|ACCEPTED --cancel (reason)--> CANCELLED
+
+Manifests (each party confirms its part)::
+
+    CREATED (移出人 confirmed) --depart (承运人 confirms after loading)--> IN_TRANSIT
+    IN_TRANSIT --confirm receipt (接受人, every line scanned or declared missing)--> RECEIVED
+    RECEIVED --every accepted batch utilized/disposed--> COMPLETED
+    CREATED --cancel (reason)--> CANCELLED
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from hwtrace.domain.errors import BadValue, Conflict
+
+
+class BookingStatus(StrEnum):
+    """Where a pickup booking is."""
+
+    REQUESTED = "REQUESTED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    CANCELLED = "CANCELLED"
+    MANIFESTED = "MANIFESTED"
+
+
+class ManifestStatus(StrEnum):
+    """Where an electronic transfer manifest is."""
+
+    CREATED = "CREATED"
+    IN_TRANSIT = "IN_TRANSIT"
+    RECEIVED = "RECEIVED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class LineOutcome(StrEnum):
+    """What became of one batch on a manifest."""
+
+    PENDING = "PENDING"  # on the manifest, not yet loaded
+    LOADED = "LOADED"  # scanned at loading
+    NOT_LOADED = "NOT_LOADED"  # missing at loading; left at the producer
+    ACCEPTED = "ACCEPTED"  # received, wholly accepted
+    PARTIAL = "PARTIAL"  # received, part rejected (reason)
+    REJECTED = "REJECTED"  # received and wholly rejected (reason)
+    MISSING = "MISSING"  # loaded but not found at receipt
+
+
+class DiscrepancyKind(StrEnum):
+    """Why a transfer needs an explanation."""
+
+    WEIGHT = "weight"  # received weight differs from dispatched beyond the tolerance
+    MISSING_AT_LOADING = "missing_at_loading"  # on the manifest, not loaded at departure
+    MISSING_AT_RECEIPT = "missing_at_receipt"  # loaded, not scanned at the receiver
+    PARTIAL_REJECTION = "partial_rejection"
+    REJECTION = "rejection"
+
+
+BOOKING_ZH = {
+    BookingStatus.REQUESTED: "待承运确认",
+    BookingStatus.ACCEPTED: "已接单",
+    BookingStatus.DECLINED: "已拒绝",
+    BookingStatus.CANCELLED: "已取消",
+    BookingStatus.MANIFESTED: "已生成联单",
+}
+
+MANIFEST_ZH = {
+    ManifestStatus.CREATED: "待运输",
+    ManifestStatus.IN_TRANSIT: "运输中",
+    ManifestStatus.RECEIVED: "已接收",
+    ManifestStatus.COMPLETED: "已办结",
+    ManifestStatus.CANCELLED: "已作废",
+}
+
+DISCREPANCY_ZH = {
+    DiscrepancyKind.WEIGHT: "重量差异",
+    DiscrepancyKind.MISSING_AT_LOADING: "装车缺件",
+    DiscrepancyKind.MISSING_AT_RECEIPT: "到货缺件",
+    DiscrepancyKind.PARTIAL_REJECTION: "部分拒收",
+    DiscrepancyKind.REJECTION: "整批拒收",
+}
+
+# (status, step) -> next status. Steps are the ledger entry types ``booking.<step>``.
+BOOKING_STEPS: dict[tuple[BookingStatus, str], BookingStatus] = {
+    (BookingStatus.REQUESTED, "accept"): BookingStatus.ACCEPTED,
+    (BookingStatus.REQUESTED, "decline"): BookingStatus.DECLINED,
+    (BookingStatus.REQUESTED, "reschedule"): BookingStatus.REQUESTED,
+    (BookingStatus.ACCEPTED, "reschedule"): BookingStatus.REQUESTED,
+    (BookingStatus.REQUESTED, "cancel"): BookingStatus.CANCELLED,
+    (BookingStatus.ACCEPTED, "cancel"): BookingStatus.CANCELLED,
+    (BookingStatus.ACCEPTED, "manifest"): BookingStatus.MANIFESTED,
+}
+
+MANIFEST_STEPS: dict[tuple[ManifestStatus, str], ManifestStatus] = {
+    (ManifestStatus.CREATED, "depart"): ManifestStatus.IN_TRANSIT,
+    (ManifestStatus.CREATED, "cancel"): ManifestStatus.CANCELLED,
+    (ManifestStatus.IN_TRANSIT, "confirm"): ManifestStatus.RECEIVED,
+    (ManifestStatus.RECEIVED, "complete"): ManifestStatus.COMPLETED,
+}
+
+OPEN_BOOKINGS = frozenset({BookingStatus.REQUESTED, BookingStatus.ACCEPTED})
+
+
+def booking_step(current: BookingStatus, step: str) -> BookingStatus:
+    """Return the booking status after ``step`` or refuse it."""
+    try:
+        return BOOKING_STEPS[(current, step)]
+    except KeyError:
+        raise Conflict(
+            f"预约当前状态为「{BOOKING_ZH[current]}」，不能执行此操作",
+            f"step '{step}' is not allowed for a booking in state {current.value}",
+            code="booking.illegal_transition",
+            detail={"status": current.value, "step": step},
+        ) from None
+
+
+def manifest_step(current: ManifestStatus, step: str) -> ManifestStatus:
+    """Return the manifest status after ``step`` or refuse it."""
+    try:
+        return MANIFEST_STEPS[(current, step)]
+    except KeyError:
+        raise Conflict(
+            f"联单当前状态为「{MANIFEST_ZH[current]}」，不能执行此操作",
+            f"step '{step}' is not allowed for a manifest in state {current.value}",
+            code="manifest.illegal_transition",
+            detail={"status": current.value, "step": step},
+        ) from None
+
+
+# 中华人民共和国机动车号牌: province character, letter, 5 characters (6 for new-energy vehicles).
+_PLATE = re.compile(
+    r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    r"[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$"
+)
+
+
+def check_plate(plate: str) -> str:
+    """Return a normalized vehicle plate, or refuse a malformed one."""
+    p = plate.strip().upper().replace(" ", "").replace("·", "")
+    if not _PLATE.match(p):
+        raise BadValue(
+            f"车牌号「{plate}」格式不正确",
+            f"'{plate}' is not a valid Chinese vehicle plate",
+            code="transport.invalid_plate",
+        )
+    return p
+
+
+def check_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
+    """Refuse a pickup window that ends before it starts or lies in the past."""
+    if end <= start:
+        raise BadValue("预约时间段的结束须晚于开始", "the window must end after it starts")
+    if end < now:
+        raise BadValue(
+            "预约时间段已过去", "the pickup window is in the past", code="value.past_window"
+        )
+    if end - start > dt.timedelta(days=14):
+        raise BadValue("预约时间段不能超过 14 天", "the pickup window may be at most 14 days")
+
+
+def manifest_number(park_code: str, day: dt.date, seq: int) -> str:
+    """Return the manifest number: park code, date, 5-digit daily sequence.
+
+    The national system's own number format could not be confirmed from the regulation's text
+    (see docs/standards.md); this one is unique per park and day, sortable, and printed on the
+    manifest PDF and its QR code.
+    """
+    if not 1 <= seq <= 99999:
+        raise Conflict(
+            "当日联单编号已用尽",
+            "manifest numbers for the day are used up",
+            code="manifest.exhausted",
+        )
+    return f"{park_code}-{day:%Y%m%d}-{seq:05d}"
+
+
+def weight_discrepancy(
+    dispatched_g: int, received_g: int, tolerance_pct: Decimal
+) -> dict[str, Any] | None:
+    """Return the facts of a weight discrepancy, or None when within the tolerance.
+
+    The difference is taken relative to the dispatched weight; ``tolerance_pct`` is inclusive.
+    """
+    diff = received_g - dispatched_g
+    if dispatched_g == 0:
+        pct = Decimal(0) if diff == 0 else Decimal(100)
+    else:
+        pct = (Decimal(abs(diff)) * 100 / Decimal(dispatched_g)).quantize(Decimal("0.01"))
+    if pct <= tolerance_pct:
+        return None
+    return {"difference_g": diff, "difference_pct": str(pct), "tolerance_pct": str(tolerance_pct)}
+
+
+def permit_codes(permits: dict[str, Any]) -> set[str]:
+    """Return the waste codes a receiver's operating permit lists."""
+    op = permits.get("operating") or {}
+    return {str(c) for c in op.get("codes", [])}
+
+
+def permit_capacity_g(permits: dict[str, Any]) -> int | None:
+    """Return the receiver's permitted yearly quantity in grams (None = not limited in data)."""
+    op = permits.get("operating") or {}
+    t = op.get("annual_capacity_t")
+    if t is None:
+        return None
+    return int(Decimal(str(t)) * 1_000_000)
+
+
+def check_receiver_permit(
+    permits: dict[str, Any],
+    *,
+    waste_codes: set[str],
+    requested_g: int,
+    used_g: int,
+    receiver_name: str,
+) -> None:
+    """Refuse a transfer the receiver's operating permit does not cover."""
+    if not permits.get("operating"):
+        raise Conflict(
+            f"接收单位「{receiver_name}」没有危险废物经营许可证",
+            f"receiver {receiver_name} holds no hazardous-waste operating permit",
+            code="permit.missing",
+        )
+    allowed = permit_codes(permits)
+    outside = sorted(waste_codes - allowed)
+    if outside:
+        raise Conflict(
+            f"接收单位「{receiver_name}」的经营许可证不含废物代码 {', '.join(outside)}",
+            f"the receiver's permit does not cover {', '.join(outside)}",
+            code="permit.code_not_covered",
+            detail={"codes": outside},
+        )
+    cap = permit_capacity_g(permits)
+    if cap is not None and used_g + requested_g > cap:
+        remaining = max(cap - used_g, 0)
+        raise Conflict(
+            f"超出接收单位年度许可经营规模（剩余 {Decimal(remaining) / 1000} 千克，"
+            f"本次 {Decimal(requested_g) / 1000} 千克）",
+            "the transfer exceeds the receiver's remaining permitted yearly capacity",
+            code="permit.capacity_exceeded",
+            detail={"remaining_g": remaining, "requested_g": requested_g},
+        )
+
+
+def check_transport_permit(permits: dict[str, Any], today: dt.date, name: str) -> str:
+    """Return the transporter's dangerous-goods permit number, or refuse."""
+    tp = permits.get("transport") or {}
+    number = str(tp.get("number") or "")
+    if not number:
+        raise Conflict(
+            f"运输单位「{name}」没有道路危险货物运输许可证",
+            f"transporter {name} holds no dangerous-goods transport permit",
+            code="permit.missing",
+        )
+    until = tp.get("valid_until")
+    if until and dt.date.fromisoformat(str(until)) < today:
+        raise Conflict(
+            f"运输单位「{name}」的道路危险货物运输许可证已过期",
+            f"the transport permit of {name} has expired",
+            code="permit.expired",
+        )
+    return number
