@@ -194,6 +194,9 @@ def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
             )
             for code, name, form, hz, pack, main, harm, prec in PROFILES
         ]
+        D.set_authorizations(
+            ctx, actor=admin, user_id=op.user_id, profile_ids=[p.id for p in profiles]
+        )
         mixed = D.create_room(
             ctx,
             actor=admin,

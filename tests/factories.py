@@ -48,6 +48,9 @@ class Caller:
     def post(self, url: str, json: Any = None, **kw: Any) -> TestResponse:
         return self.client.post(url, json=json, headers=self._h(kw.pop("headers", None)), **kw)
 
+    def put(self, url: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.client.put(url, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
     def delete(self, url: str, **kw: Any) -> TestResponse:
         return self.client.delete(url, headers=self._h(kw.pop("headers", None)), **kw)
 
@@ -215,6 +218,11 @@ def build_world(app: Flask, ctx: Context) -> World:
         )
         assert r.status_code == 201, r.get_json()
         w.profiles[p] = r.get_json()["id"]
+        r = admin.put(
+            f"/api/v1/users/{w.user_ids[f'{p}op']}/authorizations",
+            {"profile_ids": [w.profiles[p]]},
+        )
+        assert r.status_code == 200, r.get_json()
         r = admin.post(
             "/api/v1/storage-rooms",
             {"name": "1号库", "capacity_kg": "1000", "allowed_categories": ["HW49"]},

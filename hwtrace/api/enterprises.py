@@ -106,6 +106,35 @@ def create_user(body: dict[str, Any]) -> Response:
 
 
 @route(
+    "/users/<int:user_id>/authorizations",
+    "GET",
+    summary="The waste profiles a user may register (personnel authorization)",
+    tag="users",
+    query=[{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+    response={"$ref": R + "Authorizations"},
+)
+def get_authorizations(user_id: int) -> Response:
+    ids = svc.get_authorizations(ctx(), actor=actor(), user_id=user_id)
+    return ok({"user_id": user_id, "profile_ids": ids})
+
+
+@route(
+    "/users/<int:user_id>/authorizations",
+    "PUT",
+    summary="Set the waste profiles an operator may register (enterprise admin; a ledger entry)",
+    tag="users",
+    body="authorizations",
+    query=[{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+    response={"$ref": R + "Authorizations"},
+)
+def set_authorizations(user_id: int, body: dict[str, Any]) -> Response:
+    ids = svc.set_authorizations(
+        ctx(), actor=actor(), user_id=user_id, profile_ids=body["profile_ids"]
+    )
+    return ok({"user_id": user_id, "profile_ids": ids})
+
+
+@route(
     "/waste-profiles",
     "GET",
     summary="Waste profiles",

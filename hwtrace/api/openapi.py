@@ -145,6 +145,9 @@ COMPONENTS: dict[str, Any] = {
             "last_seq": INT,
         }
     ),
+    "Authorizations": _obj(
+        {"user_id": INT, "profile_ids": {"type": "array", "items": {"type": "integer"}}}
+    ),
     "TransferLine": _obj(
         {
             "code": STR,

@@ -31,6 +31,23 @@ storage.room_mismatch          409     the room does not belong to the batch's p
 storage.capacity               409     the room would be over its capacity
 storage.category_not_allowed   409     the room may not hold this waste category
 storage.incompatible           409     incompatible wastes would be stored together
+personnel.not_authorized       403     the operator is not authorized for this waste profile
+booking.illegal_transition     409     the booking's state does not allow this step
+booking.batch_taken            409     the batch is already on an open booking
+manifest.required              409     loading/receipt needs the batch on a manifest
+manifest.not_on_manifest       409     the scanned batch is not on this manifest
+manifest.missing_batches       409     batches on the manifest were not loaded (departure)
+manifest.nothing_loaded        409     departure with nothing loaded
+manifest.not_loaded            409     receipt of a batch that was never loaded
+manifest.illegal_transition    409     the manifest's state does not allow this step
+permit.missing                 409     the receiver/transporter holds no permit
+permit.expired                 409     the transporter's permit has expired
+permit.code_not_covered        409     the receiver's permit does not list the waste code
+permit.capacity_exceeded       409     over the receiver's remaining yearly capacity
+transport.invalid_plate        400     a malformed vehicle plate
+transport.driver_invalid       409     the driver is not an active user of the transporter
+discrepancy.resolved           409     the discrepancy was resolved already
+warning.acknowledged           409     the warning was acknowledged already
 value.future_date              400     a date in the future
 value.invalid                  400     a value is out of range
 ledger.*                       409     the ledger refused the entry (see ledger.errors)

@@ -33,7 +33,14 @@ from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.services import transport
 from hwtrace.services.context import Context
-from hwtrace.store.tables import Batch, CodeCounter, Enterprise, StorageRoom, WasteProfile
+from hwtrace.store.tables import (
+    Batch,
+    CodeCounter,
+    Enterprise,
+    ProfileAuthorization,
+    StorageRoom,
+    WasteProfile,
+)
 from hwtrace.store.unit_of_work import UnitOfWork
 
 S = BatchStatus
@@ -180,6 +187,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             raise Conflict(
                 "该废物档案已停用", "the waste profile is inactive", code="waste.profile_inactive"
             )
+        require_authorized(s, actor, profile)
         if command.code is None:
             code = _allocate_code(
                 s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on
@@ -218,6 +226,20 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         batch.last_seq = entry.seq
         uow.commit()
         return batch
+
+
+def require_authorized(s: Session, actor: Actor, profile: WasteProfile) -> None:
+    """Operators register only the waste profiles they are authorized for (admins any)."""
+    if actor.role is not Role.OPERATOR:
+        return
+    granted = s.get(ProfileAuthorization, (actor.user_id, profile.id))
+    if granted is None:
+        raise Forbidden(
+            f"您未获授权登记「{profile.name}」（{profile.waste_code}），请联系本单位管理员",
+            f"you are not authorized to register waste profile {profile.id}",
+            code="personnel.not_authorized",
+            detail={"profile_id": profile.id},
+        )
 
 
 def _reserved_code(

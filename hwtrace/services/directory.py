@@ -17,7 +17,15 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.quantities import kg_to_g
 from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context
-from hwtrace.store.tables import Batch, Enterprise, Park, StorageRoom, User, WasteProfile
+from hwtrace.store.tables import (
+    Batch,
+    Enterprise,
+    Park,
+    ProfileAuthorization,
+    StorageRoom,
+    User,
+    WasteProfile,
+)
 from schemas import formats
 
 
@@ -215,6 +223,98 @@ def list_users(ctx: Context, *, actor: Actor, enterprise_id: int | None = None) 
         if not (actor.sees_whole_park and enterprise_id is None):
             q = q.where(User.enterprise_id == target)
         return list(s.scalars(q.order_by(User.id)))
+
+
+def set_authorizations(
+    ctx: Context, *, actor: Actor, user_id: int, profile_ids: list[int]
+) -> list[int]:
+    """Set the waste profiles an operator may register (personnel authorization).
+
+    The enterprise admin grants and revokes; the change is one ledger entry naming what was
+    granted and revoked, so the authorization in force at any moment can be audited.
+    """
+    require_role(actor, Role.ADMIN)
+    with ctx.uow() as uow:
+        s = uow.session
+        user = s.get(User, user_id)
+        if user is None or user.enterprise_id != actor.enterprise_id:
+            raise NotFound("用户不存在", "no such user", detail={"user_id": user_id})
+        wanted = set(profile_ids)
+        if wanted:
+            owned = set(
+                s.scalars(
+                    sa.select(WasteProfile.id).where(
+                        WasteProfile.id.in_(wanted),
+                        WasteProfile.enterprise_id == actor.enterprise_id,
+                    )
+                )
+            )
+            if owned != wanted:
+                raise NotFound(
+                    "废物档案不存在",
+                    "no such waste profile",
+                    detail={"ids": sorted(wanted - owned)},
+                )
+        current = set(
+            s.scalars(
+                sa.select(ProfileAuthorization.profile_id).where(
+                    ProfileAuthorization.user_id == user.id
+                )
+            )
+        )
+        granted, revoked = sorted(wanted - current), sorted(current - wanted)
+        if not granted and not revoked:
+            return sorted(current)
+        if revoked:
+            s.execute(
+                sa.delete(ProfileAuthorization).where(
+                    ProfileAuthorization.user_id == user.id,
+                    ProfileAuthorization.profile_id.in_(revoked),
+                )
+            )
+        for pid in granted:
+            s.add(
+                ProfileAuthorization(
+                    user_id=user.id, profile_id=pid, granted_by=actor.username, created_at=ctx.now()
+                )
+            )
+        ent = s.get_one(Enterprise, actor.enterprise_id)
+        uow.record(
+            entry_type="personnel.authorize",
+            subject=f"user-{user.username}",
+            actor=actor.username,
+            enterprise=ent.uscc,
+            payload={"user": user.username, "granted": granted, "revoked": revoked},
+        )
+        uow.commit()
+        return sorted(wanted)
+
+
+def get_authorizations(ctx: Context, *, actor: Actor, user_id: int) -> list[int]:
+    """Return the waste profile ids a user may register (admins of its enterprise, park roles)."""
+    require_role(actor, Role.ADMIN, Role.PARK_ADMIN, Role.AUDITOR, Role.OPERATOR)
+    with ctx.db.read_session() as s:
+        user = s.get(User, user_id)
+        ent = s.get(Enterprise, user.enterprise_id) if user else None
+        visible = (
+            user is not None
+            and ent is not None
+            and ent.park_id == actor.park_id
+            and (
+                actor.sees_whole_park
+                or (actor.role is Role.ADMIN and user.enterprise_id == actor.enterprise_id)
+                or user.id == actor.user_id
+            )
+        )
+        if not visible:
+            raise NotFound("用户不存在", "no such user", detail={"user_id": user_id})
+        return sorted(
+            s.scalars(
+                sa.select(ProfileAuthorization.profile_id).where(
+                    ProfileAuthorization.user_id == user_id
+                )
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
-from hwtrace.services.batches import lock_counter
+from hwtrace.services.batches import lock_counter, require_authorized
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, CodeReservation, Enterprise, WasteProfile
 
@@ -44,6 +44,7 @@ def reserve_codes(
         profile = s.get(WasteProfile, profile_id)
         if profile is None or profile.enterprise_id != ent.id:
             raise NotFound("废物档案不存在", "no such waste profile")
+        require_authorized(s, actor, profile)
         counter = lock_counter(s, uscc=ent.uscc, waste_code=profile.waste_code, day=day)
         first = counter.last_seq + 1
         last = counter.last_seq + count

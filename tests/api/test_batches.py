@@ -149,3 +149,50 @@ def test_future_date_and_bad_weight_refused(world: World) -> None:
     assert r.status_code == 400 and r.get_json()["code"] == "request.invalid"
     total = op.get("/api/v1/batches").get_json()["total"]
     assert total == 0
+
+
+def test_operator_registers_only_authorized_profiles(world: World) -> None:
+    admin, op = world.as_("p1admin"), world.as_("p1op")
+    r = admin.post(
+        "/api/v1/waste-profiles",
+        {
+            "waste_code": "271-001-02",
+            "name": "蒸馏残渣",
+            "form": "半固态",
+            "hazards": ["T"],
+            "packaging": "桶",
+        },
+    )
+    residue = r.get_json()["id"]
+    size = len(op.get("/api/v1/ledger/entries?limit=1000").get_json())
+    r = op.post("/api/v1/batches", {"profile_id": residue, "weight_kg": "10"})
+    assert r.status_code == 403 and r.get_json()["code"] == "personnel.not_authorized"
+    assert "蒸馏残渣" in r.get_json()["message"]
+    r = op.post("/api/v1/code-reservations", {"profile_id": residue, "count": 5})
+    assert r.status_code == 403 and r.get_json()["code"] == "personnel.not_authorized"
+    assert len(op.get("/api/v1/ledger/entries?limit=1000").get_json()) == size
+    # The admin may register any profile of its enterprise, and grants the operator.
+    assert (
+        admin.post("/api/v1/batches", {"profile_id": residue, "weight_kg": "10"}).status_code == 201
+    )
+    uid = world.user_ids["p1op"]
+    r = admin.put(
+        f"/api/v1/users/{uid}/authorizations",
+        {"profile_ids": [world.profiles["p1"], residue]},
+    )
+    assert r.status_code == 200 and sorted(r.get_json()["profile_ids"]) == sorted(
+        [world.profiles["p1"], residue]
+    )
+    assert op.post("/api/v1/batches", {"profile_id": residue, "weight_kg": "10"}).status_code == 201
+    # Revoked again: refused; the grant and the revocation are ledger entries.
+    admin.put(f"/api/v1/users/{uid}/authorizations", {"profile_ids": [world.profiles["p1"]]})
+    r = op.post("/api/v1/batches", {"profile_id": residue, "weight_kg": "10"})
+    assert r.status_code == 403
+    entries = admin.get(f"/api/v1/ledger/entries?subject=user-{world.usernames['p1op']}").get_json()
+    assert [e["payload"]["revoked"] for e in entries][-1] == [residue]
+    # Only the enterprise's admin grants: not the operator, not another enterprise's admin.
+    assert op.put(f"/api/v1/users/{uid}/authorizations", {"profile_ids": []}).status_code == 403
+    r = world.as_("p2admin").put(f"/api/v1/users/{uid}/authorizations", {"profile_ids": []})
+    assert r.status_code == 404
+    assert world.as_("p2op").get(f"/api/v1/users/{uid}/authorizations").status_code == 404
+    assert world.as_("park").get(f"/api/v1/users/{uid}/authorizations").status_code == 200

@@ -290,7 +290,7 @@ def test_receiver_permit_and_capacity_are_enforced(world: World) -> None:
         ent = s.get_one(Enterprise, world.ids["r1"])
         ent.permits = {"operating": {**ent.permits["operating"], "annual_capacity_t": "50"}}
         s.commit()
-    op = world.as_("p1op")
+    op = admin  # the admin registers any profile of its enterprise
     codes = []
     for profile, weight, room in ((oil, "10", rooms[0]), (world.profiles["p1"], "60000", rooms[1])):
         code = op.register(profile, weight)["code"]
