@@ -148,6 +148,27 @@ COMPONENTS: dict[str, Any] = {
     "Authorizations": _obj(
         {"user_id": INT, "profile_ids": {"type": "array", "items": {"type": "integer"}}}
     ),
+    "Warning": _obj(
+        {
+            "key": STR,
+            "kind": STR,
+            "kind_zh": STR,
+            "kind_en": STR,
+            "level": {"enum": ["red", "amber"]},
+            "enterprise_id": INT,
+            "subject": STR,
+            "message": STR,
+            "message_en": STR,
+            "facts": {"type": "object"},
+            "acknowledged": {"type": ["object", "null"]},
+        }
+    ),
+    "Warnings": _obj(
+        {
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
+        }
+    ),
     "TransferLine": _obj(
         {
             "code": STR,

@@ -31,6 +31,7 @@ from hwtrace.domain.catalogue import disposal_method, waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
 from hwtrace.services import transport
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -44,6 +45,8 @@ from hwtrace.store.tables import (
 from hwtrace.store.unit_of_work import UnitOfWork
 
 S = BatchStatus
+# Device clocks drift; an event up to this much earlier than the previous one is not flagged.
+CLOCK_SLACK = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,15 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         else:
             code = _reserved_code(s, actor, command, profile, produced_on)
         now = ctx.now()
+        history = list(
+            s.scalars(
+                sa.select(Batch.weight_g)
+                .where(Batch.profile_id == profile.id, Batch.status != S.VOIDED.value)
+                .order_by(Batch.id.desc())
+                .limit(OUTLIER_WINDOW)
+            )
+        )
+        outlier = weight_outlier(weight_g, history)
         batch = Batch(
             code=code,
             park_id=actor.park_id,
@@ -212,16 +224,21 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             status=S.REGISTERED.value,
             created_at=now,
             updated_at=now,
+            event_at=command.client_ts or now,
+            weight_outlier=outlier,
             last_seq=-1,
         )
         s.add(batch)
+        payload = batch_payload(batch, profile, producer)
+        if outlier is not None:
+            payload["weight_check"] = outlier
         entry = uow.record(
             entry_type="batch.register",
             subject=code,
             actor=actor.username,
             enterprise=producer.uscc,
             client_ts=command.client_ts,
-            payload=batch_payload(batch, profile, producer),
+            payload=payload,
         )
         batch.last_seq = entry.seq
         uow.commit()
@@ -454,6 +471,13 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             payload["extra"] = event.extra
         batch.status = after.value
         batch.updated_at = now
+        when = event.client_ts or now
+        out_of_order = batch.event_at is not None and when < batch.event_at - CLOCK_SLACK
+        if out_of_order:
+            assert batch.event_at is not None
+            payload["out_of_order"] = {"previous_event_at": batch.event_at.isoformat()}
+        else:
+            batch.event_at = when
         entry = uow.record(
             entry_type=f"batch.{event.action.value}",
             subject=batch.code,
@@ -463,6 +487,8 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             payload=payload,
         )
         batch.last_seq = entry.seq
+        if out_of_order:
+            batch.out_of_order_seq = entry.seq
         transport.open_discrepancies(uow, actor, batch, follow)
         if event.action in (Action.UTILIZE, Action.DISPOSE):
             transport.on_final(uow, actor, batch)

@@ -35,6 +35,7 @@ class Settings:
     weight_tolerance_pct: Decimal
     public_url: str
     receipt_deadline_hours: int = 120
+    label_to_store_hours: int = 24
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -54,6 +55,7 @@ class Settings:
             weight_tolerance_pct=Decimal(str(config["WEIGHT_TOLERANCE_PCT"])),
             public_url=str(config.get("PUBLIC_URL") or ""),
             receipt_deadline_hours=int(config["RECEIPT_DEADLINE_HOURS"]),
+            label_to_store_hours=int(config["LABEL_TO_STORE_HOURS"]),
         )
 
 

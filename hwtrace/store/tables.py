@@ -145,6 +145,7 @@ class Batch(Base):
     __table_args__ = (
         sa.Index("ix_batch_producer_status", "producer_id", "status"),
         sa.Index("ix_batch_park_status", "park_id", "status"),
+        sa.Index("ix_batch_profile", "profile_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(48), unique=True)
@@ -177,6 +178,12 @@ class Batch(Base):
     manifest_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("manifest.id"), nullable=True, index=True
     )
+    # Warnings kept at write time so the pages never scan the ledger: the latest event time
+    # (device time when given), the entry whose device time went backwards, and the
+    # explanation of a declared weight out of line with the profile's history.
+    event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    out_of_order_seq: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    weight_outlier: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The ledger sequence number of the last entry about this batch (a cheap chain check).
@@ -324,3 +331,16 @@ class DailyCounter(Base):
     __tablename__ = "daily_counter"
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     last_seq: Mapped[int] = mapped_column(sa.Integer)
+
+
+class WarningAck(Base):
+    """A warning acknowledged with a note (the note is a ledger entry; this is its index)."""
+
+    __tablename__ = "warning_ack"
+    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.String(500))
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,136 @@
+"""Warnings of every kind, their scoping, and acknowledgement as a ledger entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hwtrace.services import auth as auth_svc
+from hwtrace.services import warnings as W
+from tests.api.test_transport import _load, _manifest, _stored
+from tests.factories import World
+
+
+def _kinds(world: World, who: str, **q: Any) -> dict[str, set[str]]:
+    url = "/api/v1/warnings" + ("?" + "&".join(f"{k}={v}" for k, v in q.items()) if q else "")
+    r = world.as_(who).get(url)
+    assert r.status_code == 200, r.get_json()
+    out: dict[str, set[str]] = {}
+    for w in r.get_json()["items"]:
+        out.setdefault(w["kind"], set()).add(w["subject"])
+    return out
+
+
+def _at(world: World, who: str, when: dt.datetime) -> dict[str, set[str]]:
+    """Warnings as the service computes them at another time (tokens stay valid)."""
+    actor = auth_svc.actor_for_token(world.ctx, world.tokens[who])
+    clock = world.ctx.clock
+    world.ctx.clock = lambda: when
+    try:
+        items, _ = W.compute(world.ctx, actor=actor)
+    finally:
+        world.ctx.clock = clock
+    out: dict[str, set[str]] = {}
+    for w in items:
+        out.setdefault(w.kind.value, set()).add(w.subject)
+    return out
+
+
+def test_storage_limit_room_capacity_and_outliers(world: World) -> None:
+    op = world.as_("p1op")
+    today = dt.datetime.now(dt.UTC).date()
+    old = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=365)))
+    near = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=340)))
+    for code in (old["code"], near["code"]):
+        op.act(code, "label")
+        assert op.act(code, "store", room_id=world.rooms["p1"]).status_code == 200
+    # A room over capacity: a correction raises a stored batch's weight past the room's 1000 kg.
+    big = op.register(world.profiles["p1"], "900")
+    op.act(big["code"], "label")
+    assert op.act(big["code"], "store", room_id=world.rooms["p1"]).status_code == 200
+    hist = op.get(f"/api/v1/batches/{big['code']}/history").get_json()
+    r = op.post(
+        f"/api/v1/batches/{big['code']}/corrections",
+        {"corrects_seq": hist[0]["seq"], "weight_kg": "1500", "reason": "复秤"},
+    )
+    assert r.status_code == 200, r.get_json()
+    # Twelve batches near 20 kg, then one of 400 kg: out of line, explained.
+    for i in range(12):
+        op.register(world.profiles["p1"], f"{20 + i % 3}")
+    outlier = op.register(world.profiles["p1"], "400")
+    entries = op.get(f"/api/v1/batches/{outlier['code']}/history").get_json()
+    check = entries[0]["payload"]["weight_check"]
+    assert float(check["score"]) > 3.5 and "modified z-score" in check["rule"]
+
+    k = _kinds(world, "p1op")
+    assert k["storage_over_limit"] == {old["code"]}
+    assert k["storage_near_limit"] == {near["code"]}
+    assert k["room_over_capacity"] == {f"room-{world.rooms['p1']}"}
+    assert k["weight_outlier"] == {outlier["code"]}
+    assert "weight_outlier" not in _kinds(world, "p2op")
+    assert _kinds(world, "p2op") == {}
+    park = _kinds(world, "park")
+    assert park["storage_over_limit"] == {old["code"]}
+    assert _kinds(world, "park", enterprise_id=world.ids["p2"]) == {}
+    # Thirty days on, the near one is past the limit too; labelled batches were never stored.
+    later = _at(world, "p1op", dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+    assert {old["code"], near["code"]} <= later["storage_over_limit"]
+    assert outlier["code"] in later["labelled_not_stored"]
+
+
+def test_transfer_overdue_discrepancy_and_out_of_order(world: World) -> None:
+    a, b = _stored(world, "p1", 2)
+    number = _manifest(world, "p1", [a, b])
+    _load(world, number, [a, b])
+    assert world.as_("t").post(f"/api/v1/manifests/{number}/depart", {}).status_code == 200
+    r = world.as_("r1").post(f"/api/v1/manifests/{number}/receive", {"code": a, "weight_kg": "90"})
+    assert r.status_code == 200
+    assert _kinds(world, "p1op")["discrepancy"] == {a}
+    assert _kinds(world, "r1")["discrepancy"] == {a}
+    assert "discrepancy" not in _kinds(world, "r2")
+    week = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    for who in ("p1op", "t", "r1", "park"):
+        assert _at(world, who, week)["transfer_overdue"] == {number}, who
+    assert "transfer_overdue" not in _at(world, "p2op", week)
+    # A device clock behind the previous event flags the entry (it is still recorded).
+    op = world.as_("p1op")
+    code = op.register(world.profiles["p1"], "10")["code"]
+    now = dt.datetime.now(dt.UTC)
+    assert op.act(code, "label", client_ts=now.isoformat()).status_code == 200
+    r = op.act(
+        code,
+        "store",
+        room_id=world.rooms["p1"],
+        client_ts=(now - dt.timedelta(hours=2)).isoformat(),
+    )
+    assert r.status_code == 200
+    assert _kinds(world, "p1op")["out_of_order"] == {code}
+    hist = op.get(f"/api/v1/batches/{code}/history").get_json()
+    assert "out_of_order" in hist[-1]["payload"]
+
+
+def test_acknowledge_is_a_ledger_entry_and_scoped(world: World) -> None:
+    op = world.as_("p1op")
+    today = dt.datetime.now(dt.UTC).date()
+    old = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=365)))
+    key = f"storage_over_limit:{old['code']}"
+    assert (
+        world.as_("auditor")
+        .post("/api/v1/warnings/acknowledge", {"key": key, "note": "看过"})
+        .status_code
+        == 403
+    )
+    r = world.as_("p2admin").post("/api/v1/warnings/acknowledge", {"key": key, "note": "x"})
+    assert r.status_code == 404
+    r = world.as_("p1admin").post(
+        "/api/v1/warnings/acknowledge", {"key": key, "note": "已报生态环境局延期贮存"}
+    )
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["acknowledged"]["note"] == "已报生态环境局延期贮存"
+    r = world.as_("park").post("/api/v1/warnings/acknowledge", {"key": key, "note": "again"})
+    assert r.status_code == 409 and r.get_json()["code"] == "warning.acknowledged"
+    items = world.as_("park").get("/api/v1/warnings").get_json()["items"]
+    w = next(x for x in items if x["key"] == key)
+    assert w["acknowledged"]["by"] == world.usernames["p1admin"]
+    hist = op.get(f"/api/v1/batches/{old['code']}/history").get_json()
+    assert hist[-1]["type"] == "warning.acknowledge" and hist[-1]["payload"]["key"] == key
