@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from hwtrace import api, problems
+from hwtrace import api, pages, problems
 from hwtrace.config import DEFAULTS
 from hwtrace.db import Database
 from hwtrace.keys import load_or_create_signer
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     problems.init_app(app)
     api.init_app(app)
+    pages.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -103,6 +103,42 @@ def list_entries(
     return [entry_dict(bytes(r.body)) for r in rows]
 
 
+def list_entries_desc(
+    ctx: Context, *, actor: Actor, before: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Return the newest entries the caller may see (below sequence number ``before``)."""
+    cond = [_visible_entries(actor, ctx.settings.park_code)]
+    if before is not None:
+        cond.append(E.c.seq < before)
+    with ctx.db.read_session() as s:
+        rows = s.execute(
+            sa.select(E.c.body).where(*cond).order_by(E.c.seq.desc()).limit(limit)
+        ).all()
+    return [entry_dict(bytes(r.body)) for r in rows]
+
+
+def proofs_for(ctx: Context, *, actor: Actor, subject: str) -> list[dict[str, Any]]:
+    """Return every entry about ``subject`` the caller may see, each with its inclusion proof
+    against the latest signed checkpoint (entries after it have no proof yet)."""
+    cp = current_checkpoint(ctx)
+    cond = [
+        _visible_entries(actor, ctx.settings.park_code),
+        E.c.subject == subject.strip().upper() if len(subject) >= 30 else E.c.subject == subject,
+    ]
+    out = []
+    with ctx.db.read_session() as s:
+        conn = s.connection()
+        for r in s.execute(sa.select(E.c.seq, E.c.body).where(*cond).order_by(E.c.seq).limit(500)):
+            d = entry_dict(bytes(r.body))
+            d["proof"] = (
+                [h.hex() for h in ctx.log.inclusion_proof(conn, r.seq, cp.size)]
+                if r.seq < cp.size
+                else None
+            )
+            out.append(d)
+    return out
+
+
 def get_entry(ctx: Context, *, actor: Actor, seq: int) -> dict[str, Any]:
     """Return one entry the caller may see."""
     with ctx.db.read_session() as s:

@@ -1,0 +1,421 @@
+"""Read-only views for the web console: one file per enterprise, the park map, charts.
+
+Everything is an indexed aggregate over the read model or a bounded, seq-ordered slice of the
+ledger, so the pages stay fast on a ledger of millions of entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from hwtrace.domain.access import Actor
+from hwtrace.domain.errors import NotFound
+from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.transport import ManifestStatus
+from hwtrace.services.audit import entry_dict
+from hwtrace.services.context import Context
+from hwtrace.store.tables import (
+    Batch,
+    Discrepancy,
+    Enterprise,
+    Manifest,
+    StorageRoom,
+    WasteProfile,
+)
+from ledger.schema import ledger_entry as E
+
+S = BatchStatus
+AT_PRODUCER = [s.value for s in (S.REGISTERED, S.LABELLED, S.STORED, S.AWAITING_PICKUP)]
+FINAL = [S.UTILIZED.value, S.DISPOSED.value]
+
+
+def visible_enterprise(ctx: Context, actor: Actor, enterprise_id: int) -> Enterprise:
+    """Return an enterprise the caller may open (its own; any in the park for park roles)."""
+    with ctx.db.read_session() as s:
+        ent = s.get(Enterprise, enterprise_id)
+    if (
+        ent is None
+        or ent.park_id != actor.park_id
+        or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
+    ):
+        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+    return ent
+
+
+@dataclass
+class RoomFill:
+    """A storage room and how full it is."""
+
+    id: int
+    name: str
+    capacity_g: int
+    stored_g: int
+    batches: int
+    categories: list[str]
+
+    @property
+    def pct(self) -> int:
+        """Return the fill level in percent."""
+        return round(100 * self.stored_g / self.capacity_g) if self.capacity_g else 0
+
+
+@dataclass
+class EnterpriseFile:
+    """一企一档: everything the file page shows about one enterprise."""
+
+    enterprise: Enterprise
+    profiles: list[WasteProfile]
+    rooms: list[RoomFill]
+    by_status: dict[str, tuple[int, int]]  # status -> (count, grams)
+    batches: list[Batch]
+    batch_total: int
+    entries: list[dict[str, Any]]
+    manifests: list[Manifest] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of the file page's batch list and ledger."""
+
+    status: str | None = None
+    waste_code: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    page: int = 0
+    per_page: int = 50
+
+
+def _party(model: Any, eid: int) -> Any:
+    return sa.or_(model.producer_id == eid, model.transporter_id == eid, model.receiver_id == eid)
+
+
+def enterprise_file(
+    ctx: Context, *, actor: Actor, enterprise_id: int, f: Filters
+) -> EnterpriseFile:
+    """Return the file of one enterprise as the caller may see it."""
+    ent = visible_enterprise(ctx, actor, enterprise_id)
+    eid = ent.id
+    with ctx.db.read_session() as s:
+        profiles = list(
+            s.scalars(
+                sa.select(WasteProfile)
+                .where(WasteProfile.enterprise_id == eid)
+                .order_by(WasteProfile.id)
+            )
+        )
+        stored = (
+            sa.select(
+                Batch.room_id,
+                sa.func.coalesce(sa.func.sum(Batch.weight_g), 0).label("g"),
+                sa.func.count().label("n"),
+            )
+            .where(Batch.producer_id == eid, Batch.status == S.STORED.value)
+            .group_by(Batch.room_id)
+            .subquery()
+        )
+        rooms = [
+            RoomFill(
+                r.id, r.name, r.capacity_g, int(r.g or 0), int(r.n or 0), list(r.allowed_categories)
+            )
+            for r in s.execute(
+                sa.select(
+                    StorageRoom.id,
+                    StorageRoom.name,
+                    StorageRoom.capacity_g,
+                    StorageRoom.allowed_categories,
+                    stored.c.g,
+                    stored.c.n,
+                )
+                .outerjoin(stored, stored.c.room_id == StorageRoom.id)
+                .where(StorageRoom.enterprise_id == eid)
+                .order_by(StorageRoom.id)
+            )
+        ]
+        mine = _party(Batch, eid)
+        by_status = {
+            r.status: (int(r.n), int(r.g or 0))
+            for r in s.execute(
+                sa.select(
+                    Batch.status, sa.func.count().label("n"), sa.func.sum(Batch.weight_g).label("g")
+                )
+                .where(Batch.park_id == actor.park_id, mine)
+                .group_by(Batch.status)
+            )
+        }
+        cond = [Batch.park_id == actor.park_id, mine]
+        if f.status:
+            cond.append(Batch.status == f.status)
+        if f.waste_code:
+            cond.append(Batch.waste_code == f.waste_code)
+        if f.since:
+            cond.append(Batch.produced_on >= f.since)
+        if f.until:
+            cond.append(Batch.produced_on <= f.until)
+        total = int(s.scalar(sa.select(sa.func.count()).select_from(Batch).where(*cond)) or 0)
+        batches = list(
+            s.scalars(
+                sa.select(Batch)
+                .where(*cond)
+                .order_by(Batch.id.desc())
+                .limit(f.per_page)
+                .offset(f.page * f.per_page)
+            )
+        )
+        entries = _entries(s, ctx.settings.park_code, ent, f)
+        manifests = list(
+            s.scalars(
+                sa.select(Manifest)
+                .where(_party(Manifest, eid))
+                .order_by(Manifest.id.desc())
+                .limit(20)
+            )
+        )
+        s.expunge_all()
+    return EnterpriseFile(ent, profiles, rooms, by_status, batches, total, entries, manifests)
+
+
+def _entries(
+    s: Any, log_id: str, ent: Enterprise, f: Filters, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest ledger entries about the enterprise's batches or made by it, filtered."""
+    q = (
+        sa.select(E.c.body)
+        .select_from(E.outerjoin(Batch, Batch.code == E.c.subject))
+        .where(
+            E.c.log_id == log_id,
+            sa.or_(_party(Batch, ent.id), E.c.enterprise == ent.uscc),
+        )
+    )
+    if f.status:
+        q = q.where(Batch.status == f.status)
+    if f.waste_code:
+        q = q.where(Batch.waste_code == f.waste_code)
+    if f.since:
+        q = q.where(E.c.server_ts >= f.since.isoformat())
+    if f.until:
+        q = q.where(E.c.server_ts < (f.until + dt.timedelta(days=1)).isoformat())
+    rows = s.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
+    return [entry_dict(bytes(r.body)) for r in rows]
+
+
+@dataclass
+class Plot:
+    """One enterprise on the park map."""
+
+    id: int
+    name: str
+    kind: str
+    x: int
+    y: int
+    stored_g: int = 0
+    capacity_g: int = 0
+    over_limit: int = 0
+    near_limit: int = 0
+    open_discrepancies: int = 0
+    overdue_transfers: int = 0
+
+    @property
+    def fill_pct(self) -> int:
+        """Return stored weight as a percentage of room capacity."""
+        return round(100 * self.stored_g / self.capacity_g) if self.capacity_g else 0
+
+    @property
+    def risk(self) -> str:
+        """green / amber / red, with the rule on the map legend."""
+        if (
+            self.over_limit
+            or self.open_discrepancies
+            or self.overdue_transfers
+            or self.fill_pct > 100
+        ):
+            return "red"
+        if self.near_limit or self.fill_pct >= 80:
+            return "amber"
+        return "green"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Return why the plot has its colour, in Chinese."""
+        out = []
+        if self.over_limit:
+            out.append(f"超期贮存 {self.over_limit} 批")
+        if self.near_limit:
+            out.append(f"即将到期 {self.near_limit} 批")
+        if self.open_discrepancies:
+            out.append(f"未处理差异 {self.open_discrepancies} 项")
+        if self.overdue_transfers:
+            out.append(f"转移超时 {self.overdue_transfers} 单")
+        if self.capacity_g:
+            out.append(f"库房占用 {self.fill_pct}%")
+        return out
+
+
+@dataclass
+class ParkMap:
+    """The park map's plots and totals."""
+
+    plots: list[Plot]
+    by_category: list[tuple[str, int, int]]  # category, batches, grams at producers
+    by_enterprise: list[tuple[str, int, int]]
+
+
+def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
+    """Return the park map for park roles (enterprises get only their own plot)."""
+    today = ctx.now().date()
+    st = ctx.settings
+    over_day = today - dt.timedelta(days=st.storage_limit_days)
+    near_day = today - dt.timedelta(days=st.storage_limit_days - max(st.storage_warn_days or (0,)))
+    with ctx.db.read_session() as s:
+        cond = [Enterprise.park_id == actor.park_id]
+        if not actor.sees_whole_park:
+            cond.append(Enterprise.id == actor.enterprise_id)
+        plots = {
+            e.id: Plot(e.id, e.name, e.kind, e.map_x or 0, e.map_y or 0)
+            for e in s.scalars(sa.select(Enterprise).where(*cond).order_by(Enterprise.id))
+        }
+        ids = list(plots)
+        at_prod = [
+            Batch.park_id == actor.park_id,
+            Batch.status.in_(AT_PRODUCER),
+            Batch.producer_id.in_(ids),
+        ]
+        for r in s.execute(
+            sa.select(
+                Batch.producer_id,
+                sa.func.sum(sa.case((Batch.status == S.STORED.value, Batch.weight_g), else_=0)),
+                sa.func.sum(sa.case((Batch.produced_on <= over_day, 1), else_=0)),
+                sa.func.sum(
+                    sa.case(
+                        (sa.and_(Batch.produced_on <= near_day, Batch.produced_on > over_day), 1),
+                        else_=0,
+                    )
+                ),
+            )
+            .where(*at_prod)
+            .group_by(Batch.producer_id)
+        ):
+            p = plots[r[0]]
+            p.stored_g, p.over_limit, p.near_limit = int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)
+        for r in s.execute(
+            sa.select(StorageRoom.enterprise_id, sa.func.sum(StorageRoom.capacity_g))
+            .where(StorageRoom.enterprise_id.in_(ids))
+            .group_by(StorageRoom.enterprise_id)
+        ):
+            plots[r[0]].capacity_g = int(r[1] or 0)
+        for col in (Discrepancy.producer_id, Discrepancy.receiver_id):
+            for r in s.execute(
+                sa.select(col, sa.func.count())
+                .where(
+                    Discrepancy.park_id == actor.park_id,
+                    Discrepancy.resolved_seq.is_(None),
+                    col.in_(ids),
+                )
+                .group_by(col)
+            ):
+                plots[r[0]].open_discrepancies += int(r[1])
+        now = ctx.now()
+        for r in s.execute(
+            sa.select(Manifest.producer_id, sa.func.count())
+            .where(
+                Manifest.park_id == actor.park_id,
+                Manifest.status == ManifestStatus.IN_TRANSIT.value,
+                Manifest.receipt_due_at < now,
+                Manifest.producer_id.in_(ids),
+            )
+            .group_by(Manifest.producer_id)
+        ):
+            plots[r[0]].overdue_transfers += int(r[1])
+        by_category = [
+            (r[0], int(r[1]), int(r[2] or 0))
+            for r in s.execute(
+                sa.select(Batch.category, sa.func.count(), sa.func.sum(Batch.weight_g))
+                .where(*at_prod)
+                .group_by(Batch.category)
+                .order_by(Batch.category)
+            )
+        ]
+        by_enterprise = [
+            (plots[r[0]].name, int(r[1]), int(r[2] or 0))
+            for r in s.execute(
+                sa.select(Batch.producer_id, sa.func.count(), sa.func.sum(Batch.weight_g))
+                .where(*at_prod)
+                .group_by(Batch.producer_id)
+                .order_by(sa.func.sum(Batch.weight_g).desc())
+            )
+        ]
+    return ParkMap(list(plots.values()), by_category, by_enterprise)
+
+
+@dataclass
+class Monthly:
+    """Monthly generated and disposed kilograms, by a key (category or enterprise)."""
+
+    months: list[str]
+    generated: dict[str, list[int]]
+    disposed: dict[str, list[int]]
+
+
+def monthly(
+    ctx: Context,
+    *,
+    actor: Actor,
+    by: str = "category",
+    months: int = 12,
+    enterprise_id: int | None = None,
+) -> Monthly:
+    """Return grams generated (by production month) and utilized/disposed (by month of the
+    final event) over the last ``months`` months, keyed by waste category or enterprise."""
+    today = ctx.now().date()
+    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    labels = []
+    d = first
+    while d <= today:
+        labels.append(f"{d:%Y-%m}")
+        d = (d + dt.timedelta(days=32)).replace(day=1)
+    cond = [Batch.park_id == actor.park_id, Batch.status != S.VOIDED.value]
+    target = enterprise_id if actor.sees_whole_park else actor.enterprise_id
+    if target is not None:
+        cond.append(_party(Batch, target))
+    with ctx.db.read_session() as s:
+        names = {
+            e.id: e.name
+            for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == actor.park_id))
+        }
+        key_col = Batch.category if by == "category" else Batch.producer_id
+        pg = s.get_bind().dialect.name == "postgresql"
+
+        def month(col: Any) -> Any:
+            return sa.func.to_char(col, "YYYY-MM") if pg else sa.func.strftime("%Y-%m", col)
+
+        gen: dict[str, list[int]] = {}
+        dis: dict[str, list[int]] = {}
+        m = month(Batch.produced_on)
+        for r in s.execute(
+            sa.select(key_col, m, sa.func.sum(Batch.weight_g))
+            .where(*cond, Batch.produced_on >= first)
+            .group_by(key_col, m)
+        ):
+            _add(gen, _key(r[0], by, names), labels, str(r[1]), int(r[2] or 0))
+        since = dt.datetime.combine(first, dt.time(), dt.UTC)
+        m = month(Batch.updated_at)
+        for r in s.execute(
+            sa.select(key_col, m, sa.func.sum(Batch.weight_g))
+            .where(*cond, Batch.status.in_(FINAL), Batch.updated_at >= since)
+            .group_by(key_col, m)
+        ):
+            _add(dis, _key(r[0], by, names), labels, str(r[1]), int(r[2] or 0))
+    return Monthly(labels, gen, dis)
+
+
+def _key(value: Any, by: str, names: dict[int, str]) -> str:
+    return str(value) if by == "category" else names.get(int(value), str(value))
+
+
+def _add(acc: dict[str, list[int]], key: str, labels: list[str], month: str, g: int) -> None:
+    if month not in labels:
+        return
+    acc.setdefault(key, [0] * len(labels))[labels.index(month)] += g
