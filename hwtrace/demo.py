@@ -1,5 +1,6 @@
-"""The demo park: a park administration, three pharmaceutical producers, a transporter and a
-receiver, users for each, waste profiles, storage rooms, and batches in every lifecycle state.
+"""The demo park: a park administration, eight pharmaceutical producers, a transporter, an
+incinerator and an oil recycler, users for each, waste profiles, storage rooms, and a year of
+batches in every lifecycle state, with one of each kind of warning.
 
 Idempotent: running it twice leaves one demo park. Everything goes through the use cases, so the
 demo ledger is a real one that verifies.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,19 +23,25 @@ from hwtrace.services import directory as D
 from hwtrace.services import transport as T
 from hwtrace.services.auth import actor_of
 from hwtrace.services.context import Context
-from hwtrace.store.tables import Enterprise, User
+from hwtrace.store.tables import Batch, Discrepancy, Enterprise, User
 from schemas import formats
 
 PASSWORD = "hwtrace-demo"
 
 # (USCC body of 17 characters, name, kind, map x, map y, contact)
 ENTERPRISES = [
-    ("11320500MB1A2B3C4", "示范化工园区管理委员会", "park", 50, 50, "王主任"),
-    ("91320500MA1XY0001", "苏南制药股份有限公司", "producer", 20, 30, "李工"),
-    ("91320500MA1XY0002", "华东生物医药有限公司", "producer", 45, 70, "张工"),
-    ("91320500MA1XY0003", "长江精细化工有限公司", "producer", 75, 35, "陈工"),
-    ("91320500MA1XY0004", "安达危险品运输有限公司", "transporter", 85, 80, "赵队长"),
-    ("91320500MA1XY0005", "绿源环保处置有限公司", "receiver", 15, 85, "周经理"),
+    ("11320500MB1A2B3C4", "示范化工园区管理委员会", "park", 50, 8, "王主任"),
+    ("91320500MA1XY0001", "苏南制药股份有限公司", "producer", 12, 24, "李工"),
+    ("91320500MA1XY0002", "华东生物医药有限公司", "producer", 38, 24, "张工"),
+    ("91320500MA1XY0003", "长江精细化工有限公司", "producer", 64, 24, "陈工"),
+    ("91320500MA1XY0006", "恒瑞原料药科技有限公司", "producer", 88, 24, "孙工"),
+    ("91320500MA1XY0007", "新元医药中间体有限公司", "producer", 12, 58, "吴工"),
+    ("91320500MA1XY0008", "博康制剂有限公司", "producer", 38, 58, "郑工"),
+    ("91320500MA1XY0009", "瑞泰化学品有限公司", "producer", 64, 58, "冯工"),
+    ("91320500MA1XY0010", "海森生物技术有限公司", "producer", 88, 58, "褚工"),
+    ("91320500MA1XY0004", "安达危险品运输有限公司", "transporter", 25, 92, "赵队长"),
+    ("91320500MA1XY0005", "绿源环保处置有限公司", "receiver", 60, 92, "周经理"),
+    ("91320500MA1XY0011", "循环再生资源利用有限公司", "receiver", 88, 92, "钱经理"),
 ]
 
 PROFILES = [
@@ -106,7 +114,7 @@ def seed(
                     contact_name=contact,
                     contact_phone="0512-6000" + body[-4:],
                     address="示范化工园区" + name[:2] + "路 8 号",
-                    permits=_permits(kind),
+                    permits=_permits(kind, name),
                 ),
             )
         _users(ctx, list(ents.values()))
@@ -125,7 +133,16 @@ def seed(
     return logins
 
 
-def _permits(kind: str) -> dict[str, Any]:
+def _permits(kind: str, name: str = "") -> dict[str, Any]:
+    if kind == "receiver" and "循环" in name:
+        # the recycler re-refines waste mineral oil only (R9)
+        return {
+            "operating": {
+                "number": "JS3205OOR002-3",
+                "codes": ["900-249-08"],
+                "annual_capacity_t": "5000",
+            }
+        }
     if kind == "receiver":
         return {
             "operating": {
@@ -150,7 +167,10 @@ def _users(ctx: Context, ents: list[Enterprise]) -> None:
     for e in ents:
         if e.kind == "producer":
             n += 1
-        for i, pattern in enumerate(names[e.kind]):
+        pats = names[e.kind]
+        if e.kind == "receiver" and "循环" in e.name:
+            pats = ["recycler"]
+        for i, pattern in enumerate(pats):
             username = pattern.format(n=n)
             if e.kind == "park":
                 role = Role.PARK_ADMIN if i == 0 else Role.AUDITOR
@@ -169,126 +189,161 @@ def _users(ctx: Context, ents: list[Enterprise]) -> None:
             )
 
 
+class _SimClock:
+    """The demo's clock: it walks through the past year so dates, charts and warnings look
+    like a park that has been running for a year. (Ledger entries keep their real server time;
+    the read model and the entries' client times carry the simulated dates.)"""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.t = start
+
+    def __call__(self) -> dt.datetime:
+        return self.t
+
+
+@dataclass
+class _Producer:
+    n: int
+    admin: Actor
+    op: Actor
+    profiles: list[Any]
+    rooms: dict[str, int]
+    stored: list[tuple[str, str]] = field(default_factory=list)  # (code, category)
+
+
 def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
+    real_now = ctx.now()
+    saved = ctx.clock
+    sim = _SimClock(real_now - dt.timedelta(days=380))
+    ctx.clock = sim
+    try:
+        _year(ctx, sim, real_now, per_producer, rng)
+    finally:
+        ctx.clock = saved
+
+
+def _year(
+    ctx: Context, sim: _SimClock, real_now: dt.datetime, per_producer: int, rng: random.Random
+) -> None:
     transporter = _actor(ctx, "driver")
-    receiver = _actor(ctx, "receiver")
-    today = ctx.now().date()
-    for n in (1, 2, 3):
-        admin = _actor(ctx, f"p{n}admin")
-        op = _actor(ctx, f"p{n}op")
-        profiles = [
-            D.create_profile(
-                ctx,
-                actor=admin,
-                new=D.NewProfile(
-                    waste_code=code,
-                    name=name,
-                    form=form,
-                    hazards=hz,
-                    packaging=pack,
-                    main_components=main,
-                    harmful_components=harm,
-                    precautions=prec,
-                    process="合成车间",
-                ),
-            )
-            for code, name, form, hz, pack, main, harm, prec in PROFILES
-        ]
-        D.set_authorizations(
-            ctx, actor=admin, user_id=op.user_id, profile_ids=[p.id for p in profiles]
-        )
-        mixed = D.create_room(
-            ctx,
-            actor=admin,
-            name="1号危废暂存间",
-            capacity_kg="20000",
-            allowed_categories=["HW02", "HW08"],
-        )
-        packaging = D.create_room(
-            ctx,
-            actor=admin,
-            name="2号危废暂存间（包装物）",
-            capacity_kg="10000",
-            allowed_categories=["HW49"],
-        )
-        rooms = {"HW02": mixed, "HW08": mixed, "HW49": packaging}
+    incinerator = _actor(ctx, "receiver")
+    recycler = _actor(ctx, "recycler")
+    producers = [_setup_producer(ctx, n, rng) for n in range(1, 9)]
+    start = sim.t
+    days = (real_now - start).days
+    # Production dates: spread over the year, a little busier lately.
+    plan: dict[int, list[tuple[_Producer, int]]] = {}
+    for p in producers:
         for i in range(per_producer):
-            profile = profiles[i % len(profiles)]
-            age = rng.choice([2, 10, 40, 90, 200, 340, 358]) if i % 5 else rng.randint(0, 30)
+            day = int(days * rng.random() ** 0.8)
+            plan.setdefault(day, []).append((p, i))
+    for p in producers[:2]:  # one batch each past, and near, the one-year limit
+        plan.setdefault(10, []).append((p, -1))
+        plan.setdefault(days - 350, []).append((p, -2))
+    for day in range(days + 1):
+        sim.t = start + dt.timedelta(days=day, hours=9)
+        for p, i in plan.get(day, []):
+            profile = p.profiles[(i if i >= 0 else p.n) % len(p.profiles)]
+            weight = _weight(profile.waste_code, rng)
             batch = B.register_batch(
                 ctx,
-                actor=op,
+                actor=p.op,
                 command=B.RegisterBatch(
                     profile_id=profile.id,
-                    weight_kg=f"{rng.randint(20, 400)}.{rng.randint(0, 9)}",
-                    produced_on=today - dt.timedelta(days=age),
+                    weight_kg=weight,
                     container_volume_l=30 if profile.packaging == "袋" else 200,
+                    client_ts=sim.t,
                 ),
             )
-            _advance(ctx, batch.code, i, op, transporter, receiver, rooms[batch.category].id)
+            code = batch.code
+            if i >= 0 and i % 29 == 3:
+                B.apply_event(
+                    ctx,
+                    actor=p.op,
+                    code=code,
+                    event=B.BatchEvent(
+                        Action.VOID, reason="标签打印错误，重新登记", client_ts=sim.t
+                    ),
+                )
+                continue
+            if day > days - 4 and i % 3 == 0:
+                continue  # registered lately, never labelled
+            B.apply_event(
+                ctx, actor=p.op, code=code, event=B.BatchEvent(Action.LABEL, client_ts=sim.t)
+            )
+            if day > days - 4 and i % 3 == 1:
+                continue  # labelled, not yet stored: a warning after 24 h
+            B.apply_event(
+                ctx,
+                actor=p.op,
+                code=code,
+                event=B.BatchEvent(Action.STORE, room_id=p.rooms[batch.category], client_ts=sim.t),
+            )
+            if i >= 0:  # the special ones stay in storage
+                p.stored.append((code, profile.waste_code))
+        # Pickups: each producer every two weeks (staggered), of what was stored a week ago.
+        for p in producers:
+            if (day + 2 * p.n) % 14 == 0 and day < days - 2:
+                _pickup(ctx, sim, p, transporter, incinerator, recycler, rng, days - day)
+    sim.t = real_now - dt.timedelta(hours=2)
+    _scenarios(ctx, sim, producers, transporter, incinerator, recycler, rng)
 
 
-def _advance(
-    ctx: Context, code: str, i: int, op: Actor, transporter: Actor, receiver: Actor, room_id: int
-) -> None:
-    """Walk a batch to a lifecycle state chosen by its index, so every state is present."""
-    stage = i % 10
-    if stage == 0:
-        return  # REGISTERED
-    if stage == 1:
-        B.apply_event(
-            ctx, actor=op, code=code, event=B.BatchEvent(Action.VOID, reason="标签打印错误")
-        )
-        return
-    B.apply_event(ctx, actor=op, code=code, event=B.BatchEvent(Action.LABEL))
-    if stage == 2:
-        return  # LABELLED
-    B.apply_event(ctx, actor=op, code=code, event=B.BatchEvent(Action.STORE, room_id=room_id))
-    if stage in (3, 4, 5):
-        return  # STORED
-    number = _book(ctx, [code], op, transporter, receiver)
-    B.apply_event(ctx, actor=op, code=code, event=B.BatchEvent(Action.UNSTORE))
-    if stage == 6:
-        return  # AWAITING_PICKUP
-    B.apply_event(
-        ctx, actor=transporter, code=code, event=B.BatchEvent(Action.LOAD, manifest=number)
-    )
-    T.depart(ctx, actor=transporter, number=number)
-    if stage == 7:
-        return  # IN_TRANSIT
-    if stage == 8 and i % 20 == 8:
-        B.apply_event(
+def _weight(waste_code: str, rng: random.Random) -> str:
+    base = {"271-001-02": 180, "900-041-49": 40, "900-249-08": 160}.get(waste_code, 100)
+    return f"{base * min(1.2, max(0.8, rng.gauss(1.0, 0.06))):.1f}"
+
+
+def _setup_producer(ctx: Context, n: int, rng: random.Random) -> _Producer:
+    admin = _actor(ctx, f"p{n}admin")
+    op = _actor(ctx, f"p{n}op")
+    profiles = [
+        D.create_profile(
             ctx,
-            actor=receiver,
-            code=code,
-            event=B.BatchEvent(Action.REJECT, reason="包装破损，拒收"),
+            actor=admin,
+            new=D.NewProfile(
+                waste_code=code,
+                name=name,
+                form=form,
+                hazards=hz,
+                packaging=pack,
+                main_components=main,
+                harmful_components=harm,
+                precautions=prec,
+                process=rng.choice(["合成车间", "精馏工段", "设备维修", "质检实验室"]),
+            ),
         )
-        T.confirm_receipt(ctx, actor=receiver, number=number)
-        return  # REJECTED
-    with ctx.db.read_session() as s:
-        from hwtrace.store.tables import Batch
-
-        weight_g = s.scalar(sa.select(Batch.weight_g).where(Batch.code == code)) or 0
-    B.apply_event(
+        for code, name, form, hz, pack, main, harm, prec in PROFILES
+    ]
+    D.set_authorizations(ctx, actor=admin, user_id=op.user_id, profile_ids=[p.id for p in profiles])
+    mixed = D.create_room(
         ctx,
-        actor=receiver,
-        code=code,
-        event=B.BatchEvent(Action.RECEIVE, weight_kg=str(weight_g / 1000)),
+        actor=admin,
+        name="1号危废暂存间",
+        capacity_kg="20000",
+        allowed_categories=["HW02", "HW08"],
     )
-    T.confirm_receipt(ctx, actor=receiver, number=number)
-    if stage == 8:
-        return  # RECEIVED
-    action = Action.DISPOSE if i % 20 == 9 else Action.UTILIZE
-    B.apply_event(
+    packaging = D.create_room(
         ctx,
-        actor=receiver,
-        code=code,
-        event=B.BatchEvent(action, method="D10" if action is Action.DISPOSE else "R2"),
+        actor=admin,
+        name="2号危废暂存间（包装物）",
+        capacity_kg="3000" if n == 8 else "10000",
+        allowed_categories=["HW49"],
+    )
+    return _Producer(
+        n, admin, op, profiles, {"HW02": mixed.id, "HW08": mixed.id, "HW49": packaging.id}
     )
 
 
-def _book(ctx: Context, codes: list[str], op: Actor, transporter: Actor, receiver: Actor) -> str:
-    """Book a pickup of stored batches, accept it, make its manifest; return the number."""
+def _book(
+    ctx: Context,
+    codes: list[str],
+    op: Actor,
+    transporter: Actor,
+    receiver: Actor,
+    method: str = "D10",
+) -> tuple[int, str]:
+    """Book a pickup of stored batches, accept it, make its manifest; return (booking, number)."""
     now = ctx.now()
     booking = T.request_booking(
         ctx,
@@ -299,7 +354,7 @@ def _book(ctx: Context, codes: list[str], op: Actor, transporter: Actor, receive
             receiver_id=receiver.enterprise_id,
             window_start=now,
             window_end=now + dt.timedelta(hours=8),
-            planned_method="D10",
+            planned_method=method,
         ),
     )
     T.accept_booking(
@@ -312,4 +367,274 @@ def _book(ctx: Context, codes: list[str], op: Actor, transporter: Actor, receive
             driver_licence="320500198801",
         ),
     )
-    return T.create_manifest(ctx, actor=op, booking_id=booking.id).number
+    return booking.id, T.create_manifest(ctx, actor=op, booking_id=booking.id).number
+
+
+def _ship(
+    ctx: Context,
+    sim: _SimClock,
+    p: _Producer,
+    codes: list[str],
+    transporter: Actor,
+    receiver: Actor,
+    method: str,
+) -> str:
+    """Scan out, load and depart: the batches are on the road."""
+    _, number = _book(ctx, codes, p.op, transporter, receiver, method)
+    for c in codes:
+        B.apply_event(ctx, actor=p.op, code=c, event=B.BatchEvent(Action.UNSTORE, client_ts=sim.t))
+    sim.t += dt.timedelta(minutes=40)
+    for c in codes:
+        B.apply_event(
+            ctx,
+            actor=transporter,
+            code=c,
+            event=B.BatchEvent(Action.LOAD, manifest=number, client_ts=sim.t),
+        )
+    T.depart(ctx, actor=transporter, number=number)
+    return number
+
+
+def _pickup(
+    ctx: Context,
+    sim: _SimClock,
+    p: _Producer,
+    transporter: Actor,
+    incinerator: Actor,
+    recycler: Actor,
+    rng: random.Random,
+    days_left: int,
+) -> None:
+    if not p.stored:
+        return
+    oil = [c for c, w in p.stored if w == "900-249-08"]
+    rest = [c for c, w in p.stored if c not in oil]
+    p.stored.clear()
+    saved = sim.t
+    for codes, receiver, method, final in (
+        (rest, incinerator, "D10", Action.DISPOSE),
+        (oil, recycler, "R9", Action.UTILIZE),
+    ):
+        if not codes:
+            continue
+        sim.t = saved + dt.timedelta(hours=1)
+        number = _ship(ctx, sim, p, codes, transporter, receiver, method)
+        if days_left < 3:
+            continue
+        sim.t = saved + dt.timedelta(days=1, hours=2)
+        with ctx.db.read_session() as s:
+            weights = dict(
+                s.execute(sa.select(Batch.code, Batch.weight_g).where(Batch.code.in_(codes))).all()
+            )
+        for c in codes:
+            got = weights[c] * rng.uniform(0.997, 1.003)
+            B.apply_event(
+                ctx,
+                actor=receiver,
+                code=c,
+                event=B.BatchEvent(
+                    Action.RECEIVE, manifest=number, weight_kg=f"{got / 1000:.3f}", client_ts=sim.t
+                ),
+            )
+        T.confirm_receipt(ctx, actor=receiver, number=number)
+        if days_left < 8:
+            continue
+        sim.t = saved + dt.timedelta(days=rng.randint(3, 7))
+        for c in codes:
+            B.apply_event(
+                ctx,
+                actor=receiver,
+                code=c,
+                event=B.BatchEvent(final, method=method, client_ts=sim.t),
+            )
+    sim.t = saved
+
+
+def _scenarios(
+    ctx: Context,
+    sim: _SimClock,
+    producers: list[_Producer],
+    transporter: Actor,
+    incinerator: Actor,
+    recycler: Actor,
+    rng: random.Random,
+) -> None:
+    """The things a park administrator must see: one of each kind of warning."""
+    _p1, p2, p3, p4, p5, p6, p7, p8 = producers
+
+    def fresh(p: _Producer, weight: str | None = None, profile: int = 0) -> str:
+        prof = p.profiles[profile]
+        b = B.register_batch(
+            ctx,
+            actor=p.op,
+            command=B.RegisterBatch(
+                profile_id=prof.id,
+                weight_kg=weight or _weight(prof.waste_code, rng),
+                client_ts=sim.t,
+            ),
+        )
+        B.apply_event(
+            ctx, actor=p.op, code=b.code, event=B.BatchEvent(Action.LABEL, client_ts=sim.t)
+        )
+        B.apply_event(
+            ctx,
+            actor=p.op,
+            code=b.code,
+            event=B.BatchEvent(Action.STORE, room_id=p.rooms[b.category], client_ts=sim.t),
+        )
+        return b.code
+
+    base = sim.t
+    # A transfer that left eight days ago and was never confirmed: overdue.
+    sim.t = base - dt.timedelta(days=8)
+    _ship(ctx, sim, p3, [fresh(p3), fresh(p3)], transporter, incinerator, "D10")
+    # A receipt with a weight discrepancy (+4 %), a partial rejection, a missing batch and a
+    # wholly rejected batch that goes back into storage.
+    sim.t = base - dt.timedelta(days=3)
+    codes = [fresh(p4) for _ in range(4)]
+    number = _ship(ctx, sim, p4, codes, transporter, incinerator, "D10")
+    sim.t += dt.timedelta(hours=5)
+    with ctx.db.read_session() as s:
+        w = dict(
+            s.execute(sa.select(Batch.code, Batch.weight_g).where(Batch.code.in_(codes))).all()
+        )
+    B.apply_event(
+        ctx,
+        actor=incinerator,
+        code=codes[0],
+        event=B.BatchEvent(
+            Action.RECEIVE, manifest=number, weight_kg=f"{w[codes[0]] * 1.04 / 1000:.3f}"
+        ),
+    )
+    B.apply_event(
+        ctx,
+        actor=incinerator,
+        code=codes[1],
+        event=B.BatchEvent(
+            Action.RECEIVE,
+            manifest=number,
+            weight_kg=f"{w[codes[1]] / 1000:.3f}",
+            rejected_kg="20",
+            reason="桶内混入不明液体，该部分退回",
+        ),
+    )
+    B.apply_event(
+        ctx,
+        actor=incinerator,
+        code=codes[2],
+        event=B.BatchEvent(
+            Action.REJECT, manifest=number, weight_kg=f"{w[codes[2]] / 1000:.3f}", reason="包装破损"
+        ),
+    )
+    T.confirm_receipt(ctx, actor=incinerator, number=number)  # codes[3] never scanned: missing
+    sim.t += dt.timedelta(days=1)
+    B.apply_event(
+        ctx,
+        actor=p4.op,
+        code=codes[2],
+        event=B.BatchEvent(Action.STORE, room_id=p4.rooms["HW02"], client_ts=sim.t),
+    )
+    # A resolved weight discrepancy from p5 (explained by the producer).
+    sim.t = base - dt.timedelta(days=2)
+    c5 = fresh(p5)
+    n5 = _ship(ctx, sim, p5, [c5], transporter, incinerator, "D10")
+    with ctx.db.read_session() as s:
+        g5 = s.scalar(sa.select(Batch.weight_g).where(Batch.code == c5)) or 0
+    B.apply_event(
+        ctx,
+        actor=incinerator,
+        code=c5,
+        event=B.BatchEvent(Action.RECEIVE, manifest=n5, weight_kg=f"{g5 * 0.97 / 1000:.3f}"),
+    )
+    T.confirm_receipt(ctx, actor=incinerator, number=n5)
+    with ctx.db.read_session() as s:
+        did = s.scalar(sa.select(Discrepancy.id).where(Discrepancy.code == c5))
+    if did:
+        T.resolve_discrepancy(
+            ctx, actor=p5.admin, discrepancy_id=did, resolution="液体挥发损耗，已复核，属正常"
+        )
+    # An accepted booking whose window passed without a manifest; a declined and a cancelled one.
+    sim.t = base - dt.timedelta(days=2)
+    c6 = [fresh(p6), fresh(p6)]
+    now = ctx.now()
+    bk = T.request_booking(
+        ctx,
+        actor=p6.op,
+        req=T.BookingRequest(
+            codes=c6[:1],
+            transporter_id=transporter.enterprise_id,
+            receiver_id=incinerator.enterprise_id,
+            window_start=now,
+            window_end=now + dt.timedelta(hours=6),
+            planned_method="D10",
+        ),
+    )
+    T.accept_booking(
+        ctx,
+        actor=transporter,
+        booking_id=bk.id,
+        acc=T.Acceptance(
+            vehicle_plate="苏E5B980",
+            driver_user_id=transporter.user_id,
+            driver_licence="320500199002",
+        ),
+    )
+    for step in ("decline", "cancel"):
+        b = T.request_booking(
+            ctx,
+            actor=p6.op,
+            req=T.BookingRequest(
+                codes=c6[1:],
+                transporter_id=transporter.enterprise_id,
+                receiver_id=incinerator.enterprise_id,
+                window_start=now,
+                window_end=now + dt.timedelta(days=2),
+                planned_method="D10",
+            ),
+        )
+        if step == "decline":
+            T.decline_booking(ctx, actor=transporter, booking_id=b.id, reason="车辆年检，改约下周")
+        else:
+            T.cancel_booking(ctx, actor=p6.op, booking_id=b.id, reason="改为下次合并转运")
+    # A room over capacity after a weighing correction (p8's packaging room holds 3 t).
+    sim.t = base - dt.timedelta(hours=20)
+    with ctx.db.read_session() as s:
+        stored = int(
+            s.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0)).where(
+                    Batch.room_id == p8.rooms["HW49"], Batch.status == "STORED"
+                )
+            )
+            or 0
+        )
+    c8 = fresh(p8, "40", profile=1)
+    with ctx.db.read_session() as s:
+        reg_seq = next(iter(ctx.log.entries(s.connection(), subject=c8))).seq
+    B.correct_batch(
+        ctx,
+        actor=p8.admin,
+        code=c8,
+        correction=B.Correction(
+            corrects_seq=reg_seq,
+            reason="地磅复秤，原重量录入错误",
+            weight_kg=f"{(3_000_000 - stored + 250_000) / 1000:.3f}",
+        ),
+    )
+    # A declared weight far out of line with the profile's history (p7), and an event whose
+    # device clock runs behind (p2's PDA synced a scan-in stamped before the label print).
+    fresh(p7, "1850")
+    sim.t = base - dt.timedelta(hours=6)
+    b2 = B.register_batch(
+        ctx,
+        actor=p2.op,
+        command=B.RegisterBatch(profile_id=p2.profiles[0].id, weight_kg="175", client_ts=sim.t),
+    )
+    B.apply_event(ctx, actor=p2.op, code=b2.code, event=B.BatchEvent(Action.LABEL, client_ts=sim.t))
+    B.apply_event(
+        ctx,
+        actor=p2.op,
+        code=b2.code,
+        event=B.BatchEvent(
+            Action.STORE, room_id=p2.rooms["HW02"], client_ts=sim.t - dt.timedelta(hours=3)
+        ),
+    )

@@ -183,7 +183,9 @@ class Batch(Base):
     # explanation of a declared weight out of line with the profile's history.
     event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     out_of_order_seq: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
-    weight_outlier: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    weight_outlier: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON(none_as_null=True), nullable=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The ledger sequence number of the last entry about this batch (a cheap chain check).
