@@ -622,6 +622,8 @@ def _scenarios(
     )
     # A declared weight far out of line with the profile's history (p7), and an event whose
     # device clock runs behind (p2's PDA synced a scan-in stamped before the label print).
+    for _ in range(10):  # enough recent history for the rule to judge
+        fresh(p7)
     fresh(p7, "1850")
     sim.t = base - dt.timedelta(hours=6)
     b2 = B.register_batch(

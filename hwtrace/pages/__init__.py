@@ -34,7 +34,11 @@ from hwtrace.services import auth as auth_svc
 from hwtrace.services.context import Context
 
 bp = Blueprint(
-    "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
 )
 
 PUBLIC = {"pages.login", "pages.static"}

@@ -144,6 +144,7 @@ EN: dict[str, str] = {
     "共": "Total",
     "件": "",
     "待验证": "not yet verified",
+    "设备时间": "device time",
 }
 
 

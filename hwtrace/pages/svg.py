@@ -36,29 +36,38 @@ def park_map(plots: list[Plot], link: Callable[[int], str], t: Callable[[str], s
         )
         if p.kind == "producer":
             out.append(
-                f'<rect x="{x - 46:.0f}" y="{y - 26:.0f}" width="92" height="52" rx="6" '
+                f'<rect x="{x - 62:.0f}" y="{y - 28:.0f}" width="124" height="56" rx="6" '
                 f'fill="{colour}" stroke="#333" stroke-width="1"/>'
             )
-        elif p.kind == "receiver":
-            out.append(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="30" fill="{colour}" stroke="#333"/>')
-        else:
             out.append(
-                f'<polygon points="{x:.0f},{y - 30:.0f} {x + 34:.0f},{y:.0f} {x:.0f},{y + 30:.0f} '
-                f'{x - 34:.0f},{y:.0f}" fill="{colour}" stroke="#333"/>'
+                f'<text x="{x:.0f}" y="{y - 4:.0f}" text-anchor="middle" font-size="13" '
+                f'fill="#fff">{escape(_short(p.name, 8))}</text>'
             )
-        label = p.name if len(p.name) <= 8 else p.name[:7] + "…"
-        out.append(
-            f'<text x="{x:.0f}" y="{y + 4:.0f}" text-anchor="middle" font-size="12" '
-            f'fill="#fff">{escape(label)}</text>'
-        )
-        if p.kind == "producer" and p.stored_g:
             out.append(
-                f'<text x="{x:.0f}" y="{y + 44:.0f}" text-anchor="middle" font-size="11" '
-                f'fill="#333">{p.stored_g / 1000:,.0f} kg</text>'
+                f'<text x="{x:.0f}" y="{y + 15:.0f}" text-anchor="middle" font-size="11" '
+                f'fill="#fff">{p.stored_g / 1000:,.0f} kg · {p.fill_pct}%</text>'
+            )
+        else:
+            if p.kind == "receiver":
+                out.append(
+                    f'<circle cx="{x:.0f}" cy="{y:.0f}" r="20" fill="{colour}" stroke="#333"/>'
+                )
+            else:
+                out.append(
+                    f'<polygon points="{x:.0f},{y - 22:.0f} {x + 26:.0f},{y:.0f} '
+                    f'{x:.0f},{y + 22:.0f} {x - 26:.0f},{y:.0f}" fill="{colour}" stroke="#333"/>'
+                )
+            out.append(
+                f'<text x="{x:.0f}" y="{y + 38:.0f}" text-anchor="middle" font-size="12" '
+                f'fill="#333">{escape(_short(p.name, 12))}</text>'
             )
         out.append("</a>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _short(name: str, n: int) -> str:
+    return name if len(name) <= n else name[: n - 1] + "…"
 
 
 def bar_chart(data: Monthly, series: dict[str, list[int]], title: str) -> Markup:

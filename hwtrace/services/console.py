@@ -217,6 +217,7 @@ class Plot:
     near_limit: int = 0
     open_discrepancies: int = 0
     overdue_transfers: int = 0
+    fullest_room_pct: int = 0
 
     @property
     def fill_pct(self) -> int:
@@ -250,7 +251,7 @@ class Plot:
         if self.overdue_transfers:
             out.append(f"转移超时 {self.overdue_transfers} 单")
         if self.capacity_g:
-            out.append(f"库房占用 {self.fill_pct}%")
+            out.append(f"库房占用 {self.fill_pct}%（最满库房 {self.fullest_room_pct}%）")
         return out
 
 
@@ -300,12 +301,23 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
         ):
             p = plots[r[0]]
             p.stored_g, p.over_limit, p.near_limit = int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)
+        per_room = (
+            sa.select(Batch.room_id, sa.func.sum(Batch.weight_g).label("g"))
+            .where(Batch.status == S.STORED.value, Batch.producer_id.in_(ids))
+            .group_by(Batch.room_id)
+            .subquery()
+        )
         for r in s.execute(
-            sa.select(StorageRoom.enterprise_id, sa.func.sum(StorageRoom.capacity_g))
+            sa.select(StorageRoom.enterprise_id, StorageRoom.capacity_g, per_room.c.g)
+            .outerjoin(per_room, per_room.c.room_id == StorageRoom.id)
             .where(StorageRoom.enterprise_id.in_(ids))
-            .group_by(StorageRoom.enterprise_id)
         ):
-            plots[r[0]].capacity_g = int(r[1] or 0)
+            p = plots[r[0]]
+            p.capacity_g += int(r[1] or 0)
+            if r[1]:
+                p.fullest_room_pct = max(
+                    p.fullest_room_pct, round(100 * int(r[2] or 0) / int(r[1]))
+                )
         for col in (Discrepancy.producer_id, Discrepancy.receiver_id):
             for r in s.execute(
                 sa.select(col, sa.func.count())

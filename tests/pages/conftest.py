@@ -1,0 +1,106 @@
+"""A real server (gunicorn) on a demo park, and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dbutil import fresh_postgres_database, pg_base_url
+from tests.faults.server import Server, call, free_port, server_env
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("HWTRACE_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+PASSWORD = "hwtrace-demo"
+
+
+@dataclass
+class Live:
+    url: str
+    tokens: dict[str, str]
+
+    def api(self, who: str, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+        return call(self.url + "/api/v1" + path, method, body, token=self.token(who))
+
+    def token(self, who: str) -> str:
+        if who not in self.tokens:
+            status, body = call(
+                self.url + "/api/v1/auth/login",
+                "POST",
+                {"username": who, "password": PASSWORD},
+            )
+            assert status == 200, body
+            self.tokens[who] = body["token"]
+        return self.tokens[who]
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp("live")
+
+    def run(url: str) -> Iterator[Live]:
+        env = server_env(url, tmp)
+        r = subprocess.run(
+            [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "24"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert r.returncode == 0, r.stderr[-3000:]
+        server = Server(env, free_port(), workers=2)
+        server.start()
+        try:
+            yield Live(server.url, {})
+        finally:
+            server.stop()
+
+    if pg_base_url():
+        with fresh_postgres_database() as url:
+            yield from run(url)
+    else:
+        yield from run(f"sqlite:///{tmp / 'demo.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is needed at /usr/bin/chromium (scripts/bootstrap.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    out = ARTIFACTS / "screenshots" / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    assert out.stat().st_size > 1000
+    return out
+
+
+def login(browser: Any, live: Live, who: str, **ctx: Any) -> Any:
+    """Open a fresh browser context and log in through the form."""
+    context = browser.new_context(**ctx)
+    page = context.new_page()
+    page.goto(live.url + "/login")
+    page.fill("input[name=username]", who)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:500]
+    return page
+
+
+__all__ = ["Live", "login", "shot", "shutil"]
