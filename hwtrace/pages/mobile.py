@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 
 from hwtrace.domain.access import EnterpriseKind
 from hwtrace.domain.errors import BadValue, HwtraceError
@@ -73,7 +73,7 @@ def m_label(code: str, fmt: str) -> Any:
 
 
 def _msg(err: HwtraceError) -> str:
-    return err.message_zh if t("中") == "中" else err.message_en
+    return err.message_zh if g.get("lang", "zh") == "zh" else err.message_en
 
 
 @bp.route("/m/scan/<flow>", methods=["GET", "POST"])

@@ -97,8 +97,8 @@ def login(browser: Any, live: Live, who: str, **ctx: Any) -> Any:
     page.goto(live.url + "/login")
     page.fill("input[name=username]", who)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert "/login" not in page.url, page.content()[:500]
     return page
 

@@ -48,8 +48,8 @@ def test_park_admin_sees_the_whole_park(browser: Any, live: Live) -> None:
     assert page.locator("#by-category td").count() >= 3
     shot(page, "park-map")
     # Click through to an enterprise's file.
-    page.locator(f'svg.map a[data-enterprise="{ids["p1"]}"]').click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f'svg.map a[data-enterprise="{ids["p1"]}"]').click()
     assert page.url.endswith(f"/enterprises/{ids['p1']}")
     for section in ("#profile", "#by-status", "#rooms", "#profiles", "#batches", "#ledger"):
         assert page.locator(section).count() == 1, section
@@ -69,15 +69,15 @@ def test_park_admin_sees_the_whole_park(browser: Any, live: Live) -> None:
     row = page.locator("#warning-table tr:has(form.ack)").first
     key = row.get_attribute("data-key")
     row.locator("input[name=note]").fill("已电话督办，三日内转运")
-    row.locator("form.ack button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.locator("form.ack button").click()
     done = page.locator(f'#warning-table tr[data-key="{key}"]')
     assert "已电话督办" in done.inner_text()
     # Ledger: checkpoint, full verification from the button.
     page.goto(live.url + "/ledger")
     assert int(page.locator("#tree-size").inner_text()) > 100
-    page.click("#verify-button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#verify-button")
     assert "验证通过" in page.locator("#verify-result").inner_text()
     shot(page, "park-ledger")
     # A disposed batch's proofs verify in the browser (WebCrypto) against the checkpoint.
@@ -121,7 +121,7 @@ def test_producer_sees_only_its_own_file(browser: Any, live: Live) -> None:
     page.goto(live.url + "/exports")
     assert page.locator("#export-table tbody tr").count() == 1
     # Another producer's batch: no proof rows, and no entry about it on the ledger page.
-    status, other = live.api("p2admin", "/batches?limit=1")
+    _status, other = live.api("p2admin", "/batches?limit=1")
     code = other["items"][0]["code"]
     page.goto(f"{live.url}/ledger/proof?code={code}")
     assert page.locator("tr.proof").count() == 0
@@ -147,13 +147,14 @@ def test_login_and_csrf(browser: Any, live: Live) -> None:
     assert "/login" in page.url and resp is not None
     page.fill("input[name=username]", "park")
     page.fill("input[name=password]", "wrong password")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert page.locator(".error").count() == 1
     # A POST without the session's CSRF token is refused, and nothing is acknowledged.
     page.fill("input[name=username]", "park")
     page.fill("input[name=password]", "hwtrace-demo")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
     req = urllib.request.Request(
         live.url + "/warnings/ack",
@@ -173,8 +174,8 @@ def test_login_and_csrf(browser: Any, live: Live) -> None:
     cookie = next(c for c in context.cookies() if c["name"] == "session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     # Logout revokes the token: the old cookie no longer opens a page.
-    page.click("header form button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("header form button")
     req = urllib.request.Request(live.url + "/map", headers={"Cookie": cookies})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert re.search(r"/login", r.url)
