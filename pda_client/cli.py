@@ -1,0 +1,438 @@
+"""``hwtrace-pda``: the interactive menu (no subcommand, on a terminal) and subcommands for
+scripts and tests.
+
+    hwtrace-pda login --server http://10.0.0.5:8000 --username p1op
+    hwtrace-pda reserve --profile 2 --count 50            # codes for offline registration
+    hwtrace-pda register --profile 2 --weight 25.5 --printer serial:///dev/rfcomm0
+    hwtrace-pda scan --action store --room 3 [--scanner /dev/ttyACM0]   # codes until EOF
+    hwtrace-pda scan --action receive --scale /dev/ttyUSB0
+    hwtrace-pda sync | status | refused | print CODE | config | refresh | logout
+
+Exit status: 0 done; 1 something was refused (by the local checks or the server); 2 bad
+usage; 3 the server could not be reached, or the user is not logged in (items stay queued).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from pda_client import __version__
+
+if TYPE_CHECKING:
+    from pda_client.pda import Pda, PrintOptions, Weigher
+    from pda_client.store import Store
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+S = argparse.SUPPRESS
+CONFIG_KEYS = (
+    "printer",
+    "printer_profile",
+    "label_format",
+    "scanner",
+    "scanner_baud",
+    "scale",
+    "scale_baud",
+    "scale_format",
+    "scale_unit",
+    "scale_timeout",
+    "lang",
+)
+
+
+def _common(p: argparse.ArgumentParser, top: bool) -> None:
+    d = None if top else S
+    p.add_argument("--db", default=d, help="local database (default ~/.hwtrace-pda/pda.sqlite)")
+    p.add_argument("--lang", default=d, choices=["zh", "en"], help="language (default zh)")
+    p.add_argument("--server", default=d, help="server URL, e.g. http://10.0.0.5:8000")
+    p.add_argument("--offline", action="store_true", default=False if top else S, help="queue only")
+
+
+def _printing(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--printer", help="serial:///dev/rfcomm0?baudrate=9600, tcp://host:9100, file:///path"
+    )
+    p.add_argument("--printer-profile", help="escpos-4inch (default), tspl-4inch, ...")
+    p.add_argument("--label-format", choices=["escpos", "tspl", "pdf", "png"])
+
+
+def _scale(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", help="scale serial port, e.g. /dev/ttyUSB0")
+    p.add_argument("--scale-baud", type=int)
+    p.add_argument("--scale-format", choices=["auto", "mt", "text", "a9"])
+    p.add_argument("--scale-timeout", type=float, help="seconds to wait for a stable weight")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    ap = argparse.ArgumentParser(prog="hwtrace-pda", description="hwtrace 危废扫码终端 / PDA")
+    ap.add_argument("--version", action="version", version=f"hwtrace-pda {__version__}")
+    _common(ap, True)
+    sub = ap.add_subparsers(dest="command")
+
+    def cmd(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        _common(p, False)
+        return p
+
+    p = cmd("login", "log in and store a device token")
+    p.add_argument("--username")
+    p.add_argument("--password", help="else $HWTRACE_PDA_PASSWORD, else asked")
+    p = cmd("logout", "revoke and forget the current user's device token")
+    p.add_argument("--force", action="store_true", help="even with items queued")
+    cmd("refresh", "cache waste profiles, rooms and enterprises")
+    cmd("menu", "the interactive menu")
+    p = cmd("reserve", "reserve codes for offline registration")
+    p.add_argument("--profile", type=int, required=True)
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--date", help="production date YYYY-MM-DD (default today)")
+
+    p = cmd("register", "register batches (reserved codes) and print their labels")
+    p.add_argument("--profile", type=int, required=True)
+    p.add_argument("--weight", help="kg; else read from --scale")
+    p.add_argument("--packages", type=int, default=1)
+    p.add_argument("--packaging")
+    p.add_argument("--process")
+    p.add_argument("--volume", type=int, help="container volume in litres (label size)")
+    p.add_argument("--remarks")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--no-print", action="store_true")
+    _printing(p)
+    _scale(p)
+
+    p = cmd("scan", "queue an action for every scanned code until the scanner ends")
+    p.add_argument("--action", required=True, choices=_actions())
+    p.add_argument("--room", type=int)
+    p.add_argument("--transporter", type=int)
+    p.add_argument("--receiver", type=int)
+    p.add_argument("--weight", help="kg for every code (receive); else read from --scale")
+    p.add_argument("--reason")
+    p.add_argument("--method", help="utilization/disposal method code, e.g. R2, D10")
+    p.add_argument("--note")
+    p.add_argument("--manifest", help="transfer manifest number (load, receive, reject)")
+    p.add_argument("--rejected", help="kg rejected of a received batch (partial rejection)")
+    p.add_argument("--scanner", help="serial scanner port; default: lines on stdin")
+    p.add_argument("--scanner-baud", type=int)
+    p.add_argument("--max-scans", type=int)
+    p.add_argument("--idle-timeout", type=float, help="serial scanner: stop after S idle seconds")
+    _scale(p)
+
+    p = cmd("print", "print (or reprint, with --reason) the label of CODE")
+    p.add_argument("code")
+    p.add_argument("--reason")
+    _printing(p)
+
+    p = cmd("sync", "send everything queued")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--no-progress", action="store_true")
+    p = cmd("status", "what waits to sync, what was refused")
+    p.add_argument("--json", action="store_true")
+    p = cmd("refused", "retry or acknowledge refused actions")
+    p.add_argument("--retry", type=int, metavar="ID")
+    p.add_argument("--dismiss", metavar="ID|all")
+    p = cmd("config", "store device settings (printer, scanner, scale)")
+    for key in CONFIG_KEYS:
+        if key != "lang":  # --lang is a common option; with config it is stored
+            p.add_argument("--" + key.replace("_", "-"))
+    return ap
+
+
+def _actions() -> list[str]:
+    return ["label", "store", "unstore", "load", "receive", "reject", "utilize", "dispose", "void"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    from pda_client.i18n import Messages
+    from pda_client.pda import Pda, UserError
+    from pda_client.store import Store, default_db_path
+
+    store = Store(args.db or default_db_path())
+    lang = args.lang or os.environ.get("HWTRACE_PDA_LANG") or store.meta("cfg.lang") or "zh"
+    pda = Pda(store, Messages(lang), server=args.server, offline=args.offline)
+    command = args.command or "menu"
+    try:
+        return int(COMMANDS[command](pda, args))
+    except UserError as e:
+        from pda_client import term
+
+        term.refuse(str(e), pda.err)
+        return EXIT_UNREACHABLE if _unreachable(e, pda) else EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into head & co.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _unreachable(e: Exception, pda: Pda) -> bool:
+    text = str(e)
+    return text in (pda.msg("not_logged_in"), pda.msg("no_server")) or "connect" in text
+
+
+def cfg(store: Store, args: argparse.Namespace, key: str) -> str | None:
+    """A setting: the command-line option, else the stored device setting."""
+    value = getattr(args, key, None)
+    if value is not None:
+        return str(value)
+    return store.meta("cfg." + key)
+
+
+def _login(pda: Pda, args: argparse.Namespace) -> int:
+    server = args.server or pda.store.meta("server")
+    if not server:
+        server = input(pda.msg("ask_server")).strip()
+    username = args.username or input(pda.msg("ask_username")).strip()
+    password = args.password or os.environ.get("HWTRACE_PDA_PASSWORD") or _ask_password(pda)
+    pda.login(server, username, password)
+    return EXIT_OK
+
+
+def _ask_password(pda: Pda) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(pda.msg("ask_password"))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _logout(pda: Pda, args: argparse.Namespace) -> int:
+    pda.logout(force=args.force)
+    return EXIT_OK
+
+
+def _refresh(pda: Pda, args: argparse.Namespace) -> int:
+    pda.refresh()
+    return EXIT_OK
+
+
+def _reserve(pda: Pda, args: argparse.Namespace) -> int:
+    pda.reserve(args.profile, args.count, args.date)
+    return EXIT_OK
+
+
+def print_options(store: Store, args: argparse.Namespace, enabled: bool = True) -> PrintOptions:
+    """Printer settings from the options and the stored configuration."""
+    from pda_client.pda import PrintOptions
+
+    return PrintOptions(
+        url=cfg(store, args, "printer"),
+        profile=cfg(store, args, "printer_profile"),
+        fmt=cfg(store, args, "label_format"),
+        enabled=enabled,
+    )
+
+
+def weigher(pda: Pda, args: argparse.Namespace) -> Weigher | None:
+    """Read weights from the configured scale (None when there is no scale)."""
+    from pda_client import term
+    from pda_client.pda import UserError
+    from pda_client.scale import Reading, ScaleError, SerialScale
+
+    port = cfg(pda.store, args, "scale")
+    if not port:
+        return None
+    try:
+        scale = SerialScale(
+            port,
+            baudrate=int(cfg(pda.store, args, "scale_baud") or 9600),
+            fmt=cfg(pda.store, args, "scale_format") or "auto",
+            unit=pda.store.meta("cfg.scale_unit") or "kg",
+        )
+    except ScaleError as e:
+        raise UserError(pda.msg.server(e.message_zh, e.message_en)) from e
+    timeout = float(cfg(pda.store, args, "scale_timeout") or 30)
+
+    def weigh(code: str) -> Reading:
+        term.info(pda.msg("scale_wait", code=code), pda.err)
+        r = scale.read_stable(timeout=timeout)
+        term.info(pda.msg("scale_read", weight=r.api_kg(), fmt=r.fmt), pda.out)
+        return r
+
+    return weigh
+
+
+def _weight_arg(pda: Pda, text: str) -> Any:
+    from pda_client.pda import UserError
+    from pda_client.scale import ScaleError, parse_kg
+
+    try:
+        return parse_kg(text)
+    except ScaleError as e:
+        raise UserError(
+            pda.msg("weight_invalid", message=pda.msg.server(e.message_zh, e.message_en))
+        ) from e
+
+
+def _register(pda: Pda, args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from pda_client.pda import UserError
+
+    if args.weight is not None:
+        kg = _weight_arg(pda, args.weight)
+
+        def weight() -> Decimal:
+            return Decimal(kg)
+    else:
+        weigh = weigher(pda, args)
+        if weigh is None:
+            raise UserError(
+                pda.msg(
+                    "missing_param", action=pda.msg.action("register"), params="--weight / --scale"
+                )
+            )
+
+        def weight() -> Decimal:
+            return weigh(pda.msg("new_batch")).weight_kg
+
+    extra = {
+        "package_count": args.packages,
+        "packaging": args.packaging,
+        "process": args.process,
+        "container_volume_l": args.volume,
+        "remarks": args.remarks,
+    }
+    printing = print_options(pda.store, args, enabled=not args.no_print)
+    if printing.enabled and not printing.url:
+        raise UserError(pda.msg("no_printer"))
+    return pda.register(args.profile, weight, extra=extra, count=args.count, printing=printing)
+
+
+def _scan(pda: Pda, args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {
+        "room_id": args.room,
+        "transporter_id": args.transporter,
+        "receiver_id": args.receiver,
+        "reason": args.reason,
+        "method": args.method,
+        "note": args.note,
+        "manifest": args.manifest,
+    }
+    if args.rejected is not None:
+        from pda_client.scale import format_kg
+
+        params["rejected_kg"] = format_kg(_weight_arg(pda, args.rejected))
+    weigh = None
+    if args.action == "receive" or (args.action == "reject" and args.manifest):
+        if args.weight is not None:
+            from pda_client.scale import format_kg
+
+            params["weight_kg"] = format_kg(_weight_arg(pda, args.weight))
+        else:
+            weigh = weigher(pda, args)
+    params = {k: v for k, v in params.items() if v is not None}
+    pda.user  # noqa: B018 - refuse before reading scans when nobody is logged in
+    pda.check_params(args.action, params, weigh=weigh is not None)
+    if pda.offline:
+        from pda_client import term
+
+        term.warn(pda.msg("offline_mode"), pda.err)
+    try:
+        return pda.run_scans(
+            scans(pda, args), args.action, params, weigh=weigh, max_scans=args.max_scans
+        )
+    except OSError as e:  # the serial scanner could not be opened
+        from pda_client.pda import UserError
+
+        raise UserError(pda.msg("scanner_unavailable", error=e)) from e
+
+
+def scans(pda: Pda, args: argparse.Namespace, interactive: bool = False) -> Any:
+    """The scans: from the serial scanner if one is set, else lines on stdin."""
+    from pda_client import scanner, term
+
+    device = cfg(pda.store, args, "scanner")
+    if device:
+        return scanner.serial_scans(
+            device,
+            baudrate=int(cfg(pda.store, args, "scanner_baud") or 9600),
+            idle_timeout=getattr(args, "idle_timeout", None),
+            on_ready=lambda: term.info(pda.msg("scanner_ready", device=device), pda.err),
+            stop_stream=sys.stdin if interactive else None,
+        )
+    prompt = (lambda: print(pda.msg("scan_prompt"), end="", flush=True)) if interactive else None
+    return scanner.stdin_scans(sys.stdin, prompt, stop_on_empty=interactive)
+
+
+def _print(pda: Pda, args: argparse.Namespace) -> int:
+    return pda.print_label(args.code, print_options(pda.store, args), reason=args.reason)
+
+
+def _sync(pda: Pda, args: argparse.Namespace) -> int:
+    from pda_client import term
+
+    pda.user  # noqa: B018 - refuse when nobody is logged in
+    if pda.offline:
+        return EXIT_UNREACHABLE
+    pda.workers = max(1, args.workers)
+    report = pda.sync_now(progress=not args.no_progress)
+    if report is None:
+        term.info(pda.msg("sync_nothing"), pda.out)
+        return EXIT_OK
+    if report.stopped is not None or report.blocked_users:
+        return EXIT_UNREACHABLE
+    return EXIT_REFUSED if report.refused else EXIT_OK
+
+
+def _status(pda: Pda, args: argparse.Namespace) -> int:
+    pda.status(as_json=args.json)
+    return EXIT_OK
+
+
+def _refused(pda: Pda, args: argparse.Namespace) -> int:
+    from pda_client import term
+
+    if args.retry is not None:
+        if not pda.store.requeue(args.retry):
+            term.refuse(pda.msg("nothing_found", id=args.retry), pda.err)
+            return EXIT_REFUSED
+        term.ok(pda.msg("requeued", id=args.retry), pda.out)
+        return _sync(pda, argparse.Namespace(workers=1, no_progress=True))
+    if args.dismiss is not None:
+        n = pda.store.dismiss(None if args.dismiss == "all" else int(args.dismiss))
+        term.ok(pda.msg("dismissed", n=n), pda.out)
+        return EXIT_OK
+    pda.status()
+    return EXIT_OK
+
+
+def _config(pda: Pda, args: argparse.Namespace) -> int:
+    for key in CONFIG_KEYS:
+        value = getattr(args, key, None)
+        if value is not None:
+            pda.store.set_meta("cfg." + key, value or None)
+    for key in CONFIG_KEYS:
+        print(f"{key:16} {pda.store.meta('cfg.' + key) or '-'}", file=pda.out)
+    return EXIT_OK
+
+
+def _menu(pda: Pda, args: argparse.Namespace) -> int:
+    from pda_client.menu import Menu
+
+    return Menu(pda, args).run()
+
+
+COMMANDS = {
+    "login": _login,
+    "logout": _logout,
+    "refresh": _refresh,
+    "reserve": _reserve,
+    "register": _register,
+    "scan": _scan,
+    "print": _print,
+    "sync": _sync,
+    "status": _status,
+    "refused": _refused,
+    "config": _config,
+    "menu": _menu,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

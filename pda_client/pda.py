@@ -1,0 +1,647 @@
+"""What the handheld does, shared by the subcommands and the interactive menu: log in, cache
+reference data, reserve codes, queue scans and registrations, print labels, sync, report.
+
+Every action goes to the outbox first; "online" only means a sync is tried right after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from pda_client import labels, term
+from pda_client.api import ApiError, Client, NetworkError, code_path
+from pda_client.codes import Misread, parse_scan
+from pda_client.i18n import Messages
+from pda_client.scale import Reading, ScaleError, format_kg
+from pda_client.store import Item, Store, utcnow
+from pda_client.sync import SyncReport, sync
+
+#: Parameters each action needs (as the server's batch-event schema says). ``unstore`` of a
+#: booked batch takes the transporter and receiver from the booking.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "label": (),
+    "store": ("room_id",),
+    "unstore": (),
+    "load": (),
+    "receive": ("weight_kg",),
+    "reject": ("reason",),
+    "utilize": ("method",),
+    "dispose": ("method",),
+    "void": ("reason",),
+}
+#: Event fields sent to /batches/<code>/events.
+EVENT_FIELDS = (
+    "room_id",
+    "transporter_id",
+    "receiver_id",
+    "weight_kg",
+    "rejected_kg",
+    "method",
+    "reason",
+    "note",
+    "manifest",
+    "scale_frame",
+)
+ACTIONS = tuple(REQUIRED)
+#: After a failed sync, scans are only queued for this long before the next try.
+RETRY_AFTER = 15.0
+RESERVE_BLOCK = 20
+
+Weigher = Callable[[str], Reading]
+
+
+class UserError(Exception):
+    """A refusal to show the operator (already translated)."""
+
+
+@dataclass
+class PrintOptions:
+    """Where and how labels are printed."""
+
+    url: str | None = None
+    profile: str | None = None
+    fmt: str | None = None
+    enabled: bool = True
+
+    @property
+    def format(self) -> str:
+        """The label format for this printer."""
+        return labels.format_for(self.profile, self.fmt)
+
+
+@dataclass
+class ScanResult:
+    """What happened to one scan."""
+
+    text: str
+    code: str | None = None
+    item: Item | None = None
+    duplicate: bool = False
+    misread: Misread | None = None
+    scale_error: ScaleError | None = None
+
+
+@dataclass
+class Pda:
+    """The handheld's state: local database, language, server, online or not."""
+
+    store: Store
+    msg: Messages
+    server: str | None = None
+    offline: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    workers: int = 4
+    _retry_at: float = 0.0
+
+    # -- connection -----------------------------------------------------------------------------
+
+    @property
+    def server_url(self) -> str:
+        """The server (``--server`` or the one logged in to)."""
+        url = self.server or self.store.meta("server")
+        if not url:
+            raise UserError(self.msg("no_server"))
+        return url
+
+    @property
+    def user(self) -> str:
+        """The current user."""
+        user = self.store.current_user()
+        if user is None or user not in self.store.tokens():
+            raise UserError(self.msg("not_logged_in"))
+        return user
+
+    def client(self) -> Client:
+        """A connection with the current user's device token."""
+        return Client(self.server_url, self.store.tokens()[self.user])
+
+    @property
+    def online(self) -> bool:
+        """Whether to try the server now (not ``--offline``, not just failed)."""
+        return not self.offline and time.monotonic() >= self._retry_at
+
+    # -- login and reference data ----------------------------------------------------------------
+
+    def login(self, server: str, username: str, password: str) -> None:
+        """Log in, get a device token for this handheld, cache reference data."""
+        old = self.store.meta("server")
+        if old and old.rstrip("/") != server.rstrip("/") and self.store.queued_count():
+            raise UserError(self.msg("other_server", server=old, n=self.store.queued_count()))
+        with Client(server) as c:
+            try:
+                session = c.call(
+                    "POST", "/auth/login", {"username": username, "password": password}
+                )
+                name = f"pda-{socket.gethostname()}-{self.store.device_id}"[:100]
+                dev = c.call("POST", "/auth/tokens", {"name": name}, token=session["token"])
+                me = c.call("GET", "/me", token=dev["token"])
+                c.call("POST", "/auth/logout", token=session["token"])
+                previous = self.store.token_id(me["username"])
+                if previous and previous != dev.get("token_id"):  # this handheld's old token
+                    with contextlib.suppress(ApiError):  # already revoked
+                        c.call("DELETE", f"/auth/tokens/{previous}", token=dev["token"])
+            except ApiError as e:
+                raise UserError(
+                    self.msg("login_failed", message=self.msg.server(e.message_zh, e.message_en))
+                ) from e
+            except NetworkError as e:
+                raise UserError(self.msg("login_failed", message=str(e))) from e
+        self.store.set_meta("server", server.rstrip("/"))
+        self.store.save_account(me["username"], dev["token"], dev.get("token_id"), me)
+        self.server = server
+        term.ok(
+            self.msg(
+                "logged_in",
+                username=me["username"],
+                role=me["role"],
+                enterprise=me["enterprise"]["name"],
+            ),
+            self.out,
+        )
+        self.refresh()
+
+    def logout(self, force: bool = False) -> None:
+        """Revoke this handheld's token of the current user (online) and forget it."""
+        user = self.user
+        waiting = self.store.queued_count([user])
+        if waiting and not force:
+            raise UserError(self.msg("logout_queued", n=waiting, username=user))
+        me = self.store.me(user) or {}
+        if not self.offline:
+            try:
+                with self.client() as c:
+                    token_id = self.store.token_id(user)
+                    if token_id:
+                        c.call("DELETE", f"/auth/tokens/{token_id}")
+            except (ApiError, NetworkError) as e:
+                term.warn(str(e), self.err)
+        self.store.remove_account(user)
+        term.ok(self.msg("logged_out", username=me.get("username", user)), self.out)
+
+    def refresh(self) -> None:
+        """Fetch and cache the user, waste profiles, rooms and enterprises."""
+        user = self.user
+        with self.client() as c:
+            try:
+                me = c.call("GET", "/me")
+                profiles = c.call("GET", "/waste-profiles")
+                rooms = c.call("GET", "/storage-rooms")
+                enterprises = c.call("GET", "/enterprises")
+            except ApiError as e:
+                raise UserError(self.msg.server(e.message_zh, e.message_en)) from e
+        self.store.update_me(user, me)
+        for name, value in (("profiles", profiles), ("rooms", rooms), ("enterprises", enterprises)):
+            self.store.put_cache(user, name, value)
+        term.info(
+            self.msg(
+                "refreshed",
+                profiles=len(profiles),
+                rooms=len(rooms),
+                enterprises=len(enterprises),
+            ),
+            self.out,
+        )
+
+    def profile(self, profile_id: int) -> dict[str, Any]:
+        """A cached waste profile."""
+        for p in self.store.cache("profiles") or []:
+            if p["id"] == profile_id:
+                return dict(p)
+        raise UserError(self.msg("unknown_profile", profile=profile_id))
+
+    # -- codes ----------------------------------------------------------------------------------
+
+    def reserve(self, profile_id: int, count: int, day: str | None = None) -> int:
+        """Reserve ``count`` codes on the server for offline registration; return how many."""
+        user = self.user
+        day = day or labels.today()
+        got = 0
+        with self.client() as c:
+            while got < count:
+                n = min(500, count - got)
+                try:
+                    res = c.call(
+                        "POST",
+                        "/code-reservations",
+                        {"profile_id": profile_id, "count": n, "produced_on": day},
+                    )
+                except ApiError as e:
+                    raise UserError(self.msg.server(e.message_zh, e.message_en)) from e
+                self.store.add_reserved(
+                    user, profile_id, res["produced_on"], res["codes"], res.get("reservation_id")
+                )
+                got += len(res["codes"])
+        term.info(self.msg("reserved", n=got, profile=profile_id, day=day), self.out)
+        return got
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def check_params(self, action: str, params: dict[str, Any], weigh: bool = False) -> None:
+        """Refuse an action whose parameters are missing or unknown here, before any scan."""
+        needed = REQUIRED[action]
+        if action == "reject" and params.get("manifest"):
+            needed = (*needed, "weight_kg")  # a rejection at the receiver is weighed too
+        missing = [p for p in needed if params.get(p) in (None, "")]
+        if weigh and "weight_kg" in missing:
+            missing.remove("weight_kg")
+        if missing:
+            raise UserError(
+                self.msg("missing_param", action=self.msg.action(action), params=", ".join(missing))
+            )
+        rooms = self.store.cache("rooms")
+        if action == "store" and rooms and params["room_id"] not in {r["id"] for r in rooms}:
+            raise UserError(self.msg("unknown_room", room=params["room_id"]))
+        ents = {e["id"]: e["kind"] for e in self.store.cache("enterprises") or []}
+        for key, kind in (("transporter_id", "transporter"), ("receiver_id", "receiver")):
+            value = params.get(key)
+            if action == "unstore" and ents and value is not None and ents.get(value) != kind:
+                raise UserError(self.msg("unknown_enterprise", id=value, kind=kind))
+
+    def scan(
+        self, text: str, action: str, params: dict[str, Any], weigh: Weigher | None = None
+    ) -> ScanResult:
+        """Check one scan locally and queue its action (weighing it first if asked)."""
+        result = ScanResult(text)
+        try:
+            result.code = parse_scan(text)
+        except Misread as m:
+            result.misread = m
+            return result
+        fields = dict(params)
+        if weigh is not None:
+            try:
+                reading = weigh(result.code)
+            except ScaleError as e:
+                result.scale_error = e
+                return result
+            fields["weight_kg"] = reading.api_kg()
+            if reading.raw:
+                fields["scale_frame"] = reading.raw_hex[:256]
+                fields["note"] = f"{fields.get('note', '')} {reading.note()}".strip()[:500]
+        path, body = request_for(action, result.code, fields)
+        queued = self.store.enqueue(
+            username=self.user,
+            code=result.code,
+            action=action,
+            path=path,
+            body=body,
+        )
+        result.item, result.duplicate = queued.item, queued.duplicate
+        return result
+
+    def show_scan(self, r: ScanResult, action: str) -> bool:
+        """Tell the operator what happened to a scan; False if it was refused here."""
+        if r.misread is not None:
+            message = self.msg.server(r.misread.message_zh, r.misread.message_en)
+            term.refuse(self.msg("misread", message=message, scanned=r.text[:60]), self.err)
+            return False
+        if r.scale_error is not None:
+            message = self.msg.server(r.scale_error.message_zh, r.scale_error.message_en)
+            term.refuse(self.msg("scale_error", code=r.code, message=message), self.err)
+            return False
+        assert r.item is not None
+        name = self.msg.action(action)
+        if r.duplicate:
+            key = "duplicate_queued" if r.item.state == "queued" else "duplicate_done"
+            term.warn(self.msg(key, action=name, code=r.code), self.err)
+            return True
+        term.info(self.msg("queued", action=name, code=r.code), self.out)
+        return True
+
+    def run_scans(
+        self,
+        scans: Iterable[str],
+        action: str,
+        params: dict[str, Any],
+        *,
+        weigh: Weigher | None = None,
+        max_scans: int | None = None,
+        after: Callable[[ScanResult], None] | None = None,
+    ) -> int:
+        """Queue every scan, syncing after each while online; 0 if nothing was refused."""
+        self.check_params(action, params, weigh=weigh is not None)
+        rc = 0
+        for n, text in enumerate(scans, start=1):
+            r = self.scan(text, action, params, weigh)
+            if not self.show_scan(r, action):
+                rc = 1
+            elif r.item is not None and not r.duplicate and self.online:
+                report = self.sync_now(quiet=True)
+                if report is not None and not self.show_item(r.item.id):
+                    rc = 1
+            if after is not None:
+                after(r)
+            if max_scans is not None and n >= max_scans:
+                break
+        report = self.sync_now(quiet=True) if self.online else None
+        if report is not None and report.refused:
+            rc = 1
+        return rc
+
+    def show_item(self, item_id: int) -> bool:
+        """Show the server's answer to one item; False if it was refused."""
+        item = self.store.item(item_id)
+        if item is None or item.state == "queued":
+            return True
+        name = self.msg.action(item.action)
+        if item.state == "refused":
+            message = self.msg.server(item.message_zh, item.message_en)
+            term.refuse(self.msg("refused", action=name, code=item.code, message=message), self.err)
+            return False
+        status = ""
+        if item.result:
+            batch = json.loads(item.result)
+            status = batch.get("status_zh") if self.msg.lang == "zh" else batch.get("status")
+        term.ok(self.msg("synced", action=name, code=item.code, status=status or "OK"), self.out)
+        return True
+
+    # -- sync -------------------------------------------------------------------------------------
+
+    def sync_now(self, *, quiet: bool = False, progress: bool = False) -> SyncReport | None:
+        """Sync now; report refusals and why it stopped. None when offline or nothing to do."""
+        if self.offline or not self.store.queued_count(list(self.store.tokens())):
+            return None
+        bar: term.Progress | None = None
+
+        def tick(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = term.Progress(total, self.msg("sync_label"), self.err)
+            bar.update(done)
+
+        report = sync(
+            self.store,
+            self.server_url,
+            workers=1 if quiet else self.workers,
+            progress=tick if progress else None,
+        )
+        if bar is not None:
+            bar.close()
+        self._after_sync(report, quiet)
+        return report
+
+    def _after_sync(self, report: SyncReport, quiet: bool) -> None:
+        if report.stopped is not None:
+            self._retry_at = time.monotonic() + RETRY_AFTER
+            key = "offline_kept" if report.stopped == "network" else "server_busy"
+            term.warn(self.msg(key, n=report.left, error=report.error or ""), self.err)
+        else:
+            self._retry_at = 0.0
+        if report.blocked_users:
+            term.warn(
+                self.msg("auth_blocked", users=", ".join(sorted(report.blocked_users))), self.err
+            )
+        if quiet:
+            return
+        for o in report.refused_items:
+            item = self.store.item(o.id)
+            if item is not None:
+                self.show_item(item.id)
+        term.info(
+            self.msg(
+                "sync_summary",
+                done=report.done,
+                replayed=report.replayed,
+                refused=report.refused,
+                left=report.left,
+                rate=report.rate,
+            ),
+            self.out,
+        )
+
+    # -- registration and labels ----------------------------------------------------------------
+
+    def register(
+        self,
+        profile_id: int,
+        weight: Callable[[], Decimal],
+        *,
+        extra: dict[str, Any],
+        count: int = 1,
+        printing: PrintOptions | None = None,
+    ) -> int:
+        """Register ``count`` batches with reserved codes, print each label; 0 if all went."""
+        user = self.user
+        profile = self.profile(profile_id)
+        day = labels.today()
+        rc = 0
+        for _ in range(count):
+            kg = weight()
+            if not self.store.free_codes(user, profile_id).get((profile_id, day)) and self.online:
+                try:
+                    self.reserve(profile_id, max(RESERVE_BLOCK, count), day)
+                except (UserError, NetworkError) as e:
+                    term.warn(str(e), self.err)
+            body = {
+                "profile_id": profile_id,
+                "weight_kg": format_kg(kg),
+                **{k: v for k, v in extra.items() if v not in (None, "")},
+                "client_ts": utcnow(),
+            }
+            item = self.store.enqueue_register(
+                username=user, profile_id=profile_id, produced_on=day, body=body
+            )
+            if item is None:
+                raise UserError(self.msg("no_reserved", profile=profile_id, day=day))
+            term.ok(
+                self.msg(
+                    "registered", code=item.code, name=profile["name"], weight=body["weight_kg"]
+                ),
+                self.out,
+            )
+            if printing is not None and printing.enabled and self.print_label(item.code, printing):
+                rc = 1
+        if self.online:
+            self.sync_now(quiet=True)
+        return rc
+
+    def print_label(self, code: str, opts: PrintOptions, reason: str | None = None) -> int:
+        """Print a batch's label and queue the label (first print) or reprint action."""
+        code = parse_scan(code)
+        if not opts.url:
+            raise UserError(self.msg("no_printer"))
+        fmt = opts.format
+        printed_before = self._printed_before(code)
+        if printed_before and not reason:
+            raise UserError(self.msg("reprint_reason"))
+        from printer import PrinterError
+
+        try:
+            data, source = self._label_bytes(code, fmt, opts.profile)
+            labels.send(data, opts.url)
+        except PrinterError as e:
+            term.refuse(
+                self.msg("print_failed", message=self.msg.server(e.zh, e.en), code=code), self.err
+            )
+            return 1
+        term.ok(self.msg("printed", code=code, fmt=fmt, source=source), self.out)
+        if printed_before:
+            body: dict[str, Any] = {"reason": reason, "format": fmt}
+            path, action = code_path(code, "/reprint"), "reprint"
+        else:
+            body = {"action": "label", "format": fmt, "client_ts": utcnow()}
+            path, action = code_path(code, "/events"), "label"
+        self.store.enqueue(
+            username=self.user, code=code, action=action, path=path, body=body, dedupe=False
+        )
+        if self.online:
+            self.sync_now(quiet=True)
+        return 0
+
+    def _printed_before(self, code: str) -> bool:
+        for item in self.store.items(code=code, limit=1000):
+            if item.action == "label" and item.state in ("queued", "done"):
+                return True
+        if self.online:
+            try:
+                with self.client() as c:
+                    batch = c.call("GET", code_path(code))
+                return bool(batch.get("status") not in ("REGISTERED", None))
+            except (ApiError, NetworkError):
+                return False
+        return False
+
+    def _label_bytes(self, code: str, fmt: str, profile: str | None) -> tuple[bytes, str]:
+        """The label from the server (after syncing its registration), else rendered here."""
+        problem: str | None = None
+        if self.online:
+            self.sync_now(quiet=True)
+            try:
+                with self.client() as c:
+                    return labels.fetch(c, code, fmt, profile), "server"
+            except ApiError as e:
+                problem = self.msg.server(e.message_zh, e.message_en)
+            except NetworkError as e:
+                problem = str(e)
+        for item in self.store.items(code=code, limit=1000):
+            if item.action == "register" and item.state in ("queued", "done"):
+                body = labels.body_of(item.body)
+                me = self.store.me(item.username) or {}
+                label, size = labels.label_data(
+                    code, body, self.profile(int(body["profile_id"])), me.get("enterprise", {})
+                )
+                return labels.render_local(label, size, fmt, profile), "local"
+        raise UserError(problem or self.msg("cannot_render", code=code))
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def status(self, as_json: bool = False, limit: int = 20) -> dict[str, Any]:
+        """What waits to sync, what was refused, which codes are reserved."""
+        counts = self.store.counts()
+        user = self.store.current_user()
+        me = self.store.me() or {}
+        data: dict[str, Any] = {
+            **counts,
+            "user": user,
+            "server": self.server or self.store.meta("server"),
+            "enterprise": (me.get("enterprise") or {}).get("name"),
+            "reserved": [
+                {"profile_id": p, "produced_on": d, "free": n}
+                for (p, d), n in (self.store.free_codes(user).items() if user else [])
+            ],
+            "refused_items": [_item_json(i) for i in self.store.items("refused", limit=limit)],
+            "queued_items": [_item_json(i) for i in self.store.items("queued", limit=limit)],
+        }
+        if as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=1), file=self.out)
+            return data
+        self._print_status(data)
+        return data
+
+    def _print_status(self, data: dict[str, Any]) -> None:
+        m, out = self.msg, self.out
+        term.info(
+            m("status_title", queued=data["queued"], refused=data["refused"], done=data["done"]),
+            out,
+        )
+        term.info(
+            m(
+                "status_user",
+                username=data["user"] or "-",
+                enterprise=data["enterprise"] or "-",
+                server=data["server"] or "-",
+            ),
+            out,
+        )
+        for r in data["reserved"]:
+            term.info(
+                m("status_codes", profile=r["profile_id"], day=r["produced_on"], n=r["free"]), out
+            )
+        if data["queued_items"]:
+            term.info(m("status_queued_title"), out)
+            for i in data["queued_items"]:
+                term.info(
+                    m(
+                        "status_queued_item",
+                        id=i["id"],
+                        created=i["created_at"][:19],
+                        action=m.action(i["action"]),
+                        code=i["code"],
+                        user=i["username"],
+                        error=i["last_error"] or "",
+                    ),
+                    out,
+                )
+        if data["refused_items"]:
+            term.warn(m("status_refused_title"), out)
+            for i in data["refused_items"]:
+                message = m.server(i["message_zh"], i["message_en"])
+                term.refuse(
+                    m(
+                        "status_refused_item",
+                        id=i["id"],
+                        action=m.action(i["action"]),
+                        code=i["code"],
+                        message=message,
+                    ),
+                    out,
+                )
+
+
+def request_for(action: str, code: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The path and body of a scanned action: a loading or receipt scan made against a
+    manifest goes to the manifest's endpoint, every other action to the batch's events."""
+    f = {k: v for k, v in fields.items() if v not in (None, "")}
+    manifest = f.get("manifest")
+    now = utcnow()
+    if manifest and action == "load":
+        return f"/manifests/{quote(str(manifest), safe='')}/load", {"code": code, "client_ts": now}
+    if manifest and action in ("receive", "reject"):
+        keys: tuple[str, ...] = ("weight_kg", "rejected_kg", "reason", "scale_frame")
+        body: dict[str, Any] = {k: f[k] for k in keys if k in f}
+        if action == "reject":
+            body["reject"] = True
+        return f"/manifests/{quote(str(manifest), safe='')}/receive", {
+            "code": code,
+            **body,
+            "client_ts": now,
+        }
+    event: dict[str, Any] = {"action": action, **{k: f[k] for k in EVENT_FIELDS if k in f}}
+    event["client_ts"] = now
+    return code_path(code, "/events"), event
+
+
+def _item_json(i: Item) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "action": i.action,
+        "code": i.code,
+        "username": i.username,
+        "created_at": i.created_at,
+        "attempts": i.attempts,
+        "last_error": i.last_error,
+        "http_status": i.http_status,
+        "error_code": i.error_code,
+        "message_zh": i.message_zh,
+        "message_en": i.message_en,
+    }

@@ -1,0 +1,284 @@
+"""Sync: send the outbox to the server in queue order, each item with its idempotency key.
+
+- Items of one code go, in order, through the same connection (a worker per connection, the
+  code's hash picks the worker), so a batch's label is never sent before its registration;
+  different codes go in parallel over several keep-alive connections.
+- An item is marked done only after a 2xx answer (or the replay of the first answer for its
+  key); answers are written in small transactions, so a sync killed at any moment loses at
+  most answers it will get again as replays when it resends the same keys.
+- A refusal (4xx) moves the item to the refused list with the server's message; later items
+  are still sent. A network error, a 5xx or 429 stops the sync: the rest stays queued. A 401
+  stops that user's items only (their token was revoked: log in again).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pda_client.api import ApiError, Client, NetworkError
+from pda_client.store import Item, Outcome, Store
+
+#: Statuses that mean "try again later" rather than "this action is refused".
+TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: After this many 500 answers for the same item it is refused (a poison item must not block).
+MAX_SERVER_ERRORS = 5
+PAGE = 500
+FLUSH_EVERY = 100
+FLUSH_SECONDS = 0.25
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    total: int = 0
+    done: int = 0
+    replayed: int = 0
+    refused: int = 0
+    stopped: str | None = None  # "network" | "server" when the sync stopped early
+    error: str | None = None
+    blocked_users: set[str] = field(default_factory=set)
+    refused_items: list[Outcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    left: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Items answered per second."""
+        return (self.done + self.refused) / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def send_item(client: Client, item: Item, token: str) -> tuple[Outcome, str | None]:
+    """Send one item; return its outcome and why the sync must stop (or None)."""
+    try:
+        resp = client.request(
+            "POST",
+            item.path,
+            item.body.encode("utf-8"),
+            headers={"Idempotency-Key": item.key},
+            token=token,
+        )
+    except NetworkError as err:
+        return Outcome(item.id, "queued", error=str(err)[:300]), "network"
+    if 200 <= resp.status < 300:
+        return (
+            Outcome(
+                item.id,
+                "done",
+                http_status=resp.status,
+                result=resp.body.decode("utf-8", "replace"),
+                replayed=resp.replayed,
+            ),
+            None,
+        )
+    problem = ApiError.from_response(resp.status, resp.body)
+    if resp.status == 401:
+        return Outcome(item.id, "queued", http_status=401, error=problem.message_en), "auth"
+    if resp.status in TRANSIENT and not (
+        resp.status == 500 and item.attempts + 1 >= MAX_SERVER_ERRORS
+    ):
+        return (
+            Outcome(item.id, "queued", http_status=resp.status, error=problem.message_en),
+            "server",
+        )
+    return (
+        Outcome(
+            item.id,
+            "refused",
+            http_status=resp.status,
+            error_code=problem.code,
+            message_zh=problem.message_zh,
+            message_en=problem.message_en,
+        ),
+        None,
+    )
+
+
+class _Run:
+    """State shared by the workers of one sync."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str], timeout: float) -> None:
+        self.base_url = base_url
+        self.tokens = tokens
+        self.timeout = timeout
+        self.stop = threading.Event()
+        self.stop_reason: str | None = None
+        self.error: str | None = None
+        self.blocked_users: set[str] = set()
+        self.results: queue.Queue[tuple[Item, Outcome | None]] = queue.Queue()
+
+    def handle(self, client: Client, item: Item, blocked_codes: set[str]) -> None:
+        """Send one item unless the sync stopped or its user or code is blocked."""
+        if self.stop.is_set() or item.username in self.blocked_users or item.code in blocked_codes:
+            self.results.put((item, None))
+            return
+        outcome, why = send_item(client, item, self.tokens[item.username])
+        if why == "auth":
+            self.blocked_users.add(item.username)
+            blocked_codes.add(item.code)
+        elif why is not None:
+            if self.stop_reason is None:
+                self.stop_reason, self.error = why, outcome.error
+            self.stop.set()
+        self.results.put((item, outcome))
+
+    def worker(self, inbox: queue.Queue[Item | None]) -> None:
+        """Send the items of this worker's codes in order over one connection."""
+        blocked_codes: set[str] = set()
+        with Client(self.base_url, timeout=self.timeout) as client:
+            while (item := inbox.get()) is not None:
+                self.handle(client, item, blocked_codes)
+
+
+class _Collector:
+    """Counts the answers and writes them to the outbox in small transactions."""
+
+    def __init__(
+        self, store: Store, report: SyncReport, progress: Callable[[int, int], None] | None
+    ) -> None:
+        self.store = store
+        self.report = report
+        self.progress = progress
+        self.pending: list[Outcome] = []
+        self.last_flush = time.monotonic()
+        self.answered = 0
+
+    def flush(self) -> None:
+        """Write what was answered."""
+        self.store.record(self.pending)
+        self.pending.clear()
+        self.last_flush = time.monotonic()
+
+    def tick(self) -> None:
+        """Write what was answered if the last write is a while ago."""
+        if self.pending and time.monotonic() - self.last_flush > FLUSH_SECONDS:
+            self.flush()
+
+    def __call__(self, item: Item, outcome: Outcome | None) -> None:
+        if outcome is None:
+            return  # not sent: it stays queued
+        report = self.report
+        self.pending.append(outcome)
+        if outcome.state == "done":
+            report.done += 1
+            report.replayed += outcome.replayed
+        elif outcome.state == "refused":
+            report.refused += 1
+            report.refused_items.append(outcome)
+        if outcome.state != "queued":
+            self.answered += 1
+            if self.progress is not None:
+                self.progress(self.answered, report.total)
+        if len(self.pending) >= FLUSH_EVERY:
+            self.flush()
+        else:
+            self.tick()
+
+
+def sync(
+    store: Store,
+    base_url: str,
+    *,
+    workers: int = 4,
+    progress: Callable[[int, int], None] | None = None,
+    timeout: float = 15.0,
+    client: Client | None = None,
+) -> SyncReport:
+    """Send every queued item of the users logged in on this handheld; return a report."""
+    tokens = store.tokens()
+    users = sorted(tokens)
+    report = SyncReport(total=store.queued_count(users))
+    start = time.monotonic()
+    if report.total == 0:
+        return report
+    run = _Run(base_url, tokens, timeout)
+    collect = _Collector(store, report, progress)
+    try:
+        if workers <= 1 or report.total == 1:
+            _inline(store, run, users, collect, client)
+        else:
+            _threaded(store, run, users, collect, collect.tick, workers)
+    finally:
+        collect.flush()
+    report.stopped = run.stop_reason
+    report.error = run.error
+    report.blocked_users = run.blocked_users
+    report.elapsed = time.monotonic() - start
+    report.left = store.queued_count(users)
+    return report
+
+
+def _inline(
+    store: Store,
+    run: _Run,
+    users: list[str],
+    collect: Callable[[Item, Outcome | None], None],
+    client: Client | None,
+) -> None:
+    own = client is None
+    conn = client or Client(run.base_url, timeout=run.timeout)
+    blocked_codes: set[str] = set()
+    last_id = 0
+    try:
+        while not run.stop.is_set():
+            page = store.items("queued", after_id=last_id, limit=PAGE, usernames=users)
+            if not page:
+                return
+            for item in page:
+                last_id = item.id
+                run.handle(conn, item, blocked_codes)
+                collect(*run.results.get())
+                if run.stop.is_set():
+                    return
+    finally:
+        if own:
+            conn.close()
+
+
+def _threaded(
+    store: Store,
+    run: _Run,
+    users: list[str],
+    collect: Callable[[Item, Outcome | None], None],
+    tick: Callable[[], None],
+    workers: int,
+) -> None:
+    inboxes: list[queue.Queue[Item | None]] = [queue.Queue() for _ in range(workers)]
+    threads = [
+        threading.Thread(target=run.worker, args=(box,), daemon=True, name=f"sync-{i}")
+        for i, box in enumerate(inboxes)
+    ]
+    for t in threads:
+        t.start()
+    outstanding = 0
+    last_id = 0
+    exhausted = False
+    try:
+        while True:
+            if not exhausted and not run.stop.is_set() and outstanding < PAGE:
+                page = store.items("queued", after_id=last_id, limit=PAGE, usernames=users)
+                exhausted = not page
+                for item in page:
+                    inboxes[zlib.crc32(item.code.encode()) % workers].put(item)
+                    outstanding += 1
+                    last_id = item.id
+                continue
+            if outstanding == 0:
+                return
+            try:
+                item, outcome = run.results.get(timeout=FLUSH_SECONDS)
+            except queue.Empty:
+                tick()
+                continue
+            outstanding -= 1
+            collect(item, outcome)
+    finally:
+        for box in inboxes:
+            box.put(None)
+        for t in threads:
+            t.join(timeout=run.timeout + 5)
