@@ -34,6 +34,7 @@ from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
 from hwtrace.services import transport
 from hwtrace.services.context import Context
+from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import (
     Batch,
     CodeCounter,
@@ -229,6 +230,20 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             last_seq=-1,
         )
         s.add(batch)
+        add_monthly(
+            s,
+            [
+                (
+                    actor.park_id,
+                    producer.id,
+                    batch.category,
+                    month_of(produced_on),
+                    "gen",
+                    weight_g,
+                    1,
+                )
+            ],
+        )
         payload = batch_payload(batch, profile, producer)
         if outlier is not None:
             payload["weight_check"] = outlier
@@ -389,9 +404,28 @@ def _effects(
         if not (event.reason or "").strip():
             raise BadValue("须填写原因", "a reason is required")
         batch.room_id = None
+        month = month_of(batch.produced_on)
+        add_monthly(
+            s,
+            [(batch.park_id, batch.producer_id, batch.category, month, "gen", -batch.weight_g, -1)],
+        )
     elif event.action in (Action.UTILIZE, Action.DISPOSE):
         payload["method"] = disposal_method(event.method)
         batch.room_id = None
+        add_monthly(
+            s,
+            [
+                (
+                    batch.park_id,
+                    batch.producer_id,
+                    batch.category,
+                    month_of(now),
+                    "fin",
+                    batch.weight_g,
+                    1,
+                )
+            ],
+        )
     return []
 
 
@@ -566,6 +600,20 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         if correction.weight_kg is not None:
             new_g = kg_to_g(correction.weight_kg)
             changes["weight_kg"] = {"old": g_to_kg(batch.weight_g), "new": g_to_kg(new_g)}
+            add_monthly(
+                s,
+                [
+                    (
+                        batch.park_id,
+                        batch.producer_id,
+                        batch.category,
+                        month_of(batch.produced_on),
+                        "gen",
+                        new_g - batch.weight_g,
+                        0,
+                    )
+                ],
+            )
             batch.weight_g = new_g
         if correction.profile_id is not None:
             profile = s.get(WasteProfile, correction.profile_id)

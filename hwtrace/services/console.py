@@ -23,6 +23,7 @@ from hwtrace.store.tables import (
     Discrepancy,
     Enterprise,
     Manifest,
+    MonthlyStat,
     StorageRoom,
     WasteProfile,
 )
@@ -93,6 +94,16 @@ def _party(model: Any, eid: int) -> Any:
     return sa.or_(model.producer_id == eid, model.transporter_id == eid, model.receiver_id == eid)
 
 
+def _own(model: Any, ent: Enterprise) -> Any:
+    """The rows an enterprise is party to, by the one column its kind fills (index-friendly)."""
+    col = {
+        "producer": model.producer_id,
+        "transporter": model.transporter_id,
+        "receiver": model.receiver_id,
+    }.get(ent.kind)
+    return col == ent.id if col is not None else sa.false()
+
+
 def enterprise_file(
     ctx: Context, *, actor: Actor, enterprise_id: int, f: Filters
 ) -> EnterpriseFile:
@@ -135,7 +146,7 @@ def enterprise_file(
                 .order_by(StorageRoom.id)
             )
         ]
-        mine = _party(Batch, eid)
+        mine = _own(Batch, ent)
         by_status = {
             r.status: (int(r.n), int(r.g or 0))
             for r in s.execute(
@@ -169,7 +180,7 @@ def enterprise_file(
         manifests = list(
             s.scalars(
                 sa.select(Manifest)
-                .where(_party(Manifest, eid))
+                .where(_own(Manifest, ent))
                 .order_by(Manifest.id.desc())
                 .limit(20)
             )
@@ -187,7 +198,7 @@ def _entries(
         .select_from(E.outerjoin(Batch, Batch.code == E.c.subject))
         .where(
             E.c.log_id == log_id,
-            sa.or_(_party(Batch, ent.id), E.c.enterprise == ent.uscc),
+            sa.or_(_own(Batch, ent), E.c.enterprise == ent.uscc),
         )
     )
     if f.status:
@@ -380,7 +391,8 @@ def monthly(
     enterprise_id: int | None = None,
 ) -> Monthly:
     """Return grams generated (by production month) and utilized/disposed (by month of the
-    final event) over the last ``months`` months, keyed by waste category or enterprise."""
+    final event) over the last ``months`` months, keyed by waste category or producer, from the
+    write-time aggregate ``MonthlyStat``."""
     today = ctx.now().date()
     first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     labels = []
@@ -388,38 +400,25 @@ def monthly(
     while d <= today:
         labels.append(f"{d:%Y-%m}")
         d = (d + dt.timedelta(days=32)).replace(day=1)
-    cond = [Batch.park_id == actor.park_id, Batch.status != S.VOIDED.value]
+    cond = [MonthlyStat.park_id == actor.park_id, MonthlyStat.month >= labels[0]]
     target = enterprise_id if actor.sees_whole_park else actor.enterprise_id
     if target is not None:
-        cond.append(_party(Batch, target))
+        cond.append(MonthlyStat.producer_id == target)
+    key_col = MonthlyStat.category if by == "category" else MonthlyStat.producer_id
+    gen: dict[str, list[int]] = {}
+    dis: dict[str, list[int]] = {}
     with ctx.db.read_session() as s:
         names = {
             e.id: e.name
             for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == actor.park_id))
         }
-        key_col = Batch.category if by == "category" else Batch.producer_id
-        pg = s.get_bind().dialect.name == "postgresql"
-
-        def month(col: Any) -> Any:
-            return sa.func.to_char(col, "YYYY-MM") if pg else sa.func.strftime("%Y-%m", col)
-
-        gen: dict[str, list[int]] = {}
-        dis: dict[str, list[int]] = {}
-        m = month(Batch.produced_on)
         for r in s.execute(
-            sa.select(key_col, m, sa.func.sum(Batch.weight_g))
-            .where(*cond, Batch.produced_on >= first)
-            .group_by(key_col, m)
+            sa.select(key_col, MonthlyStat.month, MonthlyStat.kind, sa.func.sum(MonthlyStat.grams))
+            .where(*cond)
+            .group_by(key_col, MonthlyStat.month, MonthlyStat.kind)
         ):
-            _add(gen, _key(r[0], by, names), labels, str(r[1]), int(r[2] or 0))
-        since = dt.datetime.combine(first, dt.time(), dt.UTC)
-        m = month(Batch.updated_at)
-        for r in s.execute(
-            sa.select(key_col, m, sa.func.sum(Batch.weight_g))
-            .where(*cond, Batch.status.in_(FINAL), Batch.updated_at >= since)
-            .group_by(key_col, m)
-        ):
-            _add(dis, _key(r[0], by, names), labels, str(r[1]), int(r[2] or 0))
+            acc = gen if r[2] == "gen" else dis
+            _add(acc, _key(r[0], by, names), labels, str(r[1]), int(r[3] or 0))
     return Monthly(labels, gen, dis)
 
 
