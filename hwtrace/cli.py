@@ -152,12 +152,48 @@ def label(code: str, fmt: str, profile: str | None, output: str) -> None:
 
 @main.group("ledger")
 def ledger_group() -> None:
-    """The tamper-evident ledger: verify, checkpoint, prove."""
+    """The tamper-evident ledger: verify, checkpoint, prove, bundle."""
+
+
+# Chinese for the fault codes of ledger.bundle.verify_bundle (the library speaks English).
+BUNDLE_FAULT_ZH = {
+    "bundle.malformed": "文件不是有效的台账数据包",
+    "bundle.unsupported_format": "不支持的台账数据包格式或版本",
+    "bundle.key_mismatch": "数据包的验证公钥与指定的园区公钥不一致",
+    "bundle.bad_key": "验证公钥无效",
+    "bundle.bad_signature": "检查点签名验证失败（签名缺失、错误，或检查点被改动）",
+    "bundle.head_mismatch": "数据包所述的来源、树大小或根哈希与签名检查点不一致",
+    "bundle.bad_entry": "台账记录格式错误",
+    "bundle.duplicate_index": "台账记录序号重复",
+    "bundle.index_out_of_range": "台账记录序号超出签名检查点的范围",
+    "bundle.not_canonical": "台账记录的字节不是规范格式（记录已被改动）",
+    "bundle.wrong_place": "台账记录的序号或所属台账与其位置不符",
+    "bundle.bad_proof": "台账记录的包含证明推导不出签名的根哈希（记录或证明已被改动）",
+}
 
 
 @ledger_group.command("verify")
-def ledger_verify() -> None:
-    """Recompute the whole ledger from its rows; exit 1 and name the first bad entry if not."""
+@click.option(
+    "--bundle",
+    "bundle_file",
+    type=click.Path(dir_okay=False),
+    help="verify a signed ledger bundle offline (no database) instead of the database",
+)
+@click.option(
+    "--vkey",
+    help="with --bundle: the park's published verifier key the bundle must be signed with",
+)
+def ledger_verify(bundle_file: str | None, vkey: str | None) -> None:
+    """Recompute the whole ledger from its rows; exit 1 and name the first bad entry if not.
+
+    With --bundle FILE: check a signed ledger bundle offline (checkpoint signature, every entry's
+    canonical bytes and inclusion proof); exit 0 if it verifies, else 1 with the reason.
+    """
+    if bundle_file is not None:
+        _verify_bundle(bundle_file, vkey)
+        return
+    if vkey is not None:
+        raise click.UsageError("--vkey is used with --bundle")
     from hwtrace.services import audit
 
     report = audit.verify(_ctx(_app()))
@@ -171,6 +207,78 @@ def ledger_verify() -> None:
         f"TAMPERED: first bad sequence number {report.first_bad_seq}: {report.reason}", err=True
     )
     sys.exit(1)
+
+
+def _verify_bundle(path: str, vkey: str | None) -> None:
+    """Verify a bundle file with nothing but the file (and the key): no app, no database."""
+    from pathlib import Path
+
+    from ledger.bundle import verify_bundle
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        click.echo(f"验证失败：无法读取文件 {path}（{err.strerror}）", err=True)
+        click.echo(f"FAILED: cannot read {path}: {err.strerror}", err=True)
+        sys.exit(1)
+    report = verify_bundle(data, vkey=vkey)
+    if not report.ok:
+        zh = BUNDLE_FAULT_ZH.get(report.code or "", "验证失败")
+        where_zh = where_en = ""
+        if report.first_bad_index is not None:
+            where_zh, where_en = (
+                f"第 {report.first_bad_index} 号台账记录：",
+                f"entry {report.first_bad_index}: ",
+            )
+        elif report.first_bad_position is not None:
+            where_zh = f"数据包第 {report.first_bad_position + 1} 条记录："
+            where_en = f"bundle item {report.first_bad_position}: "
+        click.echo(f"验证失败：{where_zh}{zh}", err=True)
+        click.echo(f"FAILED ({report.code}): {where_en}{report.reason}", err=True)
+        sys.exit(1)
+    assert report.root is not None
+    click.echo(
+        f"验证通过：{report.entries_checked} 条台账记录均包含在 {report.origin} 的签名检查点"
+        f"（树大小 {report.tree_size}）中"
+    )
+    click.echo(
+        f"OK: {report.entries_checked} entries proven against the signed checkpoint of "
+        f"{report.origin} at tree size {report.tree_size}, root {report.root.hex()}"
+    )
+    if report.key_pinned:
+        click.echo(f"key: {report.vkey} (pinned with --vkey / 已核对园区公钥)")
+    else:
+        click.echo(
+            f"key: {report.vkey} (NOT pinned: pass the park's published key with --vkey / "
+            "未核对园区公钥：请用 --vkey 指定园区公布的验证公钥)"
+        )
+
+
+@ledger_group.command("bundle")
+@click.option("--enterprise", "uscc", help="only this enterprise's entries (its USCC)")
+@click.option("--subject", "subjects", multiple=True, help="only entries about this subject")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def ledger_bundle(uscc: str | None, subjects: tuple[str, ...], output: str) -> None:
+    """Write a signed ledger bundle (as the park) that verifies offline with
+    `hwtrace ledger verify --bundle FILE`."""
+    from pathlib import Path
+
+    from hwtrace.domain.errors import HwtraceError
+    from hwtrace.services import exports
+
+    ctx = _ctx(_app())
+    try:
+        actor = exports.park_actor(ctx)
+        eid = exports.enterprise_by_uscc(ctx, actor=actor, uscc=uscc).id if uscc else None
+        data = exports.bundle(ctx, actor=actor, enterprise_id=eid, subjects=list(subjects) or None)
+    except HwtraceError as err:
+        raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
+    Path(output).write_bytes(data)
+    doc = json.loads(data)
+    click.echo(
+        f"{output}: {len(doc['entries'])} entries, signed checkpoint at tree size "
+        f"{doc['tree_size']}; verifier key {doc['vkey']}"
+    )
 
 
 @ledger_group.command("checkpoint")

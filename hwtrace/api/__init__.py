@@ -292,6 +292,7 @@ def load_routes() -> list[RouteDoc]:
         auth,
         batches,
         enterprises,
+        exports,
         ledger_routes,
         openapi,
         reference,

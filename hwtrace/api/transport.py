@@ -3,6 +3,7 @@ receipt scans, discrepancies. Each party sees only the bookings and manifests it
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, request
@@ -153,10 +154,22 @@ def discrepancy_json(d: Discrepancy) -> dict[str, Any]:
     }
 
 
-def _window(body: dict[str, Any]) -> tuple[Any, Any]:
-    start, end = _ts(body["window_start"]), _ts(body["window_end"])
-    assert start is not None and end is not None
-    return start, end
+def _when(value: str) -> dt.datetime:
+    """Parse a pickup-window time (RFC 3339 with zone). Unlike a device's ``client_ts`` it may
+    lie days ahead; ``check_window`` bounds it."""
+    try:
+        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if ts.tzinfo is None:
+            raise ValueError
+        return ts.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise BadValue(
+            "预约时间格式应为带时区的 RFC 3339 时间", "window times are RFC 3339 with a zone"
+        ) from None
+
+
+def _window(body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+    return _when(body["window_start"]), _when(body["window_end"])
 
 
 def _status_q(enum: type[BookingStatus] | type[ManifestStatus]) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden("只有产废单位可以登记危险废物", "only producers register batches")
     weight_g = kg_to_g(command.weight_kg)
-    today = ctx.now().date()
+    today = ctx.today()
     produced_on = command.produced_on or (
         codes.parse_scanned(command.code).day if command.code else today
     )
@@ -419,7 +419,7 @@ def _effects(
                     batch.park_id,
                     batch.producer_id,
                     batch.category,
-                    month_of(now),
+                    month_of(ctx.local_now()),
                     "fin",
                     batch.weight_g,
                     1,

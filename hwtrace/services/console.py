@@ -277,7 +277,7 @@ class ParkMap:
 
 def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
     """Return the park map for park roles (enterprises get only their own plot)."""
-    today = ctx.now().date()
+    today = ctx.today()
     st = ctx.settings
     over_day = today - dt.timedelta(days=st.storage_limit_days)
     near_day = today - dt.timedelta(days=st.storage_limit_days - max(st.storage_warn_days or (0,)))
@@ -393,7 +393,7 @@ def monthly(
     """Return grams generated (by production month) and utilized/disposed (by month of the
     final event) over the last ``months`` months, keyed by waste category or producer, from the
     write-time aggregate ``MonthlyStat``."""
-    today = ctx.now().date()
+    today = ctx.today()
     first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     labels = []
     d = first

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ledger
 from hwtrace.db import Database
@@ -36,6 +37,7 @@ class Settings:
     public_url: str
     receipt_deadline_hours: int = 120
     label_to_store_hours: int = 24
+    timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -56,6 +58,7 @@ class Settings:
             public_url=str(config.get("PUBLIC_URL") or ""),
             receipt_deadline_hours=int(config["RECEIPT_DEADLINE_HOURS"]),
             label_to_store_hours=int(config["LABEL_TO_STORE_HOURS"]),
+            timezone=str(config["TIMEZONE"]),
         )
 
 
@@ -80,3 +83,12 @@ class Context:
     def now(self) -> dt.datetime:
         """Return the current time from the context's clock."""
         return self.clock()
+
+    def local_now(self) -> dt.datetime:
+        """Return the current time in the park's time zone (for business dates)."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone))
+
+    def today(self) -> dt.date:
+        """Return today's date in the park's time zone (a code made at 07:00 in Suzhou carries
+        that day's date, not the UTC date)."""
+        return self.local_now().date()

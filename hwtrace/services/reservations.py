@@ -31,7 +31,7 @@ def reserve_codes(
         raise Forbidden("只有产废单位可以预留识别码", "only producers reserve codes")
     if not 1 <= count <= MAX_BLOCK:
         raise BadValue(f"预留数量须在 1 到 {MAX_BLOCK} 之间", f"count must be 1..{MAX_BLOCK}")
-    today = ctx.now().date()
+    today = ctx.today()
     day = produced_on or today
     if not today - dt.timedelta(days=1) <= day <= today + dt.timedelta(days=7):
         raise BadValue(

@@ -239,7 +239,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         producer = _enterprise(s, actor.enterprise_id)
         transporter = _kind(s, actor, req.transporter_id, EnterpriseKind.TRANSPORTER)
         receiver = _kind(s, actor, req.receiver_id, EnterpriseKind.RECEIVER)
-        check_transport_permit(transporter.permits, now.date(), transporter.name)
+        check_transport_permit(transporter.permits, ctx.today(), transporter.name)
         wanted = [codes.normalize(c) for c in req.codes]
         batches = {
             b.code: b
@@ -345,7 +345,7 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
         _require_member(actor, booking.transporter_id, "承运人")
         new = booking_step(BookingStatus(booking.status), "accept")
         transporter = _enterprise(s, booking.transporter_id)
-        permit = check_transport_permit(transporter.permits, ctx.now().date(), transporter.name)
+        permit = check_transport_permit(transporter.permits, ctx.today(), transporter.name)
         driver = s.get(User, acc.driver_user_id)
         if driver is None or driver.enterprise_id != booking.transporter_id or not driver.active:
             raise Conflict(
@@ -530,10 +530,11 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         transporter = _enterprise(s, booking.transporter_id)
         producer = _enterprise(s, booking.producer_id)
         op_permit = str((receiver.permits.get("operating") or {}).get("number") or "")
+        today = ctx.today()
         number = manifest_number(
             ctx.settings.park_code,
-            now.date(),
-            _next_daily(s, f"manifest:{ctx.settings.park_code}:{now:%Y%m%d}"),
+            today,
+            _next_daily(s, f"manifest:{ctx.settings.park_code}:{today:%Y%m%d}"),
         )
         assert booking.vehicle_plate and booking.driver_user_id and booking.driver_licence
         manifest = Manifest(

@@ -65,7 +65,7 @@ def compute(
 ) -> tuple[list[Warning], Counter[str]]:
     """Return the caller's warnings (at most PER_KIND_LIMIT listed per kind) and full counts."""
     now = ctx.now()
-    today = now.date()
+    today = ctx.today()
     st = ctx.settings
     out: list[Warning] = []
     counts: Counter[str] = Counter()

@@ -413,3 +413,42 @@ def test_manifest_pdf_qr_decodes_to_its_number(world: World, tmp_path: Path) -> 
     assert out.strip().split("|")[2] == "2"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "危险废物转移联单" in text and codes[0] in text and "苏E12345" in text
+
+
+def test_booking_window_may_lie_days_ahead(world: World) -> None:
+    (a,) = _stored(world, "p1", 1)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    r = world.as_("p1op").post(
+        "/api/v1/bookings",
+        {
+            "codes": [a],
+            "transporter_id": world.ids["t"],
+            "receiver_id": world.ids["r1"],
+            "planned_method": "D10",
+            "window_start": start.isoformat(),
+            "window_end": (start + dt.timedelta(days=2)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    r = world.as_("p1op").post(
+        "/api/v1/bookings",
+        {
+            "codes": [a],
+            "transporter_id": world.ids["t"],
+            "receiver_id": world.ids["r1"],
+            "planned_method": "D10",
+            "window_start": "2026-13-01T00:00:00Z",
+            "window_end": "2026-12-01T00:00:00Z",
+        },
+    )
+    assert r.status_code == 400
+
+
+def test_business_date_is_the_park_local_date(world: World) -> None:
+    """At 07:00 in Suzhou (23:00 UTC the day before) a new code carries the local date."""
+    saved = world.ctx.clock
+    world.ctx.clock = lambda: dt.datetime(2026, 11, 24, 23, 0, tzinfo=dt.UTC)
+    try:
+        assert world.ctx.today() == dt.date(2026, 11, 25)
+    finally:
+        world.ctx.clock = saved

@@ -38,7 +38,7 @@ def _at(world: World, who: str, when: dt.datetime) -> dict[str, set[str]]:
 
 def test_storage_limit_room_capacity_and_outliers(world: World) -> None:
     op = world.as_("p1op")
-    today = dt.datetime.now(dt.UTC).date()
+    today = world.ctx.today()
     old = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=365)))
     near = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=340)))
     for code in (old["code"], near["code"]):
@@ -111,7 +111,7 @@ def test_transfer_overdue_discrepancy_and_out_of_order(world: World) -> None:
 
 def test_acknowledge_is_a_ledger_entry_and_scoped(world: World) -> None:
     op = world.as_("p1op")
-    today = dt.datetime.now(dt.UTC).date()
+    today = world.ctx.today()
     old = op.register(world.profiles["p1"], "10", produced_on=str(today - dt.timedelta(days=365)))
     key = f"storage_over_limit:{old['code']}"
     assert (
