@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -500,6 +501,9 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str) -> bytes:
     """Return the table as an XLSX workbook: bold, frozen header row; fitted column widths.
 
@@ -528,7 +532,10 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: 
             elif isinstance(value, int) and not isinstance(value, bool):
                 cell.value = value
             else:
-                cell.value = "" if value is None else str(value)
+                # XML 1.0 cannot carry most control characters: show them as U+FFFD rather
+                # than fail the whole export on one odd name or payload.
+                text = "" if value is None else _XML_ILLEGAL.sub("\ufffd", str(value))
+                cell.value = text
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             widths[c - 1] = max(widths[c - 1], _display_width(str(value or "")))
     for c, width in enumerate(widths, start=1):
@@ -1276,7 +1283,7 @@ def bundle(
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "origin": ctx.settings.ledger_origin,
-        "log": park,
+        "log": ctx.log.log_id,
         "created_at": format_ts(ctx.now()),
         "created_by": actor.username,
         "scope": scope,
