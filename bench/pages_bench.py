@@ -35,6 +35,7 @@ from hwtrace.app import create_app
 from hwtrace.demo import seed
 from hwtrace.domain import codes as C
 from hwtrace.services.context import Context
+from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import Batch, Enterprise, StorageRoom, WasteProfile
 
 CHAIN = ["register", "label", "store", "unstore", "load", "receive", "dispose"]
@@ -161,6 +162,34 @@ def bulk(ctx: Context, entries: int, rng: random.Random) -> float:
             for b in batches:
                 b["last_seq"] = seqs[b["code"]]
             s.execute(sa.insert(Batch), batches)
+            add_monthly(
+                s,
+                [
+                    (
+                        b["park_id"],
+                        b["producer_id"],
+                        b["category"],
+                        month_of(b["produced_on"]),
+                        "gen",
+                        b["weight_g"],
+                        1,
+                    )
+                    for b in batches
+                ]
+                + [
+                    (
+                        b["park_id"],
+                        b["producer_id"],
+                        b["category"],
+                        month_of(b["updated_at"]),
+                        "fin",
+                        b["weight_g"],
+                        1,
+                    )
+                    for b in batches
+                    if b["status"] == "DISPOSED"
+                ],
+            )
         size += len(drafts)
         print(f"  … {size:,} entries", file=sys.stderr, end="\r")
     print(file=sys.stderr)

@@ -27,6 +27,16 @@ def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_optimize(dbapi_conn: Any, _record: Any) -> None:
+    # Keep the query planner's statistics fresh: without them SQLite picks indexes by shape and
+    # misses the partial and covering ones the console relies on. analysis_limit bounds the cost
+    # (a sample per index); optimize only re-analyzes tables that changed enough.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA analysis_limit=1000")
+    cur.execute("PRAGMA optimize=0x10002")
+    cur.close()
+
+
 class Database:
     """The engines and session factories of one application instance."""
 
@@ -36,6 +46,7 @@ class Database:
         if self.write_engine.dialect.name == "sqlite":
             self.read_engine = sa.create_engine(url)
             sa.event.listen(self.read_engine, "connect", _sqlite_read_pragmas)
+            sa.event.listen(self.write_engine, "connect", _sqlite_optimize)
         else:
             self.read_engine = self.write_engine
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import ledger
-from hwtrace.domain.access import Actor
+from hwtrace.domain.access import Actor, EnterpriseKind
 from hwtrace.domain.errors import BadValue, NotFound
 from hwtrace.services.context import Context
 from hwtrace.services.transport import visible_subjects
@@ -107,13 +107,28 @@ def list_entries_desc(
     ctx: Context, *, actor: Actor, before: int | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Return the newest entries the caller may see (below sequence number ``before``)."""
-    cond = [_visible_entries(actor, ctx.settings.park_code)]
+    q = sa.select(E.c.body).where(E.c.log_id == ctx.settings.park_code)
+    if not actor.sees_whole_park:
+        # Walk the log backwards and keep the caller's entries: its batches (by the one party
+        # column its kind fills, a unique-index probe per entry), its own acts, and the
+        # bookings/manifests it is party to.
+        col = {
+            EnterpriseKind.PRODUCER: Batch.producer_id,
+            EnterpriseKind.TRANSPORTER: Batch.transporter_id,
+            EnterpriseKind.RECEIVER: Batch.receiver_id,
+        }.get(actor.enterprise_kind)
+        own_uscc = sa.select(Enterprise.uscc).where(Enterprise.id == actor.enterprise_id)
+        mine = [
+            E.c.enterprise == own_uscc.scalar_subquery(),
+            E.c.subject.in_(visible_subjects(actor)),
+        ]
+        if col is not None:
+            mine.append(col == actor.enterprise_id)
+        q = q.select_from(E.outerjoin(Batch, Batch.code == E.c.subject)).where(sa.or_(*mine))
     if before is not None:
-        cond.append(E.c.seq < before)
+        q = q.where(E.c.seq < before)
     with ctx.db.read_session() as s:
-        rows = s.execute(
-            sa.select(E.c.body).where(*cond).order_by(E.c.seq.desc()).limit(limit)
-        ).all()
+        rows = s.execute(q.order_by(E.c.seq.desc()).limit(limit)).all()
     return [entry_dict(bytes(r.body)) for r in rows]
 
 

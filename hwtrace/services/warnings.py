@@ -177,7 +177,10 @@ def _rooms(
             stored,
         )
         .join(Batch, Batch.room_id == StorageRoom.id)
-        .where(*_batch_cond(actor, ent), Batch.status == S.STORED.value)
+        # phrased on the rooms, so the (room_id, status, weight_g) index covers the sum
+        .where(
+            StorageRoom.enterprise_id.in_(_room_owners(actor, ent)), Batch.status == S.STORED.value
+        )
         .group_by(
             StorageRoom.id, StorageRoom.name, StorageRoom.enterprise_id, StorageRoom.capacity_g
         )
@@ -202,6 +205,13 @@ def _rooms(
                 },
             )
         )
+
+
+def _room_owners(actor: Actor, ent: int | None) -> Any:
+    target = ent if actor.sees_whole_park else actor.enterprise_id
+    if target is not None:
+        return [target]
+    return sa.select(Enterprise.id).where(Enterprise.park_id == actor.park_id)
 
 
 def _labelled(
@@ -325,10 +335,20 @@ def _weight_zh(facts: dict[str, Any]) -> str:
     return ""
 
 
+def _flag_scope(actor: Actor, ent: int | None) -> list[Any]:
+    """Scope for the flagged-batch queries, phrased on producer_id so the partial indexes on
+    (producer_id) WHERE <flag> serve both an enterprise and the whole park."""
+    target = ent if actor.sees_whole_park else actor.enterprise_id
+    if target is not None:
+        return [Batch.producer_id == target]
+    park = sa.select(Enterprise.id).where(Enterprise.park_id == actor.park_id)
+    return [Batch.producer_id.in_(park)]
+
+
 def _batch_flags(
     s: Session, actor: Actor, ent: int | None, out: list[Warning], counts: Counter[str]
 ) -> None:
-    base = _batch_cond(actor, ent)
+    base = _flag_scope(actor, ent)
     cond_o = [*base, Batch.out_of_order_seq.is_not(None)]
     counts[Kind.OUT_OF_ORDER] = int(s.scalar(sa.select(sa.func.count()).where(*cond_o)) or 0)
     for r in s.execute(

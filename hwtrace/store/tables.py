@@ -143,8 +143,19 @@ class StorageRoom(Base):
 class Batch(Base):
     __tablename__ = "batch"
     __table_args__ = (
-        sa.Index("ix_batch_producer_status", "producer_id", "status"),
-        sa.Index("ix_batch_park_status", "park_id", "status"),
+        # Covering indexes for the console: counts and weights by state without table reads.
+        sa.Index("ix_batch_producer_status", "producer_id", "status", "waste_code", "weight_g"),
+        sa.Index("ix_batch_producer_id", "producer_id", "id"),
+        sa.Index(
+            "ix_batch_park_status",
+            "park_id",
+            "status",
+            "producer_id",
+            "produced_on",
+            "weight_g",
+            "category",
+        ),
+        sa.Index("ix_batch_room", "room_id", "status", "weight_g"),
         sa.Index("ix_batch_profile", "profile_id", "id"),
         # Partial indexes: the warning queries find the few flagged batches without a scan.
         sa.Index(
