@@ -120,6 +120,13 @@ def test_producer_sees_only_its_own_file(browser: Any, live: Live) -> None:
     assert names <= {"苏南制药股份有限公司"}
     page.goto(live.url + "/exports")
     assert page.locator("#export-table tbody tr").count() == 1
+    # Downloads: its own file, never another producer's.
+    own = page.request.get(f"{live.url}/exports/batches.csv?enterprise_id={ids['p1']}")
+    assert own.status == 200 and "识别码" in own.body().decode("utf-8-sig")
+    other = page.request.get(f"{live.url}/exports/batches.csv?enterprise_id={ids['p2']}")
+    assert other.status == 404
+    pdf = page.request.get(f"{live.url}/exports/annual.pdf?enterprise_id={ids['p1']}")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     # Another producer's batch: no proof rows, and no entry about it on the ledger page.
     _status, other = live.api("p2admin", "/batches?limit=1")
     code = other["items"][0]["code"]
