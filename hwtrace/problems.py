@@ -15,6 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hwtrace.domain.errors import HwtraceError
+from ledger.errors import LedgerError
 
 log = logging.getLogger("hwtrace")
 
@@ -42,6 +43,21 @@ def problem(body: dict[str, Any], status: int) -> Response:
 
 def _on_hwtrace_error(err: HwtraceError) -> Response:
     return problem(err.to_dict(), err.status)
+
+
+def _on_ledger_error(err: LedgerError) -> Response:
+    # The ledger refused or could not prove something: the caller's request is not at fault in
+    # a way it can fix, but nothing was written either (the transaction rolled back).
+    log.warning("ledger refused (request %s): %s", getattr(g, "request_id", "-"), err)
+    return problem(
+        {
+            "code": err.code,
+            "status": 409,
+            "message": "台账拒绝了该操作或无法给出证明，未写入任何内容",
+            "message_en": f"the ledger refused this or cannot prove it ({err}); nothing written",
+        },
+        409,
+    )
 
 
 def _on_http_error(err: HTTPException) -> Response:
@@ -77,5 +93,6 @@ def init_app(app: Flask) -> None:
     """Register the handlers that turn every error into a JSON problem."""
     app.before_request(_assign_request_id)
     app.register_error_handler(HwtraceError, _on_hwtrace_error)
+    app.register_error_handler(LedgerError, _on_ledger_error)
     app.register_error_handler(HTTPException, _on_http_error)
     app.register_error_handler(Exception, _on_unexpected)

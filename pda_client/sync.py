@@ -2,7 +2,10 @@
 
 - Items of one code go, in order, through the same connection (a worker per connection, the
   code's hash picks the worker), so a batch's label is never sent before its registration;
-  different codes go in parallel over several keep-alive connections.
+  different codes go in parallel over several keep-alive connections. A worker sends the items
+  waiting in its inbox (up to ``BATCH``, one user's) in one ``POST /sync``: the server applies
+  them in order, each as its own idempotent request; an older server without /sync gets them
+  one by one.
 - An item is marked done only after a 2xx answer (or the replay of the first answer for its
   key); answers are written in small transactions, so a sync killed at any moment loses at
   most answers it will get again as replays when it resends the same keys.
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -30,6 +34,8 @@ MAX_SERVER_ERRORS = 5
 PAGE = 500
 FLUSH_EVERY = 100
 FLUSH_SECONDS = 0.25
+#: Items of one user sent together in one POST /sync (the server takes up to 200).
+BATCH = 50
 
 
 @dataclass
@@ -65,38 +71,76 @@ def send_item(client: Client, item: Item, token: str) -> tuple[Outcome, str | No
         )
     except NetworkError as err:
         return Outcome(item.id, "queued", error=str(err)[:300]), "network"
-    if 200 <= resp.status < 300:
+    return answer(item, resp.status, resp.body, resp.replayed)
+
+
+def answer(item: Item, status: int, body: bytes, replayed: bool) -> tuple[Outcome, str | None]:
+    """Map the server's answer to one item onto its outcome (and why the sync must stop)."""
+    if 200 <= status < 300:
         return (
             Outcome(
                 item.id,
                 "done",
-                http_status=resp.status,
-                result=resp.body.decode("utf-8", "replace"),
-                replayed=resp.replayed,
+                http_status=status,
+                result=body.decode("utf-8", "replace"),
+                replayed=replayed,
             ),
             None,
         )
-    problem = ApiError.from_response(resp.status, resp.body)
-    if resp.status == 401:
+    problem = ApiError.from_response(status, body)
+    if status == 401:
         return Outcome(item.id, "queued", http_status=401, error=problem.message_en), "auth"
-    if resp.status in TRANSIENT and not (
-        resp.status == 500 and item.attempts + 1 >= MAX_SERVER_ERRORS
-    ):
+    if status in TRANSIENT and not (status == 500 and item.attempts + 1 >= MAX_SERVER_ERRORS):
         return (
-            Outcome(item.id, "queued", http_status=resp.status, error=problem.message_en),
+            Outcome(item.id, "queued", http_status=status, error=problem.message_en),
             "server",
         )
     return (
         Outcome(
             item.id,
             "refused",
-            http_status=resp.status,
+            http_status=status,
             error_code=problem.code,
             message_zh=problem.message_zh,
             message_en=problem.message_en,
         ),
         None,
     )
+
+
+def send_batch(
+    client: Client, items: list[Item], token: str
+) -> list[tuple[Outcome, str | None]] | None:
+    """Send several items of one user in one ``POST /sync``; None if the server has no /sync.
+
+    The server applies them in order, each as its single request with its own idempotency key,
+    and stops at the first 5xx: the items after it come back unattempted and stay queued.
+    """
+    payload = {"items": [{"key": i.key, "path": i.path, "body": i.body} for i in items]}
+    try:
+        resp = client.request(
+            "POST", "/sync", json.dumps(payload, ensure_ascii=False).encode("utf-8"), token=token
+        )
+    except NetworkError as err:
+        return [(Outcome(i.id, "queued", error=str(err)[:300]), "network") for i in items]
+    if resp.status in (404, 405):
+        return None
+    if resp.status != 200:
+        return [answer(i, resp.status, resp.body, False) for i in items]
+    try:
+        results = json.loads(resp.body)["results"]
+        if not isinstance(results, list) or len(results) != len(items):
+            raise ValueError("results do not match the items")
+    except (ValueError, KeyError, TypeError):
+        return None  # not an hwtrace /sync answer: send the items one by one
+    out: list[tuple[Outcome, str | None]] = []
+    for item, res in zip(items, results, strict=True):
+        if res["status"] == 0:
+            out.append((Outcome(item.id, "queued", error="not attempted"), "server"))
+            continue
+        body = json.dumps(res["body"], ensure_ascii=False).encode("utf-8")
+        out.append(answer(item, int(res["status"]), body, bool(res.get("replayed"))))
+    return out
 
 
 class _Run:
@@ -111,6 +155,7 @@ class _Run:
         self.error: str | None = None
         self.blocked_users: set[str] = set()
         self.results: queue.Queue[tuple[Item, Outcome | None]] = queue.Queue()
+        self.batching = True
 
     def handle(self, client: Client, item: Item, blocked_codes: set[str]) -> None:
         """Send one item unless the sync stopped or its user or code is blocked."""
@@ -127,12 +172,72 @@ class _Run:
             self.stop.set()
         self.results.put((item, outcome))
 
-    def worker(self, inbox: queue.Queue[Item | None]) -> None:
-        """Send the items of this worker's codes in order over one connection."""
-        blocked_codes: set[str] = set()
-        with Client(self.base_url, timeout=self.timeout) as client:
-            while (item := inbox.get()) is not None:
+    def handle_many(self, client: Client, items: list[Item], blocked_codes: set[str]) -> None:
+        """Send items of one user together (``POST /sync``), or one by one on an older server."""
+        todo = []
+        for item in items:
+            if (
+                self.stop.is_set()
+                or item.username in self.blocked_users
+                or item.code in blocked_codes
+            ):
+                self.results.put((item, None))
+            else:
+                todo.append(item)
+        if not todo:
+            return
+        answers = None
+        if self.batching and len(todo) > 1:
+            answers = send_batch(client, todo, self.tokens[todo[0].username])
+            if answers is None:
+                self.batching = False  # the server predates /sync
+        if answers is None:
+            for item in todo:
                 self.handle(client, item, blocked_codes)
+            return
+        for item, (outcome, why) in zip(todo, answers, strict=True):
+            if why == "auth":
+                self.blocked_users.add(item.username)
+                blocked_codes.add(item.code)
+            elif why is not None:
+                if self.stop_reason is None:
+                    self.stop_reason, self.error = why, outcome.error
+                self.stop.set()
+            self.results.put((item, outcome))
+
+    def worker(self, inbox: queue.Queue[Item | None]) -> None:
+        """Send the items of this worker's codes in order over one connection, taking up to
+        BATCH waiting items of one user per request."""
+        blocked_codes: set[str] = set()
+        carry: Item | None = None
+        done = False
+        with Client(self.base_url, timeout=self.timeout) as client:
+            while not done:
+                first = carry if carry is not None else inbox.get()
+                carry = None
+                if first is None:
+                    break
+                group = [first]
+                while len(group) < BATCH:
+                    try:
+                        nxt = inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        done = True
+                        break
+                    if nxt.username != first.username:
+                        carry = nxt
+                        break
+                    group.append(nxt)
+                try:
+                    self.handle_many(client, group, blocked_codes)
+                except Exception as err:  # never leave the collector waiting for answers
+                    if self.stop_reason is None:
+                        self.stop_reason, self.error = "client", repr(err)[:300]
+                    self.stop.set()
+                    for item in group:
+                        self.results.put((item, None))
 
 
 class _Collector:

@@ -207,7 +207,8 @@ def route(
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Any:
             if not public:
-                g.actor = auth_service.actor_for_token(ctx(), _bearer())
+                # an item of POST /sync runs as the caller the batch request authenticated
+                g.actor = g.get("sync_actor") or auth_service.actor_for_token(ctx(), _bearer())
             for name, value in kwargs.items():
                 if isinstance(value, int) and value > MAX_ID:
                     raise NotFound("资源不存在", "not found", detail={name: value})
@@ -296,6 +297,7 @@ def load_routes() -> list[RouteDoc]:
         ledger_routes,
         openapi,
         reference,
+        sync,
         transport,
     )
 

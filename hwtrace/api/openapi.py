@@ -148,6 +148,21 @@ COMPONENTS: dict[str, Any] = {
     "Authorizations": _obj(
         {"user_id": INT, "profile_ids": {"type": "array", "items": {"type": "integer"}}}
     ),
+    "SyncResults": _obj(
+        {
+            "results": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "key": STR,
+                        "status": INT,
+                        "body": {},
+                        "replayed": {"type": "boolean"},
+                    }
+                ),
+            }
+        }
+    ),
     "Warning": _obj(
         {
             "key": STR,

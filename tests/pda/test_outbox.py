@@ -53,6 +53,11 @@ class Stub:
             def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
+                if self.path.endswith("/sync"):  # a server without the batch endpoint
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 c = self.path.split("/")[4] if "/batches/" in self.path else "register"
                 with stub.lock:
                     stub.seen.append(
