@@ -107,7 +107,7 @@ def _date(name: str) -> dt.date | None:
 
 
 def _stamp() -> str:
-    return ctx().now().astimezone(svc.CST).strftime("%Y%m%d")
+    return ctx().local_now().strftime("%Y%m%d")
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

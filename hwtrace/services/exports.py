@@ -6,8 +6,8 @@ entries their enterprise is party to, park administrators and auditors the whole
 ``enterprise_id`` narrows that further to what concerns one enterprise (what that enterprise's
 own users would see); it never widens it.
 
-Times are shown in China Standard Time (UTC+8, no daylight saving) and a report's year is the
-calendar year there; the ledger itself keeps UTC.
+Times are shown in the park's time zone (``HWTRACE_TIMEZONE``, Asia/Shanghai: 北京时间) and a
+report's year is the calendar year there; the ledger itself keeps UTC.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from reportlab.lib import colors
@@ -59,7 +60,7 @@ from ledger.canonical import format_ts, parse_ts
 from printer.renderers.pdf import font_name
 
 E = ledger.schema.ledger_entry
-CST = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
 TableData = tuple[list[str], list[list[Any]]]
 MAX_SUBJECTS = 1000
 MAX_BUNDLE_ENTRIES = 200_000
@@ -130,11 +131,25 @@ def _own_or_park(s: Session, actor: Actor, enterprise_id: int | None) -> Enterpr
 # --- times ---------------------------------------------------------------------------------
 
 
-def _local(ts: dt.datetime | None) -> str:
-    return ts.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+def zone(ctx: Context) -> ZoneInfo:
+    """Return the park's time zone."""
+    return ZoneInfo(ctx.settings.timezone)
 
 
-def _bound(value: dt.date | dt.datetime | None, *, end: bool) -> dt.datetime | None:
+def zone_label(ctx: Context) -> str:
+    """Return how headers name the park's time: 北京时间, or the zone's name elsewhere."""
+    return "北京时间" if ctx.settings.timezone in BEIJING_ZONES else ctx.settings.timezone
+
+
+def _headers(ctx: Context, headers: Sequence[str]) -> list[str]:
+    return [h.replace("北京时间", zone_label(ctx)) for h in headers]
+
+
+def _local(ts: dt.datetime | None, tz: dt.tzinfo) -> str:
+    return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+
+
+def _bound(value: dt.date | dt.datetime | None, *, end: bool, tz: dt.tzinfo) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -142,14 +157,14 @@ def _bound(value: dt.date | dt.datetime | None, *, end: bool) -> dt.datetime | N
             raise BadValue("时间须带时区", "timestamps need a time zone")
         return value + dt.timedelta(microseconds=1) if end else value
     day = value + dt.timedelta(days=1) if end else value
-    return dt.datetime(day.year, day.month, day.day, tzinfo=CST)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
 def _range(
-    since: dt.date | dt.datetime | None, until: dt.date | dt.datetime | None
+    since: dt.date | dt.datetime | None, until: dt.date | dt.datetime | None, tz: dt.tzinfo
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Return [start, stop): ``since`` and ``until`` are inclusive (whole days for dates)."""
-    start, stop = _bound(since, end=False), _bound(until, end=True)
+    start, stop = _bound(since, end=False, tz=tz), _bound(until, end=True, tz=tz)
     if start is not None and stop is not None and start >= stop:
         raise BadValue("起始日期晚于截止日期", "since is after until")
     return start, stop
@@ -209,7 +224,8 @@ def batches_table(
     """Return the batches the caller may see (registered in [since, until]) as a table."""
     if status is not None and status not in BatchStatus.__members__:
         raise BadValue("status 取值无效", "unknown status")
-    start, stop = _range(since, until)
+    tz = zone(ctx)
+    start, stop = _range(since, until, tz)
     producer, transporter, receiver = (aliased(Enterprise) for _ in range(3))
     with ctx.db.read_session() as s:
         cond = [visible_batches(actor)]
@@ -268,12 +284,12 @@ def batches_table(
                 r_name or "",
                 number or "",
                 _kg(b.received_weight_g),
-                _local(b.created_at),
-                _local(b.updated_at),
+                _local(b.created_at, tz),
+                _local(b.updated_at, tz),
                 b.last_seq,
             ]
         )
-    return list(BATCH_HEADERS), out
+    return _headers(ctx, BATCH_HEADERS), out
 
 
 # --- ledger --------------------------------------------------------------------------------
@@ -434,7 +450,8 @@ def ledger_table(
 ) -> TableData:
     """Return the ledger entries the caller may see (recorded in [since, until]) as a table."""
     park = ctx.settings.park_code
-    start, stop = _range(since, until)
+    tz = zone(ctx)
+    start, stop = _range(since, until, tz)
     with ctx.db.read_session() as s:
         cond = [audit._visible_entries(actor, park)]
         if enterprise_id is not None:
@@ -455,8 +472,8 @@ def ledger_table(
     rows = [
         [
             f["seq"],
-            _local(parse_ts(f["server_ts"])),
-            _local(parse_ts(f["client_ts"])),
+            _local(parse_ts(f["server_ts"]), tz),
+            _local(parse_ts(f["client_ts"]), tz),
             f["type"],
             ENTRY_TYPE_ZH.get(f["type"], ""),
             f["subject"] or "",
@@ -467,7 +484,7 @@ def ledger_table(
         ]
         for f in entries
     ]
-    return list(LEDGER_HEADERS), rows
+    return _headers(ctx, LEDGER_HEADERS), rows
 
 
 # --- CSV and XLSX --------------------------------------------------------------------------
@@ -494,7 +511,8 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     w.writerow(headers)
     for row in rows:
         w.writerow([_cell_text(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    # Text that UTF-8 cannot carry (lone surrogates) becomes "?" rather than fail the export.
+    return ("\ufeff" + buf.getvalue()).encode("utf-8", errors="replace")
 
 
 def _display_width(text: str) -> int:
@@ -674,6 +692,8 @@ class AnnualLedger:
     tree_size: int
     root_hash: str
     generated_at: dt.datetime
+    tz: dt.tzinfo = dt.UTC
+    zone_label: str = "UTC"
     tables: dict[str, TableData] = field(default_factory=dict)
 
 
@@ -876,8 +896,9 @@ def annual_ledger(
     """
     if not 2000 <= year <= 2999:
         raise BadValue("年份无效", "year must be 2000..2999")
-    start = dt.datetime(year, 1, 1, tzinfo=CST)
-    stop = dt.datetime(year + 1, 1, 1, tzinfo=CST)
+    tz = zone(ctx)
+    start = dt.datetime(year, 1, 1, tzinfo=tz)
+    stop = dt.datetime(year + 1, 1, 1, tzinfo=tz)
     cp = audit.current_checkpoint(ctx)
     park = ctx.settings.park_code
     with ctx.db.read_session() as s:
@@ -906,13 +927,15 @@ def annual_ledger(
         tree_size=cp.size,
         root_hash=cp.root.hex(),
         generated_at=ctx.now(),
+        tz=tz,
+        zone_label=zone_label(ctx),
     )
-    report.tables = _tables(replay, names, people)
+    report.tables = _tables(replay, names, people, tz)
     return report
 
 
 def _tables(
-    replay: _Replay, names: Mapping[str, str], people: Mapping[str, str]
+    replay: _Replay, names: Mapping[str, str], people: Mapping[str, str], tz: dt.tzinfo
 ) -> dict[str, TableData]:
     def who(ln: _Line) -> str:
         return people.get(ln.operator, ln.operator)
@@ -921,7 +944,7 @@ def _tables(
         return names.get(uscc or "", uscc or "")
 
     def when(ln: _Line) -> str:
-        return _local(ln.when)[:16]
+        return _local(ln.when, tz)[:16]
 
     L = replay.lines
     gen = [
@@ -1103,7 +1126,7 @@ def render_annual_pdf(report: AnnualLedger, *, park_name: str) -> bytes:
         Paragraph(
             escape(
                 f"园区：{park_name}　　记录期间：{report.year}-01-01 至 {report.year}-12-31"
-                "（北京时间）　　计量单位：千克（kg）"
+                f"（{report.zone_label}）　　计量单位：千克（kg）"
             ),
             body,
         ),
@@ -1116,7 +1139,10 @@ def render_annual_pdf(report: AnnualLedger, *, park_name: str) -> bytes:
             ),
             body,
         ),
-        Paragraph(escape(f"生成时间：{_local(report.generated_at)}（北京时间）"), body),
+        Paragraph(
+            escape(f"生成时间：{_local(report.generated_at, report.tz)}（{report.zone_label}）"),
+            body,
+        ),
     ]
     for key, heading in SECTIONS:
         headers, rows = report.tables[key]

@@ -4,7 +4,9 @@ producer's rows, a receiver only what was sent to it, the park everything."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -190,3 +192,23 @@ def test_oversized_exports_are_refused(journeys: Journeys, monkeypatch: pytest.M
         assert r.status_code == 400 and r.get_json()["detail"]["limit"] == 3
     r = journeys.world.as_("park").get(f"/api/v1/exports/ledger.csv?subject={journeys.in_store}")
     assert r.status_code == 200
+
+
+def test_odd_text_never_fails_an_export() -> None:
+    data = exports.to_csv(["名称"], [["a\x00b\ud800c"]])
+    assert _csv(data)[1] == ["a\x00b?c"]
+
+
+def test_times_are_in_the_parks_zone(journeys: Journeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, park = journeys.world.ctx, journeys.actor("park")
+    h, rows = exports.batches_table(ctx, actor=park)
+    registered = h.index("登记时间（北京时间）")
+    beijing = {r[0]: r[registered] for r in rows}
+    monkeypatch.setattr(ctx, "settings", replace(ctx.settings, timezone="Asia/Urumqi"))
+    h, rows = exports.batches_table(ctx, actor=park)
+    assert "登记时间（Asia/Urumqi）" in h and "登记时间（北京时间）" not in h
+    urumqi = {r[0]: r[h.index("登记时间（Asia/Urumqi）")] for r in rows}
+    fmt = "%Y-%m-%d %H:%M:%S"
+    for code, text in beijing.items():
+        diff = dt.datetime.strptime(text, fmt) - dt.datetime.strptime(urumqi[code], fmt)
+        assert diff == dt.timedelta(hours=2)
