@@ -244,6 +244,11 @@ def run(kind: str, entries: int, rounds: int, keep: str | None = None) -> None:
             if not built:
                 seed(ctx, batches_per_producer=0)
                 secs = bulk(ctx, entries, rng)
+                # After a bulk load, refresh the planner's statistics as autovacuum (PostgreSQL)
+                # or PRAGMA optimize (SQLite) would on a running server.
+                with ctx.db.write_engine.connect() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+                    conn.commit()
             with ctx.db.read_session() as s:
                 size = ctx.log.size(s.connection())
                 nb = s.scalar(sa.select(sa.func.count()).select_from(Batch))
