@@ -395,41 +395,33 @@ def _need_reason(reason: str) -> str:
 
 def decline_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) -> Booking:
     """The transporter declines; the batches are free to be booked again."""
-    why = _need_reason(reason)
-    with ctx.uow() as uow:
-        s = uow.session
-        booking = _lock_booking(s, actor, booking_id)
-        _require_member(actor, booking.transporter_id, "承运人")
-        booking.status = booking_step(BookingStatus(booking.status), "decline").value
-        booking.reason = why
-        booking.updated_at = ctx.now()
-        released = _release(s, booking)
-        booking.last_seq = _record(
-            uow,
-            actor,
-            "booking.decline",
-            booking_subject(booking.id),
-            {"prev": booking.last_seq, "reason": why, "released": released},
-        )
-        uow.commit()
-        return booking
+    return _end_booking(ctx, actor, booking_id, reason, "decline")
 
 
 def cancel_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) -> Booking:
     """The producer cancels a booking that has not become a manifest."""
+    return _end_booking(ctx, actor, booking_id, reason, "cancel")
+
+
+def _end_booking(ctx: Context, actor: Actor, booking_id: int, reason: str, step: str) -> Booking:
+    """End a booking without a transfer (declined by the transporter, cancelled by the
+    producer): one entry with the reason; its batches are released."""
     why = _need_reason(reason)
     with ctx.uow() as uow:
         s = uow.session
         booking = _lock_booking(s, actor, booking_id)
-        _require_member(actor, booking.producer_id, "移出人")
-        booking.status = booking_step(BookingStatus(booking.status), "cancel").value
+        if step == "decline":
+            _require_member(actor, booking.transporter_id, "承运人")
+        else:
+            _require_member(actor, booking.producer_id, "移出人")
+        booking.status = booking_step(BookingStatus(booking.status), step).value
         booking.reason = why
         booking.updated_at = ctx.now()
         released = _release(s, booking)
         booking.last_seq = _record(
             uow,
             actor,
-            "booking.cancel",
+            f"booking.{step}",
             booking_subject(booking.id),
             {"prev": booking.last_seq, "reason": why, "released": released},
         )
