@@ -90,10 +90,6 @@ class Filters:
     per_page: int = 50
 
 
-def _party(model: Any, eid: int) -> Any:
-    return sa.or_(model.producer_id == eid, model.transporter_id == eid, model.receiver_id == eid)
-
-
 def _own(model: Any, ent: Enterprise) -> Any:
     """The rows an enterprise is party to, by the one column its kind fills (index-friendly)."""
     col = {

@@ -78,7 +78,7 @@ class Context:
 
     def uow(self) -> UnitOfWork:
         """Return a new unit of work on the park's log."""
-        return UnitOfWork(self.db, self.log)
+        return UnitOfWork(self.db, self.log, self.clock)
 
     def now(self) -> dt.datetime:
         """Return the current time from the context's clock."""

@@ -756,15 +756,10 @@ def _maybe_complete(uow: UnitOfWork, actor: Actor, manifest: Manifest) -> None:
     if waiting:
         return
     manifest.status = manifest_step(ManifestStatus(manifest.status), "complete").value
-    manifest.completed_at = uow_now(uow)
+    manifest.completed_at = uow.now()
     manifest.last_seq = _record(
         uow, actor, "manifest.complete", manifest.number, {"prev": manifest.last_seq}
     )
-
-
-def uow_now(uow: UnitOfWork) -> dt.datetime:
-    """Return the time of the current step (the unit of work carries no clock; UTC now)."""
-    return dt.datetime.now(dt.UTC)
 
 
 def list_manifests(ctx: Context, *, actor: Actor, status: str | None = None) -> list[Manifest]:
@@ -831,7 +826,7 @@ def _open_discrepancy(
         kind=kind.value,
         facts=facts,
         opened_seq=-1,
-        opened_at=dt.datetime.now(dt.UTC),
+        opened_at=uow.now(),
     )
     s.add(d)
     s.flush()

@@ -36,13 +36,23 @@ CURRENT_IDEMPOTENCY: ContextVar[IdempotentRequest | None] = ContextVar(
 class UnitOfWork:
     """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
 
-    def __init__(self, db: Database, log: ledger.Log) -> None:
+    def __init__(
+        self,
+        db: Database,
+        log: ledger.Log,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self._db = db
         self.log = log
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.session: Session
         self._committed = False
         self._last_subject: str | None = None
         self._last_seq: int | None = None
+
+    def now(self) -> dt.datetime:
+        """Return the current time from the context's clock."""
+        return self._clock()
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._db.write_session()
