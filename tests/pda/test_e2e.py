@@ -324,7 +324,7 @@ def test_refused_actions_show_the_message_and_change_nothing(
     park: Park, pda: PdaCli, tmp_path: Path
 ) -> None:
     room = park.room("HW49")
-    voided, big = register_labelled(pda, park, tmp_path, n=2, weight="12.5")
+    voided, big, drum = register_labelled(pda, park, tmp_path, n=3, weight="12.5")
     pda.ok("scan", "--action", "void", "--reason", "标签打印错误", input=voided + "\n")
     tiny = park.api(
         "p1admin",
@@ -332,6 +332,36 @@ def test_refused_actions_show_the_message_and_change_nothing(
         "POST",
         {"name": f"小库{uuid.uuid4().hex[:4]}", "capacity_kg": "1", "allowed_categories": ["HW49"]},
     )["id"]
+    # A room already holding ignitable waste oil: infectious packaging may not join it.
+    mixed = park.api(
+        "p1admin",
+        "/storage-rooms",
+        "POST",
+        {
+            "name": f"混合库{uuid.uuid4().hex[:4]}",
+            "capacity_kg": "1000",
+            "allowed_categories": ["HW49", "HW08"],
+        },
+    )["id"]
+    oil = park.api(
+        "p1admin",
+        "/waste-profiles",
+        "POST",
+        {
+            "waste_code": "900-249-08",
+            "name": "废矿物油",
+            "form": "液态",
+            "hazards": ["T", "I"],
+            "packaging": "桶",
+        },
+    )["id"]
+    oil_code = park.api("p1admin", "/batches", "POST", {"profile_id": oil, "weight_kg": "20"})[
+        "code"
+    ]
+    park.api("p1admin", f"/batches/{oil_code}/events", "POST", {"action": "label"})
+    park.api(
+        "p1admin", f"/batches/{oil_code}/events", "POST", {"action": "store", "room_id": mixed}
+    )
     pda.ok("refresh")
     pda.ok("reserve", "--profile", str(park.profile(HW49)), "--count", "1")
     with sqlite3.connect(pda.db) as db:
@@ -339,12 +369,13 @@ def test_refused_actions_show_the_message_and_change_nothing(
             "SELECT code FROM reserved_code WHERE used_at IS NULL"
         ).fetchone()
     unknown = formats.format_code(uscc=random_uscc(), waste_code=HW49, day=dt.date.today(), seq=7)
-    before = {c: park.history(c) for c in (voided, big)}
+    before = {c: park.history(c) for c in (voided, big, drum)}
     cases = [
         (voided, room, "该标签已作废"),
         (unregistered, room, "未找到该识别码对应的批次"),  # storage without registration
         (unknown, room, "未找到该识别码对应的批次"),
         (big, tiny, "容量不足"),
+        (drum, mixed, "不相容"),
     ]
     for code, r, message in cases:
         res = pda.run("scan", "--action", "store", "--room", str(r), input=code + "\n")
@@ -354,15 +385,17 @@ def test_refused_actions_show_the_message_and_change_nothing(
     assert res.returncode == 1 and "\a" in res.stderr and "校验位错误" in res.stderr
     assert "已保存" not in res.stdout  # a misread is never queued
     st = pda.status()
-    assert st["queued"] == 0 and st["refused"] == 4
+    assert st["queued"] == 0 and st["refused"] == 5
     assert {i["error_code"] for i in st["refused_items"]} == {
         "batch.voided",
         "not_found",
         "storage.capacity",
+        "storage.incompatible",
     }
     assert wrong_check(big) not in {i["code"] for i in st["refused_items"]}
     assert park.batch(voided)["status"] == "VOIDED" and park.batch(big)["status"] == "LABELLED"
-    assert {c: park.history(c) for c in (voided, big)} == before
+    assert park.batch(drum)["status"] == "LABELLED"
+    assert {c: park.history(c) for c in (voided, big, drum)} == before
     assert park.status_of(unregistered) == 404 and park.status_of(unknown) == 404
     # the operator sees the refusals with the server's messages, and acknowledges them
     res = pda.ok("status")
