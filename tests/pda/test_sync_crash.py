@@ -58,14 +58,25 @@ def test_sigkill_during_sync_loses_and_doubles_nothing(park: Park, tmp_path: Pat
     assert len(codes) == 400 and pda.status()["queued"] == 1000
     rng = random.Random(7)
     left = [1000]
+
+    def done() -> int:
+        with sqlite3.connect(pda.db, timeout=10) as db:
+            return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'done'").fetchone()[0])
+
     for _ in range(KILLS):
+        before = done()
         p = subprocess.Popen(
             pda.argv("sync", "--workers", "4", "--no-progress"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=pda_env(),
         )
-        time.sleep(rng.uniform(0.15, 1.0))
+        # Kill at a random moment once this sync has got somewhere (answers come in batches
+        # of up to 50 items, so a fixed delay may fall before the first answer on a busy box).
+        deadline = time.monotonic() + 60
+        while done() == before and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
         os.kill(p.pid, signal.SIGKILL)  # a sync that already ended is a zombie: still ours
         assert p.wait(30) in (-signal.SIGKILL, 0)
         left.append(pda.status()["queued"])
