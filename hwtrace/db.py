@@ -51,6 +51,14 @@ class Database:
             self.read_engine = self.write_engine
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        # One-statement lookups (the caller's token on every request) need no transaction of
+        # their own: on PostgreSQL autocommit saves the BEGIN and ROLLBACK round trips. SQLite
+        # has no round trips; its deferred read transaction costs nothing.
+        # (A pool of its own, so connections stay in autocommit instead of switching per use.)
+        self.lookup_engine = self.read_engine
+        if self.dialect == "postgresql":
+            self.lookup_engine = ledger.db.create_engine(url, isolation_level="AUTOCOMMIT")
+        self._lookup = sessionmaker(self.lookup_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -71,8 +79,20 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def lookup_session(self) -> Iterator[Session]:
+        """Yield a session for a single-statement read (autocommit where that saves round
+        trips); use ``read_session`` when several reads must see one snapshot."""
+        session = self._lookup()
+        try:
+            yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+        if self.lookup_engine is not self.read_engine:
+            self.lookup_engine.dispose()

@@ -11,6 +11,7 @@ import logging
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -70,6 +71,25 @@ def _on_http_error(err: HTTPException) -> Response:
     return resp
 
 
+def _on_database_unavailable(err: sa.exc.DBAPIError) -> Response:
+    # A connection the database dropped (restart, network) or a lock not granted in time: the
+    # transaction was rolled back, nothing was written, and the same request can be retried.
+    if not (err.connection_invalidated or isinstance(err, sa.exc.OperationalError)):
+        return _on_unexpected(err)
+    log.warning("database unavailable (request %s): %s", getattr(g, "request_id", "-"), err)
+    resp = problem(
+        {
+            "code": "db.unavailable",
+            "status": 503,
+            "message": "数据库暂时不可用，未写入任何内容，请稍后重试",
+            "message_en": "the database is unavailable for a moment; nothing was written, retry",
+        },
+        503,
+    )
+    resp.headers["Retry-After"] = "1"
+    return resp
+
+
 def _on_unexpected(err: Exception) -> Response:
     if isinstance(err, HTTPException):
         return _on_http_error(err)
@@ -95,4 +115,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HwtraceError, _on_hwtrace_error)
     app.register_error_handler(LedgerError, _on_ledger_error)
     app.register_error_handler(HTTPException, _on_http_error)
+    app.register_error_handler(sa.exc.DBAPIError, _on_database_unavailable)
     app.register_error_handler(Exception, _on_unexpected)

@@ -53,6 +53,8 @@ class Actor:
     role: Role
     park_id: int
     token_id: int | None = None
+    # The enterprise's 统一社会信用代码, known at authentication; ledger entries carry it.
+    enterprise_uscc: str | None = None
 
     @property
     def sees_whole_park(self) -> bool:

@@ -124,7 +124,7 @@ def actor_for_token(ctx: Context, token: str | None) -> Actor:
     """
     if not token:
         raise AuthRequired("请先登录", "authentication required")
-    with ctx.db.read_session() as session:
+    with ctx.db.lookup_session() as session:
         row = session.execute(
             sa.select(ApiToken, User, Enterprise)
             .join(User, User.id == ApiToken.user_id)
@@ -152,6 +152,7 @@ def actor_of(user: User, ent: Enterprise, *, token_id: int | None = None) -> Act
         role=Role(user.role),
         park_id=ent.park_id,
         token_id=token_id,
+        enterprise_uscc=ent.uscc,
     )
 
 

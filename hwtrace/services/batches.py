@@ -329,35 +329,49 @@ def _room_checks(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
             code="storage.category_not_allowed",
             detail={"allowed": room.allowed_categories},
         )
-    stored = s.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0)).where(
-            Batch.room_id == room.id, Batch.status == S.STORED.value
-        )
-    )
-    if int(stored or 0) + batch.weight_g > room.capacity_g:
+    # One pass over the room's stored batches, grouped by waste profile (index-only on
+    # ix_batch_room): the weight held and the wastes present, however many batches there are.
+    held = s.execute(
+        sa.select(Batch.profile_id, sa.func.sum(Batch.weight_g))
+        .where(Batch.room_id == room.id, Batch.status == S.STORED.value)
+        .group_by(Batch.profile_id)
+    ).all()
+    stored = sum(int(w or 0) for _, w in held)
+    if stored + batch.weight_g > room.capacity_g:
         raise Conflict(
-            f"库房「{room.name}」容量不足（已存 {g_to_kg(int(stored or 0))} 千克，"
+            f"库房「{room.name}」容量不足（已存 {g_to_kg(stored)} 千克，"
             f"容量 {g_to_kg(room.capacity_g)} 千克）",
             f"room {room.name} would be over capacity",
             code="storage.capacity",
-            detail={
-                "stored_kg": g_to_kg(int(stored or 0)),
-                "capacity_kg": g_to_kg(room.capacity_g),
-            },
+            detail={"stored_kg": g_to_kg(stored), "capacity_kg": g_to_kg(room.capacity_g)},
         )
-    from hwtrace.domain.storage import check_compatible  # local: keeps import graph flat
+    from hwtrace.domain.storage import find_incompatible, incompatible  # keeps imports flat
 
-    others = s.execute(
-        sa.select(Batch.code, Batch.waste_code, WasteProfile.hazards)
-        .join(WasteProfile, WasteProfile.id == Batch.profile_id)
-        .where(Batch.room_id == room.id, Batch.status == S.STORED.value)
-    ).all()
-    profile = s.get_one(WasteProfile, batch.profile_id)
-    check_compatible(
-        new=(batch.waste_code, list(profile.hazards)),
-        present=[(o.code, o.waste_code, list(o.hazards)) for o in others],
-        room_name=room.name,
+    present = {pid for pid, _ in held}
+    profiles = (
+        s.execute(
+            sa.select(WasteProfile.id, WasteProfile.waste_code, WasteProfile.hazards).where(
+                WasteProfile.id.in_(present)
+            )
+        ).all()
+        if present
+        else []
     )
+    profile = s.get_one(WasteProfile, batch.profile_id)
+    found = find_incompatible(
+        (batch.waste_code, list(profile.hazards)),
+        [(p.id, p.waste_code, list(p.hazards)) for p in profiles],
+    )
+    if found is not None:
+        # Name a batch of the clashing waste: the storekeeper will look for it on the shelf.
+        example = s.scalar(
+            sa.select(sa.func.min(Batch.code)).where(
+                Batch.room_id == room.id,
+                Batch.status == S.STORED.value,
+                Batch.profile_id == found[0],
+            )
+        )
+        raise incompatible(str(example), found[1], room.name)
     return room
 
 
@@ -516,7 +530,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             entry_type=f"batch.{event.action.value}",
             subject=batch.code,
             actor=actor.username,
-            enterprise=_enterprise(s, actor.enterprise_id).uscc,
+            enterprise=transport.actor_uscc(s, actor),
             client_ts=event.client_ts,
             payload=payload,
         )
@@ -549,7 +563,7 @@ def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> 
             entry_type="batch.reprint",
             subject=batch.code,
             actor=actor.username,
-            enterprise=_enterprise(uow.session, actor.enterprise_id).uscc,
+            enterprise=transport.actor_uscc(uow.session, actor),
             payload={"prev": batch.last_seq, "reason": reason.strip(), "format": fmt},
         )
         batch.last_seq = entry.seq
@@ -633,7 +647,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
             entry_type="batch.correct",
             subject=batch.code,
             actor=actor.username,
-            enterprise=_enterprise(s, actor.enterprise_id).uscc,
+            enterprise=transport.actor_uscc(s, actor),
             client_ts=correction.client_ts,
             payload={
                 "prev": batch.last_seq,

@@ -111,6 +111,11 @@ def _enterprise(s: Session, enterprise_id: int) -> Enterprise:
     return ent
 
 
+def actor_uscc(s: Session, actor: Actor) -> str:
+    """Return the caller's enterprise USCC (carried by the actor; loaded if it is not)."""
+    return actor.enterprise_uscc or _enterprise(s, actor.enterprise_id).uscc
+
+
 def _kind(s: Session, actor: Actor, enterprise_id: int, kind: EnterpriseKind) -> Enterprise:
     ent = s.get(Enterprise, enterprise_id)
     if ent is None or ent.park_id != actor.park_id or ent.kind != kind.value:
@@ -162,7 +167,7 @@ def _record(
         entry_type=entry_type,
         subject=subject,
         actor=actor.username,
-        enterprise=_enterprise(s, actor.enterprise_id).uscc,
+        enterprise=actor_uscc(s, actor),
         client_ts=client_ts,
         payload=payload,
     )

@@ -155,7 +155,7 @@ class Batch(Base):
             "weight_g",
             "category",
         ),
-        sa.Index("ix_batch_room", "room_id", "status", "weight_g"),
+        sa.Index("ix_batch_room", "room_id", "status", "profile_id", "weight_g"),
         sa.Index("ix_batch_profile", "profile_id", "id"),
         # Partial indexes: the warning queries find the few flagged batches without a scan.
         sa.Index(

@@ -196,3 +196,56 @@ def test_operator_registers_only_authorized_profiles(world: World) -> None:
     assert r.status_code == 404
     assert world.as_("p2op").get(f"/api/v1/users/{uid}/authorizations").status_code == 404
     assert world.as_("park").get(f"/api/v1/users/{uid}/authorizations").status_code == 200
+
+
+def test_incompatible_waste_is_refused_naming_a_batch_on_the_shelf(world: World) -> None:
+    """The room check groups the room's stored batches by waste profile; the refusal still
+    names one stored batch of the clashing waste, and the room's weight counts every batch."""
+    admin, op = world.as_("p1admin"), world.as_("p1op")
+    r = admin.post(
+        "/api/v1/waste-profiles",
+        {
+            "waste_code": "900-249-08",
+            "name": "废矿物油",
+            "form": "液态",
+            "hazards": ["T", "I"],
+            "packaging": "桶",
+            "main_components": "矿物油",
+            "harmful_components": "多环芳烃",
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    oil = r.get_json()["id"]
+    r = admin.put(
+        f"/api/v1/users/{world.user_ids['p1op']}/authorizations",
+        {"profile_ids": [world.profiles["p1"], oil]},
+    )
+    assert r.status_code == 200, r.get_json()
+    r = admin.post(
+        "/api/v1/storage-rooms",
+        {"name": "综合库", "capacity_kg": "100", "allowed_categories": ["HW49", "HW08"]},
+    )
+    assert r.status_code == 201, r.get_json()
+    room = r.get_json()["id"]
+    stored = []
+    for _ in range(3):
+        code = op.register(world.profiles["p1"], "1")["code"]
+        assert op.act(code, "label").status_code == 200
+        assert op.act(code, "store", room_id=room).status_code == 200
+        stored.append(code)
+    drum = op.register(oil, "2")["code"]
+    assert op.act(drum, "label").status_code == 200
+    r = op.act(drum, "store", room_id=room)
+    body = r.get_json()
+    assert r.status_code == 409 and body["code"] == "storage.incompatible", body
+    assert body["detail"]["batch"] in stored and body["detail"]["rule"] == "infectious-other"
+    assert body["detail"]["batch"] in body["message"]
+    assert op.get(f"/api/v1/batches/{drum}").get_json()["status"] == "LABELLED"
+    # Capacity counts the three stored batches (3 kg of 100): 98 kg more is refused, 97 kg is not.
+    heavy = op.register(world.profiles["p1"], "98")["code"]
+    assert op.act(heavy, "label").status_code == 200
+    r = op.act(heavy, "store", room_id=room)
+    assert r.status_code == 409 and r.get_json()["detail"]["stored_kg"] == "3.000"
+    fits = op.register(world.profiles["p1"], "97")["code"]
+    assert op.act(fits, "label").status_code == 200
+    assert op.act(fits, "store", room_id=room).status_code == 200

@@ -120,3 +120,40 @@ def test_floats_nan_surrogates_and_huge_ids(world: World) -> None:
     r = op.get("/api/v1/batches?limit=1&limit=2")
     assert r.status_code == 400
     assert op.get("/api/v1/batches").get_json()["total"] == 0
+
+
+def test_a_dropped_database_connection_is_a_retryable_503_not_a_500(
+    world: World, database_url: str
+) -> None:
+    """PostgreSQL only: pooled connections are not pinged on checkout (a round trip a request),
+    so a connection the server dropped is found by the request that uses it. That request gets
+    ``db.unavailable`` (503, Retry-After), nothing is written, and a retry reconnects."""
+    import sqlalchemy as sa
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (SQLite has no server connections to drop)")
+    op = world.as_("p1op")
+    profile = world.profiles["p1"]
+    assert op.get("/api/v1/me").status_code == 200
+    assert op.get("/api/v1/batches").status_code == 200
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        killed = c.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar()
+    admin.dispose()
+    assert killed and killed >= 1
+    statuses = []
+    for _ in range(6):
+        r = op.post("/api/v1/batches", {"profile_id": profile, "weight_kg": "3"})
+        statuses.append(r.status_code)
+        if r.status_code == 201:
+            break
+        assert r.status_code == 503, r.get_json()
+        body = r.get_json()
+        assert body["code"] == "db.unavailable" and body["message"] and body["message_en"]
+        assert r.headers["Retry-After"] == "1"
+    assert statuses[-1] == 201 and 503 in statuses, statuses
+    # Exactly the one batch that was acknowledged exists.
+    assert op.get("/api/v1/batches").get_json()["total"] == 1
