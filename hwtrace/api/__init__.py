@@ -21,7 +21,7 @@ from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
 from hwtrace.services.context import Context
-from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest
+from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest, shared_session
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -264,7 +264,10 @@ def _idempotent(
 def _stored(req: IdempotentRequest) -> Any:
     from hwtrace.store.tables import IdempotencyKey
 
-    with ctx().db.read_session() as s:
+    shared = shared_session()
+    if shared is not None:  # inside a sync batch: its own uncommitted keys count too
+        return shared.get(IdempotencyKey, (req.user_id, req.key))
+    with ctx().db.lookup_session() as s:
         return s.get(IdempotencyKey, (req.user_id, req.key))
 
 

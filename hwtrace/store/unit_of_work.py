@@ -4,7 +4,8 @@ they explain committed together or not at all."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
@@ -33,8 +34,47 @@ CURRENT_IDEMPOTENCY: ContextVar[IdempotentRequest | None] = ContextVar(
 )
 
 
+# Set by ``shared_transaction``: units of work started inside it run as savepoints of its one
+# transaction instead of transactions of their own.
+_SHARED: ContextVar[Session | None] = ContextVar("hwtrace_shared_session", default=None)
+
+
+def shared_session() -> Session | None:
+    """Return the session of the enclosing ``shared_transaction``, if any."""
+    return _SHARED.get()
+
+
+@contextmanager
+def shared_transaction(db: Database) -> Iterator[Session]:
+    """Run several units of work in one database transaction, each in a savepoint.
+
+    A unit that fails is rolled back to its savepoint and the others stand; everything is
+    committed together when the block ends (rolled back if it raises), so an acknowledged
+    result is never lost and a crash before the commit loses only unacknowledged work. Used
+    for a handheld's sync batch: one write lock, one ``COMMIT`` (one WAL flush) for many
+    events instead of one each. Keep the block short: it holds the write lock throughout.
+    """
+    if _SHARED.get() is not None:
+        raise RuntimeError("shared transactions do not nest")
+    session = db.write_session()
+    token = _SHARED.set(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _SHARED.reset(token)
+        session.close()
+
+
 class UnitOfWork:
-    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit.
+
+    Inside ``shared_transaction`` the unit is a savepoint: ``commit()`` releases it and the
+    enclosing transaction commits it later; leaving without ``commit()`` rolls back to it.
+    """
 
     def __init__(
         self,
@@ -55,7 +95,14 @@ class UnitOfWork:
         return self._clock()
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._db.write_session()
+        shared = _SHARED.get()
+        if shared is None:
+            self.session = self._db.write_session()
+            self._savepoint = None
+        else:
+            self.session = shared
+            self._savepoint = shared.begin_nested()
+        self._flush_first = self._db.dialect != "sqlite"
         self._committed = False
         return self
 
@@ -65,6 +112,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._savepoint is not None:
+            if not self._committed and self._savepoint.is_active:
+                self._savepoint.rollback()
+            return
         if not self._committed:
             self.session.rollback()
         self.session.close()
@@ -80,7 +131,12 @@ class UnitOfWork:
         client_ts: dt.datetime | None = None,
     ) -> ledger.StoredEntry:
         """Append one ledger entry inside this transaction and return it."""
-        self.session.flush()
+        if self._flush_first:
+            # PostgreSQL: write the read-model rows before the append locks the log head, so
+            # the head (one row every writer in the park queues on) is held for the append and
+            # the commit only. SQLite serializes the whole transaction anyway; there the
+            # changes are flushed once, at commit, with the entry's seq already set.
+            self.session.flush()
         draft = ledger.EntryDraft(
             entry_type=entry_type,
             subject=subject,
@@ -106,7 +162,10 @@ class UnitOfWork:
                     response={"subject": self._last_subject, "seq": self._last_seq},
                 )
             )
-        self.session.commit()
+        if self._savepoint is not None:
+            self._savepoint.commit()
+        else:
+            self.session.commit()
         self._committed = True
 
 
