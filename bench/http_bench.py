@@ -648,7 +648,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--batches", type=int, default=8000, help="labelled batches to scan")
     p.add_argument("--workers", type=int, default=cpus, help="gunicorn workers (default: nproc)")
-    p.add_argument("--threads", type=int, default=8, help="threads per worker")
+    p.add_argument("--threads", type=int, default=2, help="threads per worker (as hwtrace serve)")
     p.add_argument("--profile", action="store_true", help="then profile the scans (pyinstrument)")
     p.add_argument(
         "--serialize", action="store_true", help="then scan with one flock around each scan"

@@ -153,7 +153,7 @@ def gunicorn(tmp: Path, workers: int, db_url: str) -> Iterator[str]:
     p = subprocess.Popen(
         [
             exe,
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "2"),
             *("--log-level", "warning", "hwtrace.wsgi:app"),
         ],
         env=e,
@@ -297,7 +297,7 @@ def main() -> None:
             rss_label < 60 * 1024)  # fmt: skip
         row(f"peak RSS: sync {n} events", f"{rss_sync / 1024:.1f} MB", "< 60 MB",
             rss_sync < 60 * 1024)  # fmt: skip
-        row(f"sync, local gunicorn [{args.db}] ({args.server_workers} workers x 4 threads)",
+        row(f"sync, local gunicorn [{args.db}] ({args.server_workers} workers x 2 threads)",
             f"{rate:,.0f} ev/s", ">= 500/s", rate >= 500)  # fmt: skip
         ceiling = stub_rate(tmp, args.n, args.workers)
         row("sync, stub server (client's own ceiling)", f"{ceiling:,.0f} ev/s", ">= 500/s",

@@ -97,9 +97,17 @@ def demo(batches: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=os.cpu_count() or 2, show_default="number of CPUs", type=int)
+@click.option(
+    "--threads",
+    default=2,
+    show_default=True,
+    type=int,
+    help="threads per worker; few, because a writer holding the ledger lock must not wait for "
+    "the interpreter lock behind many others (bench/RESULTS.md)",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
-def serve(host: str, port: int, workers: int, dev: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Run the server (gunicorn when installed, else Flask's development server)."""
     app = _app()
     migrate.upgrade(app.config["DATABASE_URL"])
@@ -113,12 +121,11 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
         gunicorn,
         [
             gunicorn,
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
+            *("--bind", f"{host}:{port}"),
+            *("--workers", str(workers), "--threads", str(threads)),
+            # Handhelds and scanners keep their connection open between scans.
+            *("--keep-alive", "5"),
+            *("--access-logfile", "-"),
             "hwtrace.wsgi:app",
         ],
     )
