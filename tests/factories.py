@@ -79,6 +79,23 @@ class World:
     def as_(self, who: str) -> Caller:
         return Caller(self.app.test_client(), self.tokens[who])
 
+    def add_profile(
+        self, producer: str, waste_code: str, name: str, form: str, hazards: list[str]
+    ) -> int:
+        """Create a waste profile as ``producer``'s admin (packed in drums); return its id."""
+        r = self.as_(f"{producer}admin").post(
+            "/api/v1/waste-profiles",
+            {
+                "waste_code": waste_code,
+                "name": name,
+                "form": form,
+                "hazards": hazards,
+                "packaging": "桶",
+            },
+        )
+        assert r.status_code == 201, r.get_json()
+        return int(r.get_json()["id"])
+
     def walk(self, code: str, to: str) -> None:
         """Drive a p1 batch through the lifecycle up to status ``to`` (via booking + manifest)."""
         steps: list[tuple[str, Any]] = [

@@ -153,17 +153,7 @@ def test_future_date_and_bad_weight_refused(world: World) -> None:
 
 def test_operator_registers_only_authorized_profiles(world: World) -> None:
     admin, op = world.as_("p1admin"), world.as_("p1op")
-    r = admin.post(
-        "/api/v1/waste-profiles",
-        {
-            "waste_code": "271-001-02",
-            "name": "蒸馏残渣",
-            "form": "半固态",
-            "hazards": ["T"],
-            "packaging": "桶",
-        },
-    )
-    residue = r.get_json()["id"]
+    residue = world.add_profile("p1", "271-001-02", "蒸馏残渣", "半固态", ["T"])
     size = len(op.get("/api/v1/ledger/entries?limit=1000").get_json())
     r = op.post("/api/v1/batches", {"profile_id": residue, "weight_kg": "10"})
     assert r.status_code == 403 and r.get_json()["code"] == "personnel.not_authorized"
@@ -202,20 +192,7 @@ def test_incompatible_waste_is_refused_naming_a_batch_on_the_shelf(world: World)
     """The room check groups the room's stored batches by waste profile; the refusal still
     names one stored batch of the clashing waste, and the room's weight counts every batch."""
     admin, op = world.as_("p1admin"), world.as_("p1op")
-    r = admin.post(
-        "/api/v1/waste-profiles",
-        {
-            "waste_code": "900-249-08",
-            "name": "废矿物油",
-            "form": "液态",
-            "hazards": ["T", "I"],
-            "packaging": "桶",
-            "main_components": "矿物油",
-            "harmful_components": "多环芳烃",
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    oil = r.get_json()["id"]
+    oil = world.add_profile("p1", "900-249-08", "废矿物油", "液态", ["T", "I"])
     r = admin.put(
         f"/api/v1/users/{world.user_ids['p1op']}/authorizations",
         {"profile_ids": [world.profiles["p1"], oil]},

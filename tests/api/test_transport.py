@@ -267,17 +267,7 @@ def test_booking_cancel_decline_reschedule(world: World) -> None:
 
 def test_receiver_permit_and_capacity_are_enforced(world: World) -> None:
     admin = world.as_("p1admin")
-    r = admin.post(
-        "/api/v1/waste-profiles",
-        {
-            "waste_code": "900-249-08",
-            "name": "废机油",
-            "form": "液态",
-            "hazards": ["T", "I"],
-            "packaging": "桶",
-        },
-    )
-    oil = r.get_json()["id"]
+    oil = world.add_profile("p1", "900-249-08", "废机油", "液态", ["T", "I"])
     rooms = [
         admin.post(
             "/api/v1/storage-rooms",
