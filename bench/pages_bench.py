@@ -245,10 +245,18 @@ def run(kind: str, entries: int, rounds: int, keep: str | None = None) -> None:
                 seed(ctx, batches_per_producer=0)
                 secs = bulk(ctx, entries, rng)
                 # After a bulk load, refresh the planner's statistics as autovacuum (PostgreSQL)
-                # or PRAGMA optimize (SQLite) would on a running server.
-                with ctx.db.write_engine.connect() as conn:
-                    conn.exec_driver_sql("ANALYZE")
-                    conn.commit()
+                # or PRAGMA optimize (SQLite) would on a running server. On PostgreSQL also set
+                # the visibility map (VACUUM), as autovacuum does after many inserts: without it
+                # the covering indexes cannot answer index-only and every row visits the heap,
+                # so the figure would depend on whether autovacuum happened to have run yet.
+                if ctx.db.dialect == "postgresql":
+                    auto = ctx.db.write_engine.execution_options(isolation_level="AUTOCOMMIT")
+                    with auto.connect() as conn:
+                        conn.exec_driver_sql("VACUUM ANALYZE")
+                else:
+                    with ctx.db.write_engine.connect() as conn:
+                        conn.exec_driver_sql("ANALYZE")
+                        conn.commit()
             with ctx.db.read_session() as s:
                 size = ctx.log.size(s.connection())
                 nb = s.scalar(sa.select(sa.func.count()).select_from(Batch))
