@@ -71,10 +71,24 @@ def _on_http_error(err: HTTPException) -> Response:
     return resp
 
 
+# PostgreSQL SQLSTATEs after which the transaction was rolled back and a retry may succeed:
+# serialization failure, deadlock, lock not available, server shutting down.
+_RETRYABLE_PG = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
+
+
+def _retryable(err: sa.exc.DBAPIError) -> bool:
+    if err.connection_invalidated:
+        return True
+    if getattr(err.orig, "sqlstate", None) in _RETRYABLE_PG:
+        return True
+    return isinstance(err, sa.exc.OperationalError) and "database is locked" in str(err.orig)
+
+
 def _on_database_unavailable(err: sa.exc.DBAPIError) -> Response:
     # A connection the database dropped (restart, network) or a lock not granted in time: the
     # transaction was rolled back, nothing was written, and the same request can be retried.
-    if not (err.connection_invalidated or isinstance(err, sa.exc.OperationalError)):
+    # Any other database error is a defect: logged, and the generic 500.
+    if not _retryable(err):
         return _on_unexpected(err)
     log.warning("database unavailable (request %s): %s", getattr(g, "request_id", "-"), err)
     resp = problem(
