@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import multiprocessing
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,6 @@ import ledger
 import ledger.db
 from ledger import merkle
 from ledger.schema import drop_guards, install_guards, ledger_entry, ledger_node
-from tests.dbutil import fresh_postgres_database, pg_base_url
 
 E = ledger_entry.c
 
@@ -28,29 +26,6 @@ def mth(leaves: list[bytes]) -> bytes:
         return leaves[0]
     k = merkle.split(len(leaves))
     return merkle.node_hash(mth(leaves[:k]), mth(leaves[k:]))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Engine]:
-    if request.param == "postgresql":
-        if not pg_base_url():
-            pytest.skip("PostgreSQL: set HWTRACE_TEST_DATABASE_URL to run")
-        with fresh_postgres_database() as url:
-            eng = ledger.db.create_engine(url)
-            _setup(eng)
-            yield eng
-            eng.dispose()
-    else:
-        eng = ledger.db.create_engine(f"sqlite:///{tmp_path}/ledger.db")
-        _setup(eng)
-        yield eng
-        eng.dispose()
-
-
-def _setup(eng: Engine) -> None:
-    ledger.schema.metadata.create_all(eng)
-    with eng.begin() as conn:
-        install_guards(conn)
 
 
 def _draft(i: int, subject: str = "B1") -> ledger.EntryDraft:

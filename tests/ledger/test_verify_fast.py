@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,6 @@ import ledger.db
 import ledger.log
 from ledger import merkle
 from ledger.schema import drop_guards, install_guards, ledger_entry, ledger_log, ledger_node
-from tests.dbutil import fresh_postgres_database, pg_base_url
 
 E, N = ledger_entry.c, ledger_node.c
 SIGNER = ledger.Signer.generate("test.local/fast")
@@ -75,29 +74,6 @@ def test_levels_and_prefix_frontier_match_the_definition() -> None:
 
 
 # -- on databases ------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Engine]:
-    if request.param == "postgresql":
-        if not pg_base_url():
-            pytest.skip("PostgreSQL: set HWTRACE_TEST_DATABASE_URL to run")
-        with fresh_postgres_database() as url:
-            eng = ledger.db.create_engine(url)
-            _setup(eng)
-            yield eng
-            eng.dispose()
-    else:
-        eng = ledger.db.create_engine(f"sqlite:///{tmp_path}/fast.db")
-        _setup(eng)
-        yield eng
-        eng.dispose()
-
-
-def _setup(eng: Engine) -> None:
-    ledger.schema.metadata.create_all(eng)
-    with eng.begin() as conn:
-        install_guards(conn)
 
 
 def _draft(i: int, plain: bool = False) -> ledger.EntryDraft:
