@@ -157,12 +157,17 @@ class _Run:
         self.results: queue.Queue[tuple[Item, Outcome | None]] = queue.Queue()
         self.batching = True
 
-    def handle(self, client: Client, item: Item, blocked_codes: set[str]) -> None:
-        """Send one item unless the sync stopped or its user or code is blocked."""
+    def _skipped(self, item: Item, blocked_codes: set[str]) -> bool:
+        """Report ``item`` as not sent if the sync stopped or its user or code is blocked."""
         if self.stop.is_set() or item.username in self.blocked_users or item.code in blocked_codes:
             self.results.put((item, None))
-            return
-        outcome, why = send_item(client, item, self.tokens[item.username])
+            return True
+        return False
+
+    def _settle(
+        self, item: Item, outcome: Outcome, why: str | None, blocked_codes: set[str]
+    ) -> None:
+        """Record the server's answer: block the user (auth) or stop the sync, then report."""
         if why == "auth":
             self.blocked_users.add(item.username)
             blocked_codes.add(item.code)
@@ -172,18 +177,16 @@ class _Run:
             self.stop.set()
         self.results.put((item, outcome))
 
+    def handle(self, client: Client, item: Item, blocked_codes: set[str]) -> None:
+        """Send one item unless the sync stopped or its user or code is blocked."""
+        if self._skipped(item, blocked_codes):
+            return
+        outcome, why = send_item(client, item, self.tokens[item.username])
+        self._settle(item, outcome, why, blocked_codes)
+
     def handle_many(self, client: Client, items: list[Item], blocked_codes: set[str]) -> None:
         """Send items of one user together (``POST /sync``), or one by one on an older server."""
-        todo = []
-        for item in items:
-            if (
-                self.stop.is_set()
-                or item.username in self.blocked_users
-                or item.code in blocked_codes
-            ):
-                self.results.put((item, None))
-            else:
-                todo.append(item)
+        todo = [item for item in items if not self._skipped(item, blocked_codes)]
         if not todo:
             return
         answers = None
@@ -196,14 +199,7 @@ class _Run:
                 self.handle(client, item, blocked_codes)
             return
         for item, (outcome, why) in zip(todo, answers, strict=True):
-            if why == "auth":
-                self.blocked_users.add(item.username)
-                blocked_codes.add(item.code)
-            elif why is not None:
-                if self.stop_reason is None:
-                    self.stop_reason, self.error = why, outcome.error
-                self.stop.set()
-            self.results.put((item, outcome))
+            self._settle(item, outcome, why, blocked_codes)
 
     def worker(self, inbox: queue.Queue[Item | None]) -> None:
         """Send the items of this worker's codes in order over one connection, taking up to
