@@ -500,23 +500,30 @@ def run(a: argparse.Namespace) -> None:
 # -- experiments on the server -----------------------------------------------------------------
 
 
+def scan_again(
+    env: dict[str, str], a: argparse.Namespace, producers: list[Producer], app: str, name: str
+) -> Phase:
+    """Run the scan phase again on a server running the wrapped ``app``."""
+    server = Gunicorn(env, a.workers, a.threads, app=app)
+    server.start()
+    try:
+        clients = scan_clients(login_all(server.port, producers, a.clients))
+        return drive(server.port, name, clients, a.seconds, 200, server.pids)
+    finally:
+        server.stop()
+
+
 def serialized(
     env: dict[str, str], a: argparse.Namespace, producers: list[Producer], tmp: Path
 ) -> None:
     """The scan phase again, on a server whose scans queue on one flock (see _SerializedApp)."""
-    server = Gunicorn(
+    phase = scan_again(
         {**env, "HWTRACE_BENCH_LOCK_FILE": str(tmp / "scan.lock")},
-        a.workers,
-        a.threads,
-        app="bench.http_bench:serialized_app",
+        a,
+        producers,
+        "bench.http_bench:serialized_app",
+        "scan, flock-serialized",
     )
-    server.start()
-    try:
-        logged = login_all(server.port, producers, a.clients)
-        clients = scan_clients(logged)
-        phase = drive(server.port, "scan, flock-serialized", clients, a.seconds, 200, server.pids)
-    finally:
-        server.stop()
     print(
         f"# experiment: scans serialized by a blocking flock around each request: "
         f"{phase.throughput:,.0f}/s, p50 {phase.pct(0.5):.1f} p95 {phase.pct(0.95):.1f} "
@@ -533,19 +540,13 @@ def profile(
     profiler per request in the request's thread, combined per worker and written at exit)."""
     out = tmp / "profiles"
     out.mkdir()
-    server = Gunicorn(
+    phase = scan_again(
         {**env, "HWTRACE_BENCH_PROFILE_DIR": str(out)},
-        a.workers,
-        a.threads,
-        app="bench.http_bench:profiled_app",
+        a,
+        producers,
+        "bench.http_bench:profiled_app",
+        "profiled scan",
     )
-    server.start()
-    try:
-        logged = login_all(server.port, producers, a.clients)
-        clients = scan_clients(logged)
-        phase = drive(server.port, "profiled scan", clients, a.seconds, 200, server.pids)
-    finally:
-        server.stop()
     print(f"# profile of {phase.count:,} scans ({phase.throughput:,.0f}/s while profiled):")
     for f in sorted(out.iterdir()):
         print(f"# --- {f.name}")
