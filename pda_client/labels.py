@@ -34,9 +34,9 @@ def format_for(profile: str | None, fmt: str | None) -> str:
 def _category(waste_code: str) -> str:
     import schemas
 
-    for row in schemas.reference("waste_catalogue")["codes"]:
+    for row in schemas.catalogue():
         if row["code"] == waste_code:
-            return f"{row['category']} {row.get('category_name', '')}".strip()
+            return f"{row['category']} {row['category_name']}"
     return formats.category_of(waste_code)
 
 

@@ -1,12 +1,21 @@
 """Data shared by the server, the PDA client and the tests: JSON Schemas (``api/``, ``label/``),
-reference data (``reference/``) and the shared code formats (``schemas.formats``)."""
+reference data (``reference/``) and the shared code formats (``schemas.formats``).
+
+Reference tables are CSV files (``reference/<name>.csv``, first row the column names), each with
+a sidecar ``reference/<name>.source.json`` naming its source, version and checks. The national
+waste catalogue ships one table per edition: ``waste-catalogue-<edition>.csv``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
+
+_CATALOGUE_FILE = re.compile(r"^waste-catalogue-([0-9]{4})\.csv$")
 
 
 @cache
@@ -29,3 +38,32 @@ def validator(name: str) -> Any:
     schema = load(f"{name}.schema")
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@cache
+def table(name: str) -> tuple[dict[str, str], ...]:
+    """Return the rows of the CSV table ``schemas/reference/<name>.csv`` as dicts."""
+    text = resources.files("schemas").joinpath(f"reference/{name}.csv").read_text("utf-8-sig")
+    return tuple(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def source(name: str) -> dict[str, Any]:
+    """Return the sidecar of a reference table: its source, version, digest and checks."""
+    data: dict[str, Any] = reference(f"{name}.source")
+    return data
+
+
+@cache
+def catalogue_editions() -> tuple[str, ...]:
+    """Return the editions of the national waste catalogue shipped here, oldest first."""
+    names = (f.name for f in resources.files("schemas").joinpath("reference").iterdir())
+    return tuple(sorted(m.group(1) for n in names if (m := _CATALOGUE_FILE.match(n))))
+
+
+def catalogue(edition: str | None = None) -> tuple[dict[str, str], ...]:
+    """Return the rows of one shipped catalogue edition (default: the newest shipped)."""
+    editions = catalogue_editions()
+    edition = edition or editions[-1]
+    if edition not in editions:
+        raise KeyError(f"no shipped catalogue edition {edition!r}; shipped: {editions}")
+    return table(f"waste-catalogue-{edition}")

@@ -26,6 +26,9 @@ enterprise.duplicate           409     an enterprise with this USCC exists
 enterprise.wrong_kind          409     the enterprise is of the wrong kind for this
 user.duplicate                 409     the username is taken
 waste.unknown_code             400     the waste code is not in the national catalogue
+catalogue.unknown_category     400     the waste category is not in the catalogue edition
+catalogue.unknown_edition      404     no such edition of the national catalogue
+catalogue.invalid              400     a catalogue table to import is malformed (problems listed)
 waste.profile_inactive         409     the waste profile is not active
 storage.room_mismatch          409     the room does not belong to the batch's producer
 storage.capacity               409     the room would be over its capacity
