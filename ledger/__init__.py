@@ -5,6 +5,7 @@ verifier that recomputes everything from the stored rows. Knows nothing of waste
 from ledger import merkle, schema
 from ledger.canonical import canonical_bytes
 from ledger.checkpoint import Checkpoint, Signer, Verifier, parse_checkpoint, sign_checkpoint
+from ledger.entry import EntryDraft, StoredEntry
 from ledger.errors import (
     AppendOnlyError,
     BadProofError,
@@ -12,7 +13,8 @@ from ledger.errors import (
     LedgerError,
     NotCanonicalError,
 )
-from ledger.log import EntryDraft, Log, StoredEntry, VerifyReport
+from ledger.log import Log
+from ledger.verify_reference import VerifyReport
 
 __all__ = [
     "AppendOnlyError",

@@ -1,10 +1,11 @@
 """The fast verification path against the reference check: same verdict, same first bad entry.
 
-``Log.verify`` checks a clean log chunk by chunk with bulk statements (``_Verifier._fast``) and
-hands over to the entry-by-entry reference check (``_Verifier._reference``) at the first chunk
-where anything disagrees. These tests run both on the same rows — small chunks so that a few
-dozen entries span many chunks, side checks on a second connection and inline — and require the
-same report, on clean logs (which must never need the reference check) and on tampered ones.
+``Log.verify`` checks a clean log chunk by chunk with bulk statements (``FastVerifier._fast``)
+and hands over to the entry-by-entry reference check (``ReferenceVerifier._reference``) at the
+first chunk where anything disagrees. These tests run both on the same rows — small chunks so
+that a few dozen entries span many chunks, side checks on a second connection and inline — and
+require the same report, on clean logs (which must never need the reference check) and on
+tampered ones.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 import ledger
 import ledger.db
-import ledger.log
+import ledger.verify_fast
 from ledger import merkle
 from ledger.schema import drop_guards, install_guards, ledger_entry, ledger_log, ledger_node
 
@@ -113,11 +114,11 @@ def _verify(
 ) -> ledger.VerifyReport:
     chunk, thread_min = mode
     with monkeypatch.context() as m:
-        m.setattr(ledger.log._Verifier, "FAST", fast)
-        m.setattr(ledger.log._Verifier, "CHUNK", chunk)
-        m.setattr(ledger.log._Verifier, "THREAD_MIN", thread_min)
-        m.setattr(ledger.log._SideChecks, "SPAN", 8)
-        m.setattr(ledger.log._Verifier, "PREFETCH", frozenset({"sqlite", "postgresql"}))
+        m.setattr(ledger.verify_fast.FastVerifier, "FAST", fast)
+        m.setattr(ledger.verify_fast.FastVerifier, "CHUNK", chunk)
+        m.setattr(ledger.verify_fast.FastVerifier, "THREAD_MIN", thread_min)
+        m.setattr(ledger.verify_fast._SideChecks, "SPAN", 8)
+        m.setattr(ledger.verify_fast.FastVerifier, "PREFETCH", frozenset({"sqlite", "postgresql"}))
         with eng.connect() as conn:
             return log.verify(conn, SIGNER.verifier())
 
@@ -140,7 +141,7 @@ def test_clean_logs_verify_on_the_fast_path_alone(
     reference = _verify(engine, log, fast=False, mode=MODES[0], monkeypatch=monkeypatch)
     assert reference.ok, reference.reason
     assert reference.checkpoints_checked == len([c for c in (1, 4, 8, 9, 16, 33) if c <= n])
-    monkeypatch.setattr(ledger.log._Verifier, "_reference", _no_reference)
+    monkeypatch.setattr(ledger.verify_fast.FastVerifier, "_reference", _no_reference)
     for mode in MODES:
         _same(_verify(engine, log, fast=True, mode=mode, monkeypatch=monkeypatch), reference)
 
@@ -155,7 +156,7 @@ def test_entries_that_trip_the_column_precheck_still_verify_fast(
     _fill(engine, 40, log, checkpoints=(20, 40))
     reference = _verify(engine, log, fast=False, mode=MODES[0], monkeypatch=monkeypatch)
     assert reference.ok, reference.reason
-    monkeypatch.setattr(ledger.log._Verifier, "_reference", _no_reference)
+    monkeypatch.setattr(ledger.verify_fast.FastVerifier, "_reference", _no_reference)
     for mode in MODES:
         _same(_verify(engine, log, fast=True, mode=mode, monkeypatch=monkeypatch), reference)
 
@@ -363,8 +364,8 @@ def test_a_verifier_running_inside_a_write_transaction_sees_its_rows(engine: Eng
     with engine.begin() as conn:
         log.append(conn, _draft(20))  # committed below, after verify
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(ledger.log._Verifier, "THREAD_MIN", 0)
-            m.setattr(ledger.log._Verifier, "CHUNK", 4)
+            m.setattr(ledger.verify_fast.FastVerifier, "THREAD_MIN", 0)
+            m.setattr(ledger.verify_fast.FastVerifier, "CHUNK", 4)
             report = log.verify(conn)
     # the side checks read committed rows below the head the caller sees, which never change
     assert report.ok, report.reason
