@@ -1,75 +1,12 @@
-"""Ledger endpoints: the signed checkpoint, inclusion and consistency proofs, checked with an
-RFC 6962 verifier written here from the RFC (independent of ledger.merkle)."""
+"""Ledger endpoints: the signed checkpoint, inclusion and consistency proofs, checked with the
+tests' RFC 6962 verifier (written from the RFC, independent of ledger.merkle)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from tests.factories import World
-
-
-def _leaf(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def _node(a: bytes, b: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + a + b).digest()
-
-
-def rfc9162_verify_inclusion(
-    index: int, size: int, leaf_hash: bytes, proof: list[bytes], root: bytes
-) -> bool:
-    """RFC 9162 section 2.1.3.2."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, leaf_hash
-    for p in proof:
-        if sn == 0:
-            return False
-        if fn % 2 == 1 or fn == sn:
-            r = _node(p, r)
-            if fn % 2 == 0:
-                while fn % 2 == 0 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = _node(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == root
-
-
-def rfc9162_verify_consistency(
-    old: int, new: int, old_root: bytes, new_root: bytes, proof: list[bytes]
-) -> bool:
-    """RFC 9162 section 2.1.4.2."""
-    if old == new:
-        return not proof and old_root == new_root
-    if old & (old - 1) == 0:  # a power of two: prepend the old root
-        proof = [old_root, *proof]
-    fn, sn = old - 1, new - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    if not proof:
-        return False
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr = _node(c, fr)
-            sr = _node(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            sr = _node(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and fr == old_root and sr == new_root
+from tests.support import rfc6962
 
 
 def _root_from_note(note: str) -> tuple[int, bytes]:
@@ -98,12 +35,12 @@ def test_inclusion_proof_verifies_independently(world: World) -> None:
         p = op.get(f"/api/v1/ledger/entries/{e['seq']}/proof").get_json()
         size, root = _root_from_note(p["checkpoint"])
         leaf = base64.b64decode(p["entry"]["leaf"])
-        assert _leaf(leaf).hex() == p["entry"]["leaf_hash"]
+        assert rfc6962.leaf_hash(leaf).hex() == p["entry"]["leaf_hash"]
         proof = [bytes.fromhex(h) for h in p["proof"]]
-        assert rfc9162_verify_inclusion(e["seq"], size, _leaf(leaf), proof, root)
+        assert rfc6962.verify_inclusion(e["seq"], size, rfc6962.leaf_hash(leaf), proof, root)
         # a changed byte of the entry does not verify
         bad = leaf.replace(b"batch", b"batcH", 1)
-        assert not rfc9162_verify_inclusion(e["seq"], size, _leaf(bad), proof, root)
+        assert not rfc6962.verify_inclusion(e["seq"], size, rfc6962.leaf_hash(bad), proof, root)
 
 
 def test_consistency_proof_verifies_independently(world: World) -> None:
@@ -116,7 +53,7 @@ def test_consistency_proof_verifies_independently(world: World) -> None:
     for old in range(1, later["tree_size"] + 1):
         c = op.get(f"/api/v1/ledger/consistency?old_size={old}").get_json()
         assert c["new_size"] == later["tree_size"]
-        assert rfc9162_verify_consistency(
+        assert rfc6962.verify_consistency(
             old,
             c["new_size"],
             bytes.fromhex(c["old_root"]),

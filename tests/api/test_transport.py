@@ -20,8 +20,9 @@ import pytest
 
 from hwtrace.services import audit
 from hwtrace.store.tables import Enterprise
-from tests.api.test_ledger_api import _leaf, _root_from_note, rfc9162_verify_inclusion
+from tests.api.test_ledger_api import _root_from_note
 from tests.factories import World
+from tests.support import rfc6962
 
 
 def _stored(world: World, producer: str, n: int, weight: str = "100") -> list[str]:
@@ -102,8 +103,8 @@ def _prove(world: World, subject: str) -> list[str]:
     types = []
     for e in out["entries"]:
         leaf = base64.b64decode(e["leaf"])
-        assert rfc9162_verify_inclusion(
-            e["index"], size, _leaf(leaf), [bytes.fromhex(h) for h in e["proof"]], root
+        assert rfc6962.verify_inclusion(
+            e["index"], size, rfc6962.leaf_hash(leaf), [bytes.fromhex(h) for h in e["proof"]], root
         )
         types.append(json.loads(leaf)["type"])
     return types

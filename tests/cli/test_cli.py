@@ -13,13 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 import ledger.schema
-from tests.api.test_ledger_api import (
-    _leaf,
-    _root_from_note,
-    rfc9162_verify_consistency,
-    rfc9162_verify_inclusion,
-)
+from tests.api.test_ledger_api import _root_from_note
 from tests.dbutil import fresh_postgres_database, pg_base_url
+from tests.support import rfc6962
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -81,8 +77,8 @@ def test_prove_batch_verifies_with_independent_code(demo_env: object) -> None:
     for e in out["entries"]:
         leaf = base64.b64decode(e["leaf"])
         types.append(json.loads(leaf)["type"])
-        assert rfc9162_verify_inclusion(
-            e["index"], size, _leaf(leaf), [bytes.fromhex(h) for h in e["proof"]], root
+        assert rfc6962.verify_inclusion(
+            e["index"], size, rfc6962.leaf_hash(leaf), [bytes.fromhex(h) for h in e["proof"]], root
         )
     assert types[0] == "batch.register" and types[-1] == "batch.dispose"
     vkey = _run(env, "ledger", "checkpoint", "--vkey").stdout.strip()
@@ -96,7 +92,7 @@ def test_prove_since_gives_consistency(demo_env: object) -> None:
     out = json.loads(r.stdout)
     size, root = _root_from_note(out["checkpoint"])
     c = out["consistency"]
-    assert rfc9162_verify_consistency(
+    assert rfc6962.verify_consistency(
         5, size, bytes.fromhex(c["old_root"]), root, [bytes.fromhex(h) for h in c["proof"]]
     )
 

@@ -14,18 +14,9 @@ import ledger
 import ledger.db
 from ledger import merkle
 from ledger.schema import drop_guards, install_guards, ledger_entry, ledger_node
+from tests.support.rfc6962 import mth
 
 E = ledger_entry.c
-
-
-def mth(leaves: list[bytes]) -> bytes:
-    """The recursive definition of RFC 6962 section 2.1, as the reference."""
-    if not leaves:
-        return merkle.EMPTY_ROOT
-    if len(leaves) == 1:
-        return leaves[0]
-    k = merkle.split(len(leaves))
-    return merkle.node_hash(mth(leaves[:k]), mth(leaves[k:]))
 
 
 def _draft(i: int, subject: str = "B1") -> ledger.EntryDraft:

@@ -23,19 +23,10 @@ import ledger.db
 import ledger.verify_fast
 from ledger import merkle
 from ledger.schema import drop_guards, install_guards, ledger_entry, ledger_log, ledger_node
+from tests.support.rfc6962 import mth
 
 E, N = ledger_entry.c, ledger_node.c
 SIGNER = ledger.Signer.generate("test.local/fast")
-
-
-def mth(leaves: list[bytes]) -> bytes:
-    """RFC 6962 section 2.1, recursively: the reference for the bulk functions."""
-    if not leaves:
-        return merkle.EMPTY_ROOT
-    if len(leaves) == 1:
-        return leaves[0]
-    k = merkle.split(len(leaves))
-    return merkle.node_hash(mth(leaves[:k]), mth(leaves[k:]))
 
 
 # -- pure ----------------------------------------------------------------------------------------
