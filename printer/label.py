@@ -16,6 +16,10 @@ HAZARD_WORDS: dict[str, str] = {
 }
 
 
+def _printable_ascii(text: str) -> bool:
+    return all(" " <= c <= "~" for c in text)
+
+
 class LabelSize(enum.Enum):
     """Minimum label size and text height by container volume (HJ 1276-2022)."""
 
@@ -32,6 +36,22 @@ class LabelSize(enum.Enum):
     def min_text_mm(self) -> float:
         """Minimum character height in mm."""
         return self.value[1]
+
+    @property
+    def volume_text_en(self) -> str:
+        """The container volumes this size is for, in English."""
+        return {
+            "SMALL": "container up to 50 L",
+            "MEDIUM": "container over 50 L and under 450 L",
+            "LARGE": "container of 450 L or more",
+        }[self.name]
+
+    @property
+    def volume_text_zh(self) -> str:
+        """The container volumes this size is for, in Chinese."""
+        return {"SMALL": "容积 ≤50 L", "MEDIUM": "容积 >50 L 且 <450 L", "LARGE": "容积 ≥450 L"}[
+            self.name
+        ]
 
     @classmethod
     def for_volume(cls, litres: Decimal | float | int) -> LabelSize:
@@ -70,10 +90,12 @@ class LabelData:
         unknown = [h for h in self.hazards if h not in HAZARD_WORDS]
         if unknown:
             raise ValueError(f"unknown hazard characteristic(s) {unknown}; use T C I R In")
-        if not self.qr_payload:
-            raise ValueError("qr_payload is empty")
-        if not self.barcode or not self.barcode.isascii():
-            raise ValueError("barcode must be non-empty ASCII")
+        # The QR payload and the barcode are made by the caller's code, never typed: they go
+        # into length-prefixed or quoted printer commands, so they must be printable ASCII.
+        if not self.qr_payload or not _printable_ascii(self.qr_payload):
+            raise ValueError("qr_payload must be non-empty printable ASCII")
+        if not self.barcode or not _printable_ascii(self.barcode):
+            raise ValueError("barcode must be non-empty printable ASCII")
 
     def hazard_words(self) -> str:
         """The hazard characteristics as Chinese words, e.g. "毒性、易燃性"."""

@@ -1,26 +1,65 @@
 """One pure layout: LabelData + LabelSize -> positioned elements in mm, shared by every renderer.
 
-Geometry (side S, scale k = S/100, text height h >= the size's minimum):
-a frame 2k inside the edge; a title band "危险废物" 10k high; on the right a column 34k wide
-holding the QR code (the main carrier, 32k) and under it one pictogram per hazard
-characteristic with its word; the field rows "label：value" flow down the left and, below the
-right column, across the full width, wrapping long values; CODE128 with its text along the
-bottom. Origin is the top-left corner, y grows downwards.
+The look follows HJ 1276-2022 (5.1 and figure A.1 as described in docs/labels.md): an
+orange-yellow ground, a black border at least 1 mm wide with 3 mm left clear outside it (the
+clear margin narrows, to no less than MIN_OUTSIDE_MM, when a long CODE128 needs the width for
+its quiet zones: readability comes first), a
+title band "危险废物", the fields as a ruled form down the left, the QR code (the main carrier)
+at the top right with one hazard pictogram per characteristic under it, and CODE128 with its
+text along the bottom. Colours and symbols are data (``symbols/hj1276.json``).
+
+Geometry (side S, scale k = S/100, text height h >= the size's minimum): the rows "label：value"
+flow down the left beside the right column and across the full width below it, wrapping long
+values. Text starts a little above the minimum height and shrinks to the minimum when the
+content needs it; what still does not fit is cut, the cut marked with "…": no text makes a
+label fail. Origin is the top-left corner, y grows downwards.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from printer import code128
+from printer import code128, pictograms
 from printer.errors import BarcodeTooWideError, LayoutError
 from printer.label import HAZARD_WORDS, LabelData, LabelSize
+from printer.text import ELLIPSIS, clean, is_wide
 
-TITLE = "危险废物"
-ASCII_WIDTH = 0.6  # advance of a narrow character, in text heights (conservative for WQY/TSS24)
-LINE_PITCH = 1.18  # line spacing, in text heights
+LINE_PITCH = 1.14  # line spacing, in text heights
 MIN_MODULE_MM = 0.25  # narrowest CODE128 bar: 2 dots at 203 dpi
+MIN_OUTSIDE_MM = 1.5  # the clear margin outside the border never narrows below this
+GROW = (1.2, 1.1, 1.0)  # text heights tried, in multiples of the minimum, largest first
+#: Short fields that share a row when both fit (the first names the second).
+PAIRED = {"废物代码": "废物形态", "联系人": "联系方式", "产生日期": "废物重量"}
+#: The order in which fields give up lines when the text does not fit: free text first, then
+#: what identifies the waste, and the values that come from validated data last.
+CUT_ORDER = (
+    frozenset({"备注", "注意事项", "主要成分", "有害成分", "产生/收集单位", "联系人", "联系方式"}),
+    frozenset({"废物名称", "废物类别", "废物形态", "危险特性"}),
+    frozenset({"废物代码", "数字识别码", "产生日期", "废物重量"}),
+)
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """How a renderer's font measures text: prepare() makes a value printable (the renderer's
+    character set), advance() is one character's width in text heights."""
+
+    prepare: Callable[[str], str]
+    advance: Callable[[str], float]
+
+    def width(self, text: str, height: float) -> float:
+        """Width of text at this character height in mm."""
+        return sum(self.advance(c) for c in text) * height
+
+
+def _estimate(c: str) -> float:
+    return 1.0 if is_wide(c) else 0.62
+
+
+#: Conservative estimate (wide characters 1 em, others 0.62 em) for callers without a font.
+ESTIMATE = TextModel(clean, _estimate)
 
 
 @dataclass(frozen=True)
@@ -36,13 +75,14 @@ class Text:
 
 @dataclass(frozen=True)
 class Box:
-    """A rectangle outline (line > 0) or a filled bar (line == 0)."""
+    """A rectangle outline (line > 0) or a filled rectangle (line == 0) in a colour role."""
 
     x: float
     y: float
     width: float
     height: float
     line: float = 0.0
+    role: str = "ink"
 
 
 @dataclass(frozen=True)
@@ -69,7 +109,7 @@ class Barcode:
 
 @dataclass(frozen=True)
 class Pictogram:
-    """A hazard pictogram (diamond) for one characteristic code inside a square of side size."""
+    """The hazard pictogram of one characteristic code inside a square of side size."""
 
     x: float
     y: float
@@ -82,37 +122,37 @@ Element = Text | Box | QR | Barcode | Pictogram
 
 @dataclass(frozen=True)
 class Layout:
-    """A positioned label: side in mm, the text height used and the elements."""
+    """A positioned label: side in mm, the field text height used, the elements, and the names
+    of the fields that were cut to fit."""
 
     side: float
     text_height: float
     elements: tuple[Element, ...]
+    cut: tuple[str, ...] = ()
 
     def of(self, kind: type) -> list[Element]:
         """Elements of one kind, in layout order."""
         return [e for e in self.elements if isinstance(e, kind)]
 
 
-def text_width(text: str, height: float) -> float:
-    """Width of text at this character height: CJK full width, others ASCII_WIDTH."""
-    return sum(height if ord(c) > 0x2000 else height * ASCII_WIDTH for c in text)
-
-
-def wrap(text: str, width: float, height: float, first_width: float | None = None) -> list[str]:
-    """Break text into lines no wider than width (the first line may have its own width)."""
-    lines: list[str] = []
-    line = ""
+def take(text: str, width: float, height: float, model: TextModel = ESTIMATE) -> int:
+    """How many leading characters of text fit one line of width (at least one)."""
     used = 0.0
-    limit = first_width if first_width is not None else width
-    for c in text:
-        w = height if ord(c) > 0x2000 else height * ASCII_WIDTH
-        if line and used + w > limit + 1e-9:
-            lines.append(line)
-            line, used, limit = "", 0.0, width
-        line += c
-        used += w
-    lines.append(line)
-    return lines
+    for i, c in enumerate(text):
+        used += model.advance(c) * height
+        if i and used > width + 1e-9:
+            return i
+    return len(text)
+
+
+def wrap(text: str, width: float, height: float, model: TextModel = ESTIMATE) -> list[str]:
+    """Break text into lines no wider than width."""
+    lines: list[str] = []
+    while text:
+        n = take(text, width, height, model)
+        lines.append(text[:n])
+        text = text[n:]
+    return lines or [""]
 
 
 def barcode_module(data: str, available_mm: float, min_module_mm: float = MIN_MODULE_MM) -> float:
@@ -134,88 +174,238 @@ def barcode_module(data: str, available_mm: float, min_module_mm: float = MIN_MO
     return min(steps, 2) * min_module_mm
 
 
+@dataclass
+class _Frame:
+    """The fixed parts of a label of one size: where the rows may go."""
+
+    side: float
+    k: float
+    left: float  # x of the field rows
+    right: float  # right edge of full-width rows
+    narrow_right: float  # right edge of rows beside the right column
+    top: float  # y of the first row
+    col_bottom: float  # rows above this are beside the right column
+    limit: float  # rows must end above this
+    elements: list[Element] = field(default_factory=list)
+
+
+def _margins(size: LabelSize) -> tuple[float, float]:
+    """(clear margin outside the border, border width) in mm, from the style data."""
+    style = pictograms.style()["label"]
+    k = size.side_mm / 100.0
+    return style["outside_border_mm"] * k, max(1.0, style["border_mm"] * k)
+
+
+def _frame(
+    label: LabelData, size: LabelSize, h: float, model: TextModel, module: float, outside: float
+) -> _Frame:
+    side = size.side_mm
+    k = side / 100.0
+    border = _margins(size)[1]
+    els: list[Element] = [Box(0, 0, side, side, role="ground")]
+    half = border / 2
+    els.append(
+        Box(
+            outside + half,
+            outside + half,
+            side - 2 * outside - border,
+            side - 2 * outside - border,
+            line=border,
+        )
+    )
+    inner0 = outside + border
+    inner1 = side - outside - border
+    pad = 1.2 * k
+
+    # Title band.
+    band = 10 * k
+    title = model.prepare(pictograms.style()["label"]["title"])
+    title_h = 7.5 * k
+    title_x = side / 2 - model.width(title, title_h) / 2
+    els.append(Text(title_x, inner0 + (band - title_h) / 2, title_h, title, "title"))
+    els.append(Box(inner0, inner0 + band, inner1 - inner0, 0.5 * k))
+
+    # Right column: QR, then hazard pictograms with their words.
+    top = inner0 + band + 0.5 * k + 1.5 * k
+    col_w = 33 * k
+    col_x = inner1 - pad - col_w
+    qr_size = 31 * k
+    els.append(QR(col_x + (col_w - qr_size) / 2, top, qr_size, label.qr_payload))
+    y_col = top + qr_size + 1.5 * k
+    per_row = 3
+    cell = col_w / per_row
+    pict = 10.5 * k
+    word_h = max(size.min_text_mm, min(h, cell / 3.3))
+    for i, code in enumerate(label.hazards):
+        row, col = divmod(i, per_row)
+        cx = col_x + col * cell
+        cy = y_col + row * (pict + word_h * 1.35)
+        els.append(Pictogram(cx + (cell - pict) / 2, cy, pict, code))
+        word = model.prepare(HAZARD_WORDS[code])
+        wx = cx + (cell - model.width(word, word_h)) / 2
+        els.append(Text(wx, cy + pict + 0.15 * word_h, word_h, word, "hazard"))
+    rows = math.ceil(len(label.hazards) / per_row)
+    col_bottom = y_col + rows * (pict + word_h * 1.35)
+
+    # Bottom: CODE128 and its text.
+    text_y = inner1 - 0.8 * k - h
+    bar_h = 7 * k
+    bar_y = text_y - 0.4 * k - bar_h
+    bar_w = code128.modules(label.barcode) * module
+    els.append(Barcode(side / 2 - bar_w / 2, bar_y, bar_w, bar_h, label.barcode, module))
+    code_text = model.prepare(label.barcode)
+    els.append(Text(side / 2 - model.width(code_text, h) / 2, text_y, h, code_text, "barcode"))
+    els.append(Box(inner0, bar_y - 1.2 * k, inner1 - inner0, 0.25 * k))
+    return _Frame(
+        side=side,
+        k=k,
+        left=inner0 + pad,
+        right=inner1 - pad,
+        narrow_right=col_x - pad,
+        top=top,
+        col_bottom=col_bottom,
+        limit=bar_y - 1.6 * k,
+        elements=els,
+    )
+
+
+@dataclass
+class _Flow:
+    elements: list[Element]
+    lines: list[int]  # lines each field needs (after its limit)
+    overflow: int  # lines that did not fit
+
+
+def _cut(line: str, width: float, h: float, model: TextModel) -> str:
+    """The line shortened so that it and the cut mark fit width."""
+    while line and model.width(line + ELLIPSIS, h) > width + 1e-9:
+        line = line[:-1]
+    return line + ELLIPSIS
+
+
+def _rule(fr: _Frame, y: float, width: float, pitch: float, h: float) -> Box | None:
+    """The thin rule under a row whose last line starts at y."""
+    rule_y = y + h + (pitch - h) / 2
+    if rule_y >= fr.limit:
+        return None
+    return Box(fr.left - 0.6 * fr.k, rule_y, width + 1.2 * fr.k, 0.15 * fr.k)
+
+
+def _flow(
+    fields: list[tuple[str, str]], fr: _Frame, h: float, model: TextModel, limits: dict[int, int]
+) -> _Flow:
+    pitch = h * LINE_PITCH
+    y = fr.top
+    els: list[Element] = []
+    needed: list[int] = []
+    overflow = 0
+
+    def width_at(y: float) -> float:
+        return (fr.narrow_right if y < fr.col_bottom + 0.3 * fr.k else fr.right) - fr.left
+
+    def emit(x: float, text: str) -> None:
+        nonlocal overflow
+        if y + h > fr.limit + 1e-9:
+            overflow += 1
+        else:
+            els.append(Text(x, y, h, text))
+
+    index = 0
+    while index < len(fields):
+        name, value = fields[index]
+        head = f"{name}：{value}"
+        width = width_at(y)
+        if name in PAIRED and index + 1 < len(fields) and fields[index + 1][0] == PAIRED[name]:
+            # Two short fields share a row when each fits half of it on one line.
+            other = "{}：{}".format(*fields[index + 1])
+            half = width / 2
+            if model.width(head, h) <= half - h and model.width(other, h) <= half:
+                emit(fr.left, head)
+                emit(fr.left + half, other)
+                needed += [1, 1]
+                if rule := _rule(fr, y, width, pitch, h):
+                    els.append(rule)
+                y += pitch
+                index += 2
+                continue
+        # Wrap line by line: the width changes once the rows pass the right column.
+        lines: list[str] = []
+        start = 0
+        yy = y
+        while start < len(head):
+            n = take(head[start : start + 4096], width_at(yy), h, model)
+            lines.append(head[start : start + n])
+            start += n
+            yy += pitch
+        needed.append(len(lines))
+        limit = limits.get(index)
+        if limit is not None and len(lines) > limit:
+            kept = lines[:limit]
+            kept[-1] = _cut(kept[-1], width_at(y + (limit - 1) * pitch), h, model)
+            lines = kept
+        for line in lines:
+            emit(fr.left, line)
+            y += pitch
+        if rule := _rule(fr, y - pitch, width_at(y - pitch), pitch, h):
+            els.append(rule)
+        index += 1
+    return _Flow(els, needed, overflow)
+
+
 def layout_label(
     label: LabelData,
     size: LabelSize,
     *,
     text_height: float | None = None,
     min_module_mm: float = MIN_MODULE_MM,
+    model: TextModel = ESTIMATE,
 ) -> Layout:
     """Position every element of label on a square label of this size.
 
-    :raises LayoutError: text_height is below the HJ 1276 minimum or the content does not fit.
+    Text is tried at a few heights down to the minimum (or at text_height only); what does not
+    fit at the last one is cut, longest field first, and marked "…".
+
+    :raises LayoutError: text_height is below the HJ 1276 minimum.
     :raises BarcodeTooWideError: the CODE128 cannot be printed readably in the width.
     """
-    side = size.side_mm
-    k = side / 100.0
-    h = size.min_text_mm if text_height is None else text_height
-    if h < size.min_text_mm - 1e-9:
+    if text_height is not None and text_height < size.min_text_mm - 1e-9:
         raise LayoutError(
-            f"text height {h} mm is below the HJ 1276-2022 minimum {size.min_text_mm} mm",
-            f"字高 {h} mm 小于 HJ 1276-2022 规定的最小字高 {size.min_text_mm} mm",
+            f"text height {text_height} mm is below the HJ 1276-2022 minimum {size.min_text_mm} mm",
+            f"字高 {text_height} mm 小于 HJ 1276-2022 规定的最小字高 {size.min_text_mm} mm",
         )
-    m = 2 * k
-    inner = side - 2 * m
-    els: list[Element] = [Box(m, m, inner, inner, line=0.4 * k)]
-
-    # Title band.
-    band = 10 * k
-    title_h = 7 * k
-    title_x = side / 2 - text_width(TITLE, title_h) / 2
-    els.append(Text(title_x, m + 1.5 * k, title_h, TITLE, "title"))
-    els.append(Box(m, m + band, inner, 0.4 * k))
-
-    # Right column: QR, then hazard pictograms with their words.
-    top = m + band + 1.5 * k
-    col_w = 34 * k
-    col_x = side - m - 1 * k - col_w
-    qr_size = 32 * k
-    els.append(QR(col_x + (col_w - qr_size) / 2, top, qr_size, label.qr_payload))
-    y_col = top + qr_size + 1.5 * k
-    pict = 10 * k
-    per_row = 3
-    cell = col_w / per_row
-    for i, code in enumerate(label.hazards):
-        row, col = divmod(i, per_row)
-        cx = col_x + col * cell
-        cy = y_col + row * (pict + h * 1.4)
-        els.append(Pictogram(cx + (cell - pict) / 2, cy, pict, code))
-        word = HAZARD_WORDS[code]
-        wx = cx + (cell - text_width(word, h)) / 2
-        els.append(Text(wx, cy + pict + 0.2 * h, h, word, "hazard"))
-    rows = math.ceil(len(label.hazards) / per_row)
-    col_bottom = y_col + rows * (pict + h * 1.4)
-
-    # Bottom: CODE128 and its text.
-    text_y = side - m - 1 * k - h
-    bar_h = 8 * k
-    bar_y = text_y - 0.4 * k - bar_h
-    available = inner - 2 * k
-    module = barcode_module(label.barcode, available, min_module_mm)
-    bar_w = code128.modules(label.barcode) * module
-    els.append(Barcode(side / 2 - bar_w / 2, bar_y, bar_w, bar_h, label.barcode, module))
-    bt_w = text_width(label.barcode, h)
-    els.append(Text(side / 2 - bt_w / 2, text_y, h, label.barcode, "barcode"))
-    limit = bar_y - 1 * k
-
-    # Field rows.
-    x = m + 1.5 * k
-    y = top
-    pitch = h * LINE_PITCH
-    for name, value in label.fields():
-        head = f"{name}：{value}"
-        narrow = y < col_bottom + 0.5 * k
-        width = (col_x - 1 * k - x) if narrow else (side - m - 1.5 * k - x)
-        for line in wrap(head, width, h):
-            if y + h > limit:
-                raise LayoutError(
-                    f"label content does not fit a {side:g} mm label at text height {h:g} mm "
-                    f"(overflow at field {name}); shorten the values or use a larger label",
-                    f"标签内容超出 {side:g} mm 标签（字高 {h:g} mm，溢出于「{name}」）；"
-                    "请精简内容或使用更大的标签",
-                )
-            els.append(Text(x, y, h, line))
-            y += pitch
-            narrow = y < col_bottom + 0.5 * k
-            width = (col_x - 1 * k - x) if narrow else (side - m - 1.5 * k - x)
-    return Layout(side, h, tuple(els))
+    outside, border = _margins(size)
+    # CODE128 with its quiet zones fits inside the border; a long code may narrow the clear
+    # margin outside the border down to MIN_OUTSIDE_MM.
+    need = (code128.modules(label.barcode) + 2 * code128.QUIET_MODULES) * min_module_mm
+    outside = max(MIN_OUTSIDE_MM, min(outside, (size.side_mm - need) / 2 - border))
+    module = barcode_module(label.barcode, size.side_mm - 2 * (outside + border), min_module_mm)
+    heights = [text_height] if text_height is not None else [size.min_text_mm * g for g in GROW]
+    # No value can show more characters than the label has room for: cap them first, so that a
+    # megabyte of text costs no more than a full label.
+    cap = int((size.side_mm / size.min_text_mm) ** 2 / 0.2) + 1
+    fields = [(name, model.prepare(value)[:cap]) for name, value in label.fields()]
+    for h in heights:
+        fr = _frame(label, size, h, model, module, outside)
+        flow = _flow(fields, fr, h, model, {})
+        if not flow.overflow:
+            return Layout(size.side_mm, h, tuple(fr.elements + flow.elements))
+    limits: dict[int, int] = {}
+    while True:
+        lines = [min(n, limits.get(i, n)) for i, n in enumerate(flow.lines)]
+        cuttable: list[int] = []
+        for tier in CUT_ORDER:
+            cuttable = cuttable or [
+                i for i, (name, _) in enumerate(fields) if name in tier and lines[i] > 1
+            ]
+        if not cuttable:
+            raise LayoutError(
+                f"a {size.side_mm:g} mm label cannot hold one line per field at "
+                f"{h:g} mm text height",
+                f"{size.side_mm:g} mm 标签在字高 {h:g} mm 下无法容纳每个栏目一行",
+            )
+        longest = max(cuttable, key=lambda i: (lines[i], i))
+        limits[longest] = max(1, lines[longest] - flow.overflow)
+        flow = _flow(fields, fr, h, model, limits)
+        if not flow.overflow:
+            cut = tuple(fields[i][0] for i in sorted(limits))
+            return Layout(size.side_mm, h, tuple(fr.elements + flow.elements), cut)

@@ -25,6 +25,15 @@ class PrinterProfile:
     qr_module_dots: int
     max_label_mm: float
     notes: str = ""
+    #: What the resident font can print; other characters are printed as "?".
+    charset: str = "gbk"
+    #: The label stock the profile expects: thermal printers print black only, so HJ 1276
+    #: labels need stock pre-printed in the standard's orange-yellow.
+    stock: str = ""
+    #: One cut after each label (ESC/POS GS V); label printers tear off at the gap instead.
+    cutter: bool = False
+    #: TSPL BITMAP: the bit value that prints a dot (TSC documents 0).
+    bitmap_black_bit: int = 0
 
     @property
     def printable_width_dots(self) -> int:
@@ -61,21 +70,28 @@ def load_profile(name: str) -> PrinterProfile:
         qr_module_dots=int(raw["qr_module_dots"]),
         max_label_mm=float(raw["max_label_mm"]),
         notes=raw.get("notes", ""),
+        charset=raw.get("charset", "gbk"),
+        stock=raw.get("stock", ""),
+        cutter=bool(raw.get("cutter", False)),
+        bitmap_black_bit=int(raw.get("bitmap_black_bit", 0)),
     )
 
 
 def check_profile_for_label(profile: PrinterProfile, size: LabelSize) -> None:
     """Refuse a printer too narrow for a compliant HJ 1276 label of this size.
 
-    :raises ProfileTooNarrowError: the printable width or maximum label is below the size.
+    :raises ProfileTooNarrowError: the printable width or maximum label is below the size;
+        the message names the width the label needs and the printers that can print it.
     """
     side = size.side_mm
     usable = min(profile.printable_width_mm, profile.max_label_mm)
     if usable < side:
         raise ProfileTooNarrowError(
-            f"printer profile {profile.name!r} prints at most {usable:g} mm wide, but an "
-            f"HJ 1276-2022 label of this size must be at least {side:g} x {side:g} mm; "
-            "use a 4-inch (104 mm) label printer or an office printer (PDF)",
-            f"打印机配置 {profile.name!r} 最大打印宽度 {usable:g} mm，HJ 1276-2022 规定该标签"
-            f"不小于 {side:g}×{side:g} mm；请使用 4 英寸（104 mm）标签打印机或办公打印机（PDF）",
+            f"printer profile {profile.name!r} prints at most {usable:g} mm wide, but this "
+            f"container needs an HJ 1276-2022 label of at least {side:g} x {side:g} mm "
+            f"({size.volume_text_en}); use a label printer that prints at least {side:g} mm "
+            "wide, or print the PDF on an office printer (A4 holds it)",
+            f"打印机配置 {profile.name!r} 最大打印宽度 {usable:g} mm，而该容器"
+            f"（{size.volume_text_zh}）的 HJ 1276-2022 标签不得小于 {side:g}×{side:g} mm；"
+            f"请使用打印宽度不小于 {side:g} mm 的标签打印机，或用办公打印机打印 PDF（A4 纸可容纳）",
         )

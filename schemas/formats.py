@@ -6,14 +6,24 @@
   without hyphens (8) + production date YYYYMMDD (8) + sequence number (3) = 37 characters.
   hwtrace appends one check character (ISO/IEC 7064 MOD 37,36, i.e. GB/T 17710) so that a
   mistyped or misread code is refused at once; the first 37 characters stay the standard code.
-- The QR payload (v1): ``HWT1|<code>|<waste code>|<weight kg>|<YYYYMMDD>|<checksum>[|<url>]``.
+- The QR payload (v1): ``HWT1|<code>|<waste code>|<weight kg>|<YYYYMMDD>|<checksum>[|<url>]``;
+  the checksum (8 hex of SHA-256) catches a damaged or misread payload, not a forged one:
+  anyone can compute it.
+- The signed form appends ``|~<signature>`` after the checksum (before the URL):
+  base64url without padding of the park key's 4-byte key hash and the Ed25519 signature
+  (68 bytes, 91 characters) over ``hwtrace-label/v1\\n`` + the payload without that field. Anyone
+  with the park's verifier key checks it offline; a forger without the park's private key
+  cannot make one. Readers of the unsigned form ignore the field (they take it for a URL).
+  JSON Schema: ``schemas/label/qr-payload.schema.json``.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -192,6 +202,14 @@ class QrPayload:
     weight_kg: str
     day: dt.date
     url: str | None = None
+    #: The signature field without its "~" (base64url of key hash + Ed25519 signature).
+    signature: str | None = None
+
+
+SIGNATURE_MARK = "~"
+SIGNATURE_CONTEXT = b"hwtrace-label/v1\n"
+SIGNATURE_CHARS = 91  # base64url, no padding, of 4 + 64 bytes
+_ALG_ED25519 = 0x01
 
 
 def _qr_checksum(text: str) -> str:
@@ -199,14 +217,17 @@ def _qr_checksum(text: str) -> str:
 
 
 def encode_qr_payload(p: QrPayload) -> str:
-    """Return the QR text of a label: fields, a checksum over them, then the optional URL."""
+    """Return the QR text of a label: fields, a checksum over them, the signature field if the
+    payload carries one, then the optional URL."""
     body = f"{QR_PREFIX}|{p.code}|{p.waste_code}|{p.weight_kg}|{p.day:%Y%m%d}"
     text = f"{body}|{_qr_checksum(body)}"
+    if p.signature:
+        text += f"|{SIGNATURE_MARK}{p.signature}"
     return f"{text}|{p.url}" if p.url else text
 
 
-def decode_qr_payload(text: str) -> QrPayload:
-    """Parse a QR text; raise CodeFormatError if the version, checksum or a field is wrong."""
+def _split(text: str) -> tuple[list[str], str | None, str | None]:
+    """(the six fields, the signature field or None, the URL or None)."""
     parts = text.strip().split("|", 6)
     if not parts or parts[0] != QR_PREFIX:
         raise _fail(
@@ -220,10 +241,27 @@ def decode_qr_payload(text: str) -> QrPayload:
             "二维码内容不完整",
             "the payload is incomplete",
         )
-    _, code, waste, weight, date, chk = parts[:6]
-    if _qr_checksum("|".join(parts[:5])) != chk.upper():
+    rest = parts[6] if len(parts) == 7 else None
+    signature = None
+    if rest is not None and rest.startswith(SIGNATURE_MARK):
+        signature, _, url = rest[1:].partition("|")
+        rest = url or None
+    return parts[:6], signature, rest
+
+
+def decode_qr_payload(text: str) -> QrPayload:
+    """Parse a QR text; raise CodeFormatError if the version, checksum or a field is wrong.
+
+    This checks the checksum only (damage, misreads); ``verify_qr_payload`` checks the
+    signature.
+    """
+    fields, signature, url = _split(text)
+    _, code, waste, weight, date, chk = fields
+    if _qr_checksum("|".join(fields[:5])) != chk.upper():
         raise _fail(
-            "qr.checksum", "二维码校验失败（损坏或伪造）", "the payload checksum does not match"
+            "qr.checksum",
+            "二维码校验失败（标签损坏或误读）",
+            "the payload checksum does not match (damaged or misread label)",
         )
     ident = validate_code(code)
     try:
@@ -246,5 +284,146 @@ def decode_qr_payload(text: str) -> QrPayload:
         waste_code=waste,
         weight_kg=weight,
         day=ident.day,
-        url=parts[6] if len(parts) == 7 else None,
+        url=url,
+        signature=signature,
     )
+
+
+# -- signed labels ----------------------------------------------------------------------------
+
+
+def label_key_hash(name: str, public_key: bytes) -> bytes:
+    """The 4-byte key hash of a verifier key (as in C2SP signed notes):
+    SHA-256(name || "\\n" || 0x01 || public key)[:4]."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([_ALG_ED25519]) + public_key).digest()[:4]
+
+
+@dataclass(frozen=True)
+class LabelKey:
+    """A park's label verifier key: "<name>+<8 hex key hash>+<base64(0x01 || public key)>"."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_hash(self) -> bytes:
+        """The 4-byte key hash carried in signed payloads."""
+        return label_key_hash(self.name, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        """The verifier key text."""
+        key = base64.b64encode(bytes([_ALG_ED25519]) + self.public_key).decode("ascii")
+        return f"{self.name}+{self.key_hash.hex()}+{key}"
+
+    @classmethod
+    def parse(cls, text: str) -> LabelKey:
+        """Parse a verifier key; raise CodeFormatError("qr.bad_key") if it is malformed."""
+        try:
+            name, hash_hex, key_b64 = text.strip().split("+", 2)
+            raw = base64.b64decode(key_b64, validate=True)
+        except ValueError:
+            raise _fail("qr.bad_key", "验证公钥格式错误", "malformed verifier key") from None
+        key = cls(name, raw[1:])
+        if len(raw) != 33 or raw[0] != _ALG_ED25519 or key.key_hash.hex() != hash_hex.lower():
+            raise _fail("qr.bad_key", "验证公钥无效", "not a valid Ed25519 verifier key")
+        return key
+
+
+def signed_message(text: str) -> bytes:
+    """What a label signature covers: the context string and the payload without the
+    signature field (the URL included)."""
+    fields, _, url = _split(text)
+    unsigned = "|".join(fields) + (f"|{url}" if url else "")
+    return SIGNATURE_CONTEXT + unsigned.encode("utf-8")
+
+
+def sign_qr_payload(text: str, key: LabelKey, sign: Callable[[bytes], bytes]) -> str:
+    """The signed form of a payload; sign(message) is the park's Ed25519 signing function
+    (its private key stays with the caller)."""
+    p = decode_qr_payload(text)
+    sig = sign(signed_message(text))
+    if len(sig) != 64:
+        raise ValueError("an Ed25519 signature is 64 bytes")
+    field = base64.urlsafe_b64encode(key.key_hash + sig).decode("ascii").rstrip("=")
+    return encode_qr_payload(QrPayload(**{**p.__dict__, "signature": field}))
+
+
+@dataclass(frozen=True)
+class LabelVerdict:
+    """What an offline check of a label's QR payload found.
+
+    ``code`` is ``qr.signed`` (a valid signature by ``key_name``), ``qr.unsigned`` (an old
+    label without signature: intact, but nothing proves who made it), ``qr.unknown_key``
+    (signed by a key the verifier does not hold) or ``qr.forged`` (a signature that does not
+    verify: the label was altered or forged).
+    """
+
+    code: str
+    payload: QrPayload
+    key_name: str | None
+    message_zh: str
+    message_en: str
+
+    @property
+    def genuine(self) -> bool:
+        """True only for a valid signature by a known park key."""
+        return self.code == "qr.signed"
+
+
+def verify_qr_payload(text: str, keys: Iterable[LabelKey | str]) -> LabelVerdict:
+    """Check a scanned payload offline against the park's verifier keys.
+
+    :raises CodeFormatError: not a payload, or damaged (checksum, fields) — as
+        ``decode_qr_payload``.
+    """
+    p = decode_qr_payload(text)
+    if p.signature is None:
+        return LabelVerdict(
+            "qr.unsigned",
+            p,
+            None,
+            "旧式未签名标签：内容完整，但无法证明由园区签发",
+            "unsigned label: intact, but nothing proves the park issued it",
+        )
+    forged = LabelVerdict(
+        "qr.forged",
+        p,
+        None,
+        "签名无效：标签被篡改或伪造",
+        "the signature does not verify: the label was altered or forged",
+    )
+    try:
+        raw = base64.urlsafe_b64decode(p.signature + "=" * (-len(p.signature) % 4))
+    except ValueError:
+        return forged
+    if len(raw) != 68:
+        return forged
+    key_hash, sig = raw[:4], raw[4:]
+    parsed = [k if isinstance(k, LabelKey) else LabelKey.parse(k) for k in keys]
+    candidates = [k for k in parsed if k.key_hash == key_hash]
+    if not candidates:
+        return LabelVerdict(
+            "qr.unknown_key",
+            p,
+            None,
+            "标签由未知密钥签名（不是本园区的公钥）",
+            "signed by a key this verifier does not know (not this park's key)",
+        )
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    message = signed_message(text)
+    for k in candidates:
+        try:
+            Ed25519PublicKey.from_public_bytes(k.public_key).verify(sig, message)
+        except InvalidSignature:
+            continue
+        return LabelVerdict(
+            "qr.signed",
+            p,
+            k.name,
+            f"签名有效：由 {k.name} 签发",
+            f"valid signature by {k.name}",
+        )
+    return forged

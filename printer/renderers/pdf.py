@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -12,11 +12,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from printer import code128
+from printer import code128, pictograms
 from printer.errors import FontMissingError
 from printer.fonts import find_font
 from printer.label import LabelData, LabelSize
 from printer.layout import QR, Barcode, Box, Layout, Pictogram, Text, layout_label
+from printer.metrics import font_model
 from printer.profiles import PrinterProfile
 from printer.renderers import _qr
 
@@ -45,6 +46,11 @@ def font_name(font_path: str | None = None) -> str:
     return _registered[key]
 
 
+def _fill(c: Canvas, role: str) -> None:
+    r, g, b = pictograms.role_rgb(role)
+    c.setFillColorRGB(r / 255, g / 255, b / 255)
+
+
 def draw(c: Canvas, layout: Layout, font: str, ox: float = 0.0, oy: float = 0.0) -> None:
     """Draw a layout with its top-left corner at (ox, oy) mm from the page's top-left."""
     page_h = float(c._pagesize[1]) / mm
@@ -52,26 +58,34 @@ def draw(c: Canvas, layout: Layout, font: str, ox: float = 0.0, oy: float = 0.0)
     def py(y: float) -> float:
         return float((page_h - oy - y) * mm)
 
+    ink = pictograms.role_rgb("ink")
+    c.setStrokeColorRGB(*(v / 255 for v in ink))
     for e in layout.elements:
         if isinstance(e, Text):
+            _fill(c, "ink")
             c.setFont(font, e.height * mm)
-            c.drawString((ox + e.x) * mm, py(e.y + e.height * BASELINE), e.text)
+            if e.role == "title":  # a bold title: fill and stroke the glyphs
+                c.setLineWidth(e.height * 0.035 * mm)
+                t = c.beginText((ox + e.x) * mm, py(e.y + e.height * BASELINE))
+                t.setTextRenderMode(2)
+                t.textOut(e.text)
+                t.setTextRenderMode(0)
+                c.drawText(t)
+            else:
+                c.drawString((ox + e.x) * mm, py(e.y + e.height * BASELINE), e.text)
         elif isinstance(e, Box):
+            x, y, w, h = (ox + e.x) * mm, py(e.y + e.height), e.width * mm, e.height * mm
             if e.line > 0:
                 c.setLineWidth(e.line * mm)
-                c.rect((ox + e.x) * mm, py(e.y + e.height), e.width * mm, e.height * mm)
+                c.rect(x, y, w, h, stroke=1, fill=0)
             else:
-                c.rect(
-                    (ox + e.x) * mm,
-                    py(e.y + e.height),
-                    e.width * mm,
-                    e.height * mm,
-                    stroke=0,
-                    fill=1,
-                )
+                _fill(c, e.role)
+                c.rect(x, y, w, h, stroke=0, fill=1)
         elif isinstance(e, QR):
+            _fill(c, "ink")
             _draw_qr(c, e, ox, py)
         elif isinstance(e, Barcode):
+            _fill(c, "ink")
             bits = code128.bars(e.data)
             mod = e.width / len(bits) if len(bits) > code128.native_modules(e.data) else e.module_mm
             x0 = ox + e.x + (e.width - len(bits) * mod) / 2
@@ -82,7 +96,26 @@ def draw(c: Canvas, layout: Layout, font: str, ox: float = 0.0, oy: float = 0.0)
                 )
             c.drawPath(path, stroke=0, fill=1)
         elif isinstance(e, Pictogram):
-            _draw_pictogram(c, e, font, ox, py)
+            draw_symbol(c, pictograms.pictogram(e.code), ox + e.x, e.y, e.size, py)
+
+
+def draw_symbol(
+    c: Canvas,
+    polys: tuple[pictograms.Polygon, ...],
+    x: float,
+    y: float,
+    size: float,
+    py: Callable[[float], float],
+) -> None:
+    """Fill a symbol's polygons (pictograms.py) in their colours, in order, as vector paths."""
+    for role, pts in pictograms.place(polys, x, y, size):
+        _fill(c, role)
+        path = c.beginPath()
+        path.moveTo(pts[0][0] * mm, py(pts[0][1]))
+        for px, p_y in pts[1:]:
+            path.lineTo(px * mm, py(p_y))
+        path.close()
+        c.drawPath(path, stroke=0, fill=1, fillMode=0)
 
 
 def _draw_qr(c: Canvas, e: QR, ox: float, py: Any) -> None:
@@ -101,23 +134,6 @@ def _draw_qr(c: Canvas, e: QR, ox: float, py: Any) -> None:
     c.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_pictogram(c: Canvas, e: Pictogram, font: str, ox: float, py: Any) -> None:
-    cx, cy, r = ox + e.x + e.size / 2, e.y + e.size / 2, e.size / 2
-    path = c.beginPath()
-    path.moveTo(cx * mm, py(cy - r))
-    path.lineTo((cx + r) * mm, py(cy))
-    path.lineTo(cx * mm, py(cy + r))
-    path.lineTo((cx - r) * mm, py(cy))
-    path.close()
-    c.setStrokeColorRGB(0.85, 0.0, 0.0)
-    c.setLineWidth(e.size * 0.06 * mm)
-    c.drawPath(path, stroke=1, fill=0)
-    c.setStrokeColorRGB(0, 0, 0)
-    th = e.size * 0.4
-    c.setFont(font, th * mm)
-    c.drawCentredString(cx * mm, py(cy + th * 0.35), e.code)
-
-
 class PdfRenderer:
     """One label per page, page size = label size."""
 
@@ -127,7 +143,7 @@ class PdfRenderer:
     def render(self, label: LabelData, size: LabelSize, profile: PrinterProfile | None) -> bytes:
         """Render one label as a PDF page of the label's size."""
         font = font_name(self.font_path)
-        layout = layout_label(label, size)
+        layout = layout_label(label, size, model=font_model(self.font_path))
         buf = io.BytesIO()
         c = Canvas(
             buf, pagesize=(layout.side * mm, layout.side * mm), invariant=True, pageCompression=1
@@ -150,6 +166,7 @@ def render_sheet(
     if page.upper() != "A4":
         raise ValueError(f"unsupported page {page!r}; only A4")
     font = font_name(font_path)
+    model = font_model(font_path)
     pw, ph = A4[0] / mm, A4[1] / mm
     side = size.side_mm
     gap = 4.0
@@ -165,7 +182,8 @@ def render_sheet(
         if i and i % per_page == 0:
             c.showPage()
         r, col = divmod(i % per_page, cols)
-        draw(c, layout_label(label, size), font, left + col * (side + gap), top + r * (side + gap))
+        layout = layout_label(label, size, model=model)
+        draw(c, layout, font, left + col * (side + gap), top + r * (side + gap))
     c.showPage()
     c.save()
     return buf.getvalue()

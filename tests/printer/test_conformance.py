@@ -26,11 +26,12 @@ def test_renderer_contract(fmt: str) -> None:
     assert first.startswith(MAGIC[fmt])
     assert renderer.render(label, LabelSize.SMALL, None) == first  # deterministic
     assert renderer.render(LABELS["gas"], LabelSize.SMALL, None) != first
+    # Long text is cut to fit, never refused; a barcode no printer can read is refused.
+    long = printer.LabelData(**{**label.__dict__, "main_components": "很长" * 400})
+    assert renderer.render(long, LabelSize.SMALL, None).startswith(MAGIC[fmt])
     with pytest.raises(printer.PrinterError):
         renderer.render(
-            printer.LabelData(**{**label.__dict__, "main_components": "很长" * 400}),
-            LabelSize.SMALL,
-            None,
+            printer.LabelData(**{**label.__dict__, "barcode": "X" * 60}), LabelSize.SMALL, None
         )
 
 

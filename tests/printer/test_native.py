@@ -45,7 +45,9 @@ def test_escpos_structure() -> None:
             assert f"{name}：{value}".encode("gb18030") in data
     body = code128_data(label.barcode)
     assert b"\x1dk\x49" + bytes([len(body)]) + body in data
-    assert b"{C" in body and len(data) <= 1024
+    assert b"{C" in body
+    # Text and symbols are native; only the three hazard pictograms are raster (GS v 0).
+    assert data.count(b"\x1dv0\x00") == 1 and len(data) <= 8192
 
 
 def test_escpos_code_c_packs_digit_runs() -> None:
@@ -58,8 +60,16 @@ def test_escpos_code_c_packs_digit_runs() -> None:
 
 def test_tspl_structure() -> None:
     label = LABELS["gas"]
-    text = printer.render_label(label, "tspl").decode("gb18030")
-    lines = text.split("\r\n")
+    data = printer.render_label(label, "tspl")
+    # BITMAP carries binary data: cut it out, keep its header
+    text = data
+    bitmaps = list(re.finditer(rb"BITMAP \d+,\d+,(\d+),(\d+),0,", data))
+    assert len(bitmaps) == len(label.hazards) == 5
+    for m in reversed(bitmaps):
+        n = int(m.group(1)) * int(m.group(2))
+        text = text[: m.end()] + text[m.end() + n :]
+    lines = text.decode("gb18030").split("\r\n")
+    text = "\r\n".join(lines)
     assert lines[:5] == [
         "SIZE 100 mm,100 mm",
         "GAP 2 mm,0 mm",
@@ -88,9 +98,16 @@ def test_narrow_profiles_refused(name: str, fmt: str) -> None:
     assert "HJ 1276" in exc.value.en and "HJ 1276" in exc.value.zh
 
 
-def test_4inch_refuses_150mm_label() -> None:
-    with pytest.raises(printer.ProfileTooNarrowError):
-        printer.render_label(LABELS["solid"], "tspl", size=LabelSize.MEDIUM)
+@pytest.mark.parametrize("size", [LabelSize.MEDIUM, LabelSize.LARGE])
+def test_4inch_refuses_larger_labels_saying_what_they_need(size: LabelSize) -> None:
+    with pytest.raises(printer.ProfileTooNarrowError) as exc:
+        printer.render_label(LABELS["solid"], "tspl", size=size)
+    side = f"{size.side_mm:g}"
+    assert "prints at most 104 mm wide" in exc.value.en
+    assert f"at least {side} x {side} mm" in exc.value.en
+    assert f"prints at least {side} mm wide" in exc.value.en
+    assert "4-inch" not in exc.value.en  # a 4-inch profile is not told to use a 4-inch printer
+    assert f"不得小于 {side}×{side} mm" in exc.value.zh and size.volume_text_zh in exc.value.zh
 
 
 def test_profiles_are_data() -> None:
@@ -107,3 +124,15 @@ def test_barcode_too_wide_raises(fmt: str) -> None:
     with pytest.raises(printer.BarcodeTooWideError) as exc:
         printer.render_label(make_label(barcode=long), fmt)
     assert exc.value.code == "printer.barcode_too_wide"
+
+
+def test_qr_size_bound_without_building_the_symbol() -> None:
+    # The thermal renderers size the printer's QR from the byte-mode capacity table; it must
+    # never be smaller than the symbol an encoder actually makes.
+    from printer.renderers import _qr
+
+    for n in [1, 14, 15, 62, 63, 152, 153, 180, 181, 213, 251, 252, 400, 1000]:
+        payload = "HWT1|" + "a~" * (n // 2) + "b" * (n % 2)
+        payload = payload[:n] if n > 5 else "x" * n
+        assert len(_qr.matrix(payload)) <= _qr.max_modules(payload), n
+    assert _qr.max_modules("x" * 180) == 53 and _qr.max_modules("x" * 181) == 57

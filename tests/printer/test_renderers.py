@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 from pathlib import Path
@@ -10,7 +11,10 @@ import pytest
 
 import printer
 from printer import LabelSize
+from printer.label import HAZARD_WORDS
 from printer.layout import Text, layout_label
+from schemas import formats
+from tests.printer import emulators
 from tests.printer.conftest import LABELS, make_label, zbar
 
 
@@ -26,11 +30,14 @@ def test_pdf_decodes_and_has_every_field(kind: str, tmp_path: Path) -> None:
     subprocess.run(["pdftoppm", "-r", "300", "-png", str(pdf), str(tmp_path / "p")], check=True)
     decoded = zbar(next(tmp_path.glob("p*.png")))
     assert sorted(decoded) == sorted([label.qr_payload, label.barcode])
-    text = _squash(
-        subprocess.run(
-            ["pdftotext", str(pdf), "-"], capture_output=True, check=True
-        ).stdout.decode()
+    lines = (
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        .stdout.decode()
+        .splitlines()
     )
+    # the words under the pictograms sit between wrapped field lines in reading order
+    words = "|".join(HAZARD_WORDS.values())
+    text = _squash("".join(x for x in lines if not re.fullmatch(rf"(({words})\s*)+", x)))
     for name, value in label.fields():
         assert _squash(f"{name}：{value}") in text, name
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
@@ -77,11 +84,13 @@ def test_layout_respects_min_text_height(size: LabelSize) -> None:
         assert t.x >= 0 and t.y + t.height <= size.side_mm
 
 
-def test_overflowing_content_raises_layout_error() -> None:
-    with pytest.raises(printer.LayoutError) as exc:
-        printer.render_label(make_label(precautions="防止泄漏" * 120), "pdf")
-    assert exc.value.code == "printer.layout_overflow"
-    assert "标签内容超出" in exc.value.zh
+def test_overflowing_content_is_cut_with_a_mark(tmp_path: Path) -> None:
+    pdf = tmp_path / "l.pdf"
+    pdf.write_bytes(printer.render_label(make_label(precautions="防止泄漏" * 120), "pdf"))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    assert "防止泄漏防止泄漏" in text and "…" in text
 
 
 def test_text_below_minimum_is_refused() -> None:
@@ -114,3 +123,36 @@ def test_no_debian_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> No
 def test_unknown_format() -> None:
     with pytest.raises(printer.FormatUnknownError):
         printer.render_label(LABELS["solid"], "zpl")
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "png", "escpos", "tspl"])
+def test_the_widest_code_fits_a_100mm_label(fmt: str, tmp_path: Path) -> None:
+    # A USCC of letters only: 18 characters in code set B, the widest CODE128 of any code.
+    body = "9ABCDEFGHJKLMNPQR"
+    uscc = body + formats.uscc_check_char(body)
+    code = formats.format_code(
+        uscc=uscc, waste_code="900-041-49", day=dt.date(2026, 11, 24), seq=999
+    )
+    label = make_label(barcode=code, identification_code=code, qr_payload=f"HWT1|{code}")
+    data = printer.render_label(label, fmt)
+    out = tmp_path / "l.png"
+    if fmt == "pdf":
+        (tmp_path / "l.pdf").write_bytes(data)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "300",
+                "-png",
+                "-singlefile",
+                str(tmp_path / "l.pdf"),
+                str(tmp_path / "l"),
+            ],
+            check=True,
+        )
+    elif fmt == "png":
+        out.write_bytes(data)
+    else:
+        printed = emulators.escpos(data) if fmt == "escpos" else emulators.tspl(data)
+        printed.pages[0].save(out)
+    assert code in zbar(out)
