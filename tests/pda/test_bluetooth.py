@@ -15,7 +15,7 @@ import pytest
 from tests.pda.conftest import Park, PdaCli
 from tests.pda.test_e2e import HW49, codes_in, label_bytes
 from tests.printer import emulators
-from tests.printer.socat import SocatLink
+from tests.printer.ports import SocatLink
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import printer
 from tests.printer import emulators
 from tests.printer.conftest import LABELS, zbar
-from tests.printer.socat import SocatLink
+from tests.printer.ports import SocatLink
 
 
 @pytest.fixture

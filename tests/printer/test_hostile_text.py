@@ -84,20 +84,12 @@ def _check_tspl(label: LabelData, size: LabelSize = LabelSize.SMALL) -> emulator
     return out
 
 
+@pytest.mark.parametrize("fmt", ["escpos", "tspl"])
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_escpos_one_print_one_cut(kind: str, tmp_path: Path) -> None:
+def test_thermal_one_print_at_most_one_cut(kind: str, fmt: str, tmp_path: Path) -> None:
     label = hostile(HOSTILE[kind])
-    out = _check_escpos(label)
-    path = tmp_path / "e.png"
-    out.pages[0].save(path)
-    assert sorted(zbar(path)) == sorted([label.qr_payload, label.barcode])
-
-
-@pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_tspl_one_print_no_cut(kind: str, tmp_path: Path) -> None:
-    label = hostile(HOSTILE[kind])
-    out = _check_tspl(label)
-    path = tmp_path / "t.png"
+    out = _check_escpos(label) if fmt == "escpos" else _check_tspl(label)
+    path = tmp_path / "printed.png"
     out.pages[0].save(path)
     assert sorted(zbar(path)) == sorted([label.qr_payload, label.barcode])
     if "PRINT" in HOSTILE[kind]:  # the would-be command was printed as text

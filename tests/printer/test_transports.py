@@ -15,41 +15,24 @@ import pytest
 import printer
 from printer.transports import MEMORY, open_transport, print_job
 from tests.printer.conftest import LABELS
+from tests.printer.ports import FdReader
 
 
-class PtyReader:
+class PtyReader(FdReader):
     """The printer end of a pty pair: collects bytes until idle."""
 
     def __init__(self) -> None:
-        self.master, slave = os.openpty()
+        master, slave = os.openpty()
         tty.setraw(slave)
+        self.master, self._slave = master, slave
         self.path = os.ttyname(slave)
-        self._slave = slave
-        self.data = bytearray()
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import select
-
-        while not self._stop:
-            ready, _, _ = select.select([self.master], [], [], 0.05)
-            if ready:
-                try:
-                    self.data += os.read(self.master, 65536)
-                except OSError:
-                    return
+        super().__init__(master)
 
     def wait_for(self, n: int, timeout: float = 5.0) -> bytes:
-        end = time.monotonic() + timeout
-        while len(self.data) < n and time.monotonic() < end:
-            time.sleep(0.01)
-        return bytes(self.data)
+        return self.wait_until(lambda d: len(d) >= n, timeout)
 
     def close(self) -> None:
-        self._stop = True
-        self._thread.join()
+        self.stop()
         os.close(self.master)
         os.close(self._slave)
 
