@@ -20,7 +20,8 @@ from ledger.errors import LedgerError
 
 log = logging.getLogger("hwtrace")
 
-_HTTP = {
+# Werkzeug's HTTP errors as problems: status -> (stable code, Chinese, English).
+HTTP_ERRORS = {
     400: ("request.invalid", "请求格式错误", "bad request"),
     401: ("auth.required", "请先登录", "authentication required"),
     403: ("auth.forbidden", "无权访问", "forbidden"),
@@ -61,9 +62,10 @@ def _on_ledger_error(err: LedgerError) -> Response:
     )
 
 
-def _on_http_error(err: HTTPException) -> Response:
+def http_error(err: HTTPException) -> Response:
+    """Return the JSON problem for a Werkzeug HTTP error (405 with its Allow header)."""
     status = err.code or 500
-    code, zh, en = _HTTP.get(status, ("http.error", "请求失败", err.name or "error"))
+    code, zh, en = HTTP_ERRORS.get(status, ("http.error", "请求失败", err.name or "error"))
     resp = problem({"code": code, "status": status, "message": zh, "message_en": en}, status)
     valid = getattr(err, "valid_methods", None)
     if status == 405 and valid:
@@ -106,7 +108,7 @@ def _on_database_unavailable(err: sa.exc.DBAPIError) -> Response:
 
 def _on_unexpected(err: Exception) -> Response:
     if isinstance(err, HTTPException):
-        return _on_http_error(err)
+        return http_error(err)
     log.exception("unexpected error (request %s)", getattr(g, "request_id", "-"))
     return problem(
         {
@@ -128,6 +130,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_assign_request_id)
     app.register_error_handler(HwtraceError, _on_hwtrace_error)
     app.register_error_handler(LedgerError, _on_ledger_error)
-    app.register_error_handler(HTTPException, _on_http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(sa.exc.DBAPIError, _on_database_unavailable)
     app.register_error_handler(Exception, _on_unexpected)

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, ok, route, serialize
+from hwtrace.api import serialize
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.services import auth as svc
 from hwtrace.services import directory
 

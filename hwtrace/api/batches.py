@@ -7,13 +7,13 @@ and a retry after a lost response answers with the batch as it is, marked
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, ok, route, serialize
-from hwtrace.api.enterprises import _int_arg
+from hwtrace.api import serialize
+from hwtrace.api.params import body_date, client_ts, int_arg
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as svc
@@ -28,39 +28,8 @@ CODE_P = {
 }
 
 
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadValue("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD") from None
-
-
-def _ts(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadValue("时间格式应为 RFC 3339", "timestamps are RFC 3339") from None
-    if ts.tzinfo is None:
-        raise BadValue("时间须带时区", "timestamps need a time zone")
-    try:
-        utc = ts.astimezone(dt.UTC)
-    except OverflowError:
-        raise BadValue("时间超出范围", "the timestamp is out of range") from None
-    # A device clock may be off, but not by years: refuse what cannot be a scan time.
-    if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= utc <= ctx().now() + dt.timedelta(days=1):
-        raise BadValue(
-            "客户端时间不合理（早于 2000 年或晚于明天）",
-            "client_ts is implausible (before 2000 or after tomorrow)",
-            code="value.future_date" if utc.year >= 2000 else "value.invalid",
-        )
-    return utc
-
-
-def _replay(ref: dict[str, Any]) -> Response:
+def replay_batch(ref: dict[str, Any]) -> Response:
+    """Answer a replayed request with the batch as it is now (the entry's subject)."""
     batch = svc.get_batch(ctx(), actor=actor(), code=ref["subject"])
     return ok(serialize.batch(batch))
 
@@ -74,7 +43,7 @@ def _replay(ref: dict[str, Any]) -> Response:
     status=201,
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_replay,
+    replay=replay_batch,
 )
 def register(body: dict[str, Any]) -> Response:
     cmd = svc.RegisterBatch(
@@ -83,10 +52,10 @@ def register(body: dict[str, Any]) -> Response:
         package_count=body.get("package_count", 1),
         packaging=body.get("packaging"),
         process=body.get("process"),
-        produced_on=_date(body.get("produced_on")),
+        produced_on=body_date(body.get("produced_on")),
         container_volume_l=body.get("container_volume_l"),
         remarks=body.get("remarks", ""),
-        client_ts=_ts(body.get("client_ts")),
+        client_ts=client_ts(body.get("client_ts")),
         code=body.get("code"),
     )
     batch = svc.register_batch(ctx(), actor=actor(), command=cmd)
@@ -139,7 +108,7 @@ def list_batches() -> Response:
     status = request.args.get("status") or None
     if status is not None and status not in BatchStatus.__members__:
         raise BadValue("status 取值无效", "unknown status")
-    limit = _int_arg("limit") or 100
+    limit = int_arg("limit") or 100
     if limit > 500:
         raise BadValue("limit 不能超过 500", "limit is at most 500")
     rows, total = svc.list_batches(
@@ -147,9 +116,9 @@ def list_batches() -> Response:
         actor=actor(),
         status=status,
         waste_code=request.args.get("waste_code") or None,
-        producer_id=_int_arg("producer_id"),
+        producer_id=int_arg("producer_id"),
         limit=limit,
-        offset=_int_arg("offset") or 0,
+        offset=int_arg("offset") or 0,
     )
     return ok({"total": total, "items": [serialize.batch(b) for b in rows]})
 
@@ -188,7 +157,7 @@ def history(code: str) -> Response:
     query=[CODE_P],
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_replay,
+    replay=replay_batch,
 )
 def event(code: str, body: dict[str, Any]) -> Response:
     ev = svc.BatchEvent(
@@ -200,7 +169,7 @@ def event(code: str, body: dict[str, Any]) -> Response:
         method=body.get("method"),
         reason=body.get("reason"),
         note=body.get("note"),
-        client_ts=_ts(body.get("client_ts")),
+        client_ts=client_ts(body.get("client_ts")),
         extra={"format": body["format"]} if "format" in body else {},
     )
     return ok(serialize.batch(svc.apply_event(ctx(), actor=actor(), code=code, event=ev)))
@@ -215,7 +184,7 @@ def event(code: str, body: dict[str, Any]) -> Response:
     query=[CODE_P],
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_replay,
+    replay=replay_batch,
 )
 def reprint(code: str, body: dict[str, Any]) -> Response:
     batch = svc.reprint(
@@ -233,7 +202,7 @@ def reprint(code: str, body: dict[str, Any]) -> Response:
     query=[CODE_P],
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_replay,
+    replay=replay_batch,
 )
 def correct(code: str, body: dict[str, Any]) -> Response:
     c = svc.Correction(
@@ -241,7 +210,7 @@ def correct(code: str, body: dict[str, Any]) -> Response:
         reason=body["reason"],
         weight_kg=body.get("weight_kg"),
         profile_id=body.get("profile_id"),
-        client_ts=_ts(body.get("client_ts")),
+        client_ts=client_ts(body.get("client_ts")),
     )
     return ok(serialize.batch(svc.correct_batch(ctx(), actor=actor(), code=code, correction=c)))
 
@@ -260,7 +229,7 @@ def reserve(body: dict[str, Any]) -> Response:
         ctx(),
         actor=actor(),
         profile_id=body["profile_id"],
-        produced_on=_date(body.get("produced_on")),
+        produced_on=body_date(body.get("produced_on")),
         count=body["count"],
     )
     return ok(

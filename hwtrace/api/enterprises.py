@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, ok, route, serialize
+from hwtrace.api import serialize
+from hwtrace.api.params import int_arg
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import directory as svc
 
@@ -23,17 +25,6 @@ ENT_Q = {
     "required": False,
     "schema": {"type": "integer", "minimum": 1},
 }
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 12:
-        raise BadValue(
-            f"参数 {name} 须为正整数", f"query parameter {name} must be a positive integer"
-        )
-    return int(raw)
 
 
 @route(
@@ -88,7 +79,7 @@ def get_enterprise(enterprise_id: int) -> Response:
     response={"type": "array", "items": {"$ref": R + "User"}},
 )
 def list_users() -> Response:
-    users = svc.list_users(ctx(), actor=actor(), enterprise_id=_int_arg("enterprise_id"))
+    users = svc.list_users(ctx(), actor=actor(), enterprise_id=int_arg("enterprise_id"))
     return ok([serialize.user(u) for u in users])
 
 
@@ -143,7 +134,7 @@ def set_authorizations(user_id: int, body: dict[str, Any]) -> Response:
     response={"type": "array", "items": {"$ref": R + "WasteProfile"}},
 )
 def list_profiles() -> Response:
-    rows = svc.list_profiles(ctx(), actor=actor(), enterprise_id=_int_arg("enterprise_id"))
+    rows = svc.list_profiles(ctx(), actor=actor(), enterprise_id=int_arg("enterprise_id"))
     return ok([serialize.profile(p) for p in rows])
 
 
@@ -181,7 +172,7 @@ def get_profile(profile_id: int) -> Response:
     response={"type": "array", "items": {"$ref": R + "StorageRoom"}},
 )
 def list_rooms() -> Response:
-    rows = svc.list_rooms(ctx(), actor=actor(), enterprise_id=_int_arg("enterprise_id"))
+    rows = svc.list_rooms(ctx(), actor=actor(), enterprise_id=int_arg("enterprise_id"))
     return ok([serialize.room(r, g) for r, g in rows])
 
 

@@ -8,14 +8,12 @@ park administrators and auditors the whole park; ``enterprise_id`` narrows, neve
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, route
-from hwtrace.api.enterprises import _int_arg
-from hwtrace.domain.errors import BadValue
+from hwtrace.api.params import date_arg, int_arg
+from hwtrace.api.routing import actor, ctx, route
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.services import exports as svc
 
@@ -94,18 +92,6 @@ BUNDLE_SCHEMA = {
 }
 
 
-def _date(name: str) -> dt.date | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadValue(
-            f"参数 {name} 不是有效日期（YYYY-MM-DD）", f"{name} is not a date (YYYY-MM-DD)"
-        ) from None
-
-
 def _stamp() -> str:
     return ctx().local_now().strftime("%Y%m%d")
 
@@ -121,11 +107,11 @@ def _batches() -> tuple[list[str], list[list[Any]]]:
     return svc.batches_table(
         ctx(),
         actor=actor(),
-        enterprise_id=_int_arg("enterprise_id"),
+        enterprise_id=int_arg("enterprise_id"),
         status=request.args.get("status") or None,
         waste_code=request.args.get("waste_code") or None,
-        since=_date("since"),
-        until=_date("until"),
+        since=date_arg("since"),
+        until=date_arg("until"),
     )
 
 
@@ -133,11 +119,11 @@ def _ledger() -> tuple[list[str], list[list[Any]]]:
     return svc.ledger_table(
         ctx(),
         actor=actor(),
-        enterprise_id=_int_arg("enterprise_id"),
+        enterprise_id=int_arg("enterprise_id"),
         entry_type=request.args.get("type") or None,
         subject=request.args.get("subject") or None,
-        since=_date("since"),
-        until=_date("until"),
+        since=date_arg("since"),
+        until=date_arg("until"),
     )
 
 
@@ -216,9 +202,9 @@ def ledger_xlsx() -> Response:
     content_types=("application/pdf",),
 )
 def annual_report() -> Response:
-    year = _int_arg("year")
+    year = int_arg("year")
     assert year is not None  # required: the route checked it
-    eid = _int_arg("enterprise_id")
+    eid = int_arg("enterprise_id")
     pdf = svc.annual_report_pdf(ctx(), actor=actor(), enterprise_id=eid, year=year)
     return _download(pdf, "application/pdf", f"annual-ledger-{eid or 'own'}-{year}.pdf")
 
@@ -245,7 +231,7 @@ def ledger_bundle() -> Response:
     data = svc.bundle(
         ctx(),
         actor=actor(),
-        enterprise_id=_int_arg("enterprise_id"),
+        enterprise_id=int_arg("enterprise_id"),
         subjects=[subject] if subject else None,
     )
     return _download(data, "application/json", f"ledger-bundle-{_stamp()}.json")

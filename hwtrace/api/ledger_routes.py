@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, ok, route
-from hwtrace.api.enterprises import _int_arg
+from hwtrace.api.params import int_arg
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.access import Role, require_role
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import audit
@@ -67,13 +67,13 @@ def checkpoint() -> Response:
     response={"type": "array", "items": {"$ref": R + "LedgerEntry"}},
 )
 def entries() -> Response:
-    limit = _int_arg("limit") or 100
+    limit = int_arg("limit") or 100
     if limit > 1000:
         raise BadValue("limit 不能超过 1000", "limit is at most 1000")
     rows = audit.list_entries(
         ctx(),
         actor=actor(),
-        start=_int_arg("start") or 0,
+        start=int_arg("start") or 0,
         limit=limit,
         entry_type=request.args.get("type") or None,
         subject=request.args.get("subject") or None,
@@ -131,10 +131,10 @@ def proof(seq: int) -> Response:
 )
 def consistency() -> Response:
     actor()
-    old = _int_arg("old_size")
+    old = int_arg("old_size")
     if old is None:
         raise BadValue("缺少 old_size", "old_size is required")
-    return ok(audit.consistency(ctx(), old_size=old, new_size=_int_arg("new_size")))
+    return ok(audit.consistency(ctx(), old_size=old, new_size=int_arg("new_size")))
 
 
 @route(

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response
 
-from hwtrace.api import ROUTES, ok, route
+from hwtrace.api.routing import ROUTES, ok, route
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import BookingStatus, DiscrepancyKind, LineOutcome, ManifestStatus
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from hwtrace.api import actor, ok, route
+from hwtrace.api.routing import actor, ok, route
 from hwtrace.domain import catalogue
 
 R = "#/components/schemas/"

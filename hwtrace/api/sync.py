@@ -30,9 +30,9 @@ from flask import current_app, g
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as RouteNotFound
 
-from hwtrace.api import ROUTES, actor, ctx, ok, route
+from hwtrace.api.routing import ROUTES, actor, ctx, ok, route
 from hwtrace.domain.errors import HwtraceError
-from hwtrace.problems import _HTTP
+from hwtrace.problems import HTTP_ERRORS
 from hwtrace.store.unit_of_work import shared_transaction
 
 log = logging.getLogger("hwtrace")
@@ -109,7 +109,7 @@ def _one(adapter: Any, allowed: set[str], item: dict[str, Any]) -> tuple[int, An
         except HwtraceError as err:
             return err.status, err.to_dict(), False
         except HTTPException as err:
-            code, zh, en = _HTTP.get(
+            code, zh, en = HTTP_ERRORS.get(
                 err.code or 400, ("request.invalid", "请求无效", "bad request")
             )
             return err.code or 400, _problem(err.code or 400, code, zh, en), False

@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import actor, ctx, ok, route, serialize
-from hwtrace.api.batches import _replay as _batch_replay
-from hwtrace.api.batches import _ts
+from hwtrace.api import serialize
+from hwtrace.api.batches import replay_batch
+from hwtrace.api.params import client_ts, int_arg, window_time
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action
 from hwtrace.domain.quantities import g_to_kg
@@ -154,22 +155,8 @@ def discrepancy_json(d: Discrepancy) -> dict[str, Any]:
     }
 
 
-def _when(value: str) -> dt.datetime:
-    """Parse a pickup-window time (RFC 3339 with zone). Unlike a device's ``client_ts`` it may
-    lie days ahead; ``check_window`` bounds it."""
-    try:
-        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if ts.tzinfo is None:
-            raise ValueError
-        return ts.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        raise BadValue(
-            "预约时间格式应为带时区的 RFC 3339 时间", "window times are RFC 3339 with a zone"
-        ) from None
-
-
 def _window(body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
-    return _when(body["window_start"]), _when(body["window_end"])
+    return window_time(body["window_start"]), window_time(body["window_end"])
 
 
 def _status_q(enum: type[BookingStatus] | type[ManifestStatus]) -> dict[str, Any]:
@@ -399,12 +386,12 @@ def manifest_document(number: str) -> Response:
     query=[NO_P],
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_batch_replay,
+    replay=replay_batch,
 )
 def load(number: str, body: dict[str, Any]) -> Response:
     svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"])
     ev = batch_svc.BatchEvent(
-        action=Action.LOAD, manifest=number, client_ts=_ts(body.get("client_ts"))
+        action=Action.LOAD, manifest=number, client_ts=client_ts(body.get("client_ts"))
     )
     return ok(
         serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))
@@ -435,7 +422,7 @@ def depart(number: str, body: dict[str, Any]) -> Response:
     query=[NO_P],
     response={"$ref": R + "Batch"},
     idempotent=True,
-    replay=_batch_replay,
+    replay=replay_batch,
 )
 def receive(number: str, body: dict[str, Any]) -> Response:
     reject = bool(body.get("reject"))
@@ -451,7 +438,7 @@ def receive(number: str, body: dict[str, Any]) -> Response:
         rejected_kg=body.get("rejected_kg"),
         reason=body.get("reason"),
         scale_frame=body.get("scale_frame"),
-        client_ts=_ts(body.get("client_ts")),
+        client_ts=client_ts(body.get("client_ts")),
     )
     return ok(
         serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))
@@ -540,10 +527,8 @@ def resolve(discrepancy_id: int, body: dict[str, Any]) -> Response:
     response={"$ref": R + "Warnings"},
 )
 def warnings_list() -> Response:
-    from hwtrace.api.enterprises import _int_arg
-
     items, counts = warnings_svc.compute(
-        ctx(), actor=actor(), enterprise_id=_int_arg("enterprise_id")
+        ctx(), actor=actor(), enterprise_id=int_arg("enterprise_id")
     )
     return ok({"counts": dict(counts), "items": [warnings_svc.as_json(w) for w in items]})
 

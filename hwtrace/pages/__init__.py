@@ -27,6 +27,7 @@ from flask import (
     url_for,
 )
 
+from hwtrace import problems
 from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import AuthRequired, HwtraceError, TokenRevoked
 from hwtrace.pages.i18n import translate
@@ -150,9 +151,7 @@ def init_app(app: Flask) -> None:
                     "the form expired (CSRF check failed); reload and retry",
                 )
             return page_error(400, "请求格式错误", "bad request")
-        from hwtrace.problems import _on_http_error
-
-        return _on_http_error(err)
+        return problems.http_error(err)
 
 
 View = Callable[..., Any]

@@ -55,7 +55,8 @@ def sign_checkpoint(ctx: Context) -> SignedCheckpoint:
     return _parse(ctx, note)
 
 
-def _visible_entries(actor: Actor, park_code: str) -> sa.ColumnElement[bool]:
+def visible_entries(actor: Actor, park_code: str) -> sa.ColumnElement[bool]:
+    """Return the SQL condition for the ledger entries ``actor`` may see in the park's log."""
     cond = E.c.log_id == park_code
     if actor.sees_whole_park:
         return cond
@@ -93,7 +94,7 @@ def list_entries(
     subject: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the entries the caller may see, from sequence number ``start`` upwards."""
-    cond = [_visible_entries(actor, ctx.settings.park_code), E.c.seq >= start]
+    cond = [visible_entries(actor, ctx.settings.park_code), E.c.seq >= start]
     if entry_type:
         cond.append(E.c.entry_type == entry_type)
     if subject:
@@ -137,7 +138,7 @@ def proofs_for(ctx: Context, *, actor: Actor, subject: str) -> list[dict[str, An
     against the latest signed checkpoint (entries after it have no proof yet)."""
     cp = current_checkpoint(ctx)
     cond = [
-        _visible_entries(actor, ctx.settings.park_code),
+        visible_entries(actor, ctx.settings.park_code),
         E.c.subject == subject.strip().upper() if len(subject) >= 30 else E.c.subject == subject,
     ]
     out = []
@@ -159,7 +160,7 @@ def get_entry(ctx: Context, *, actor: Actor, seq: int) -> dict[str, Any]:
     with ctx.db.read_session() as s:
         body = s.scalar(
             sa.select(E.c.body).where(
-                _visible_entries(actor, ctx.settings.park_code), E.c.seq == seq
+                visible_entries(actor, ctx.settings.park_code), E.c.seq == seq
             )
         )
     if body is None:

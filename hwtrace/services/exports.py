@@ -453,10 +453,10 @@ def ledger_table(
     tz = zone(ctx)
     start, stop = _range(since, until, tz)
     with ctx.db.read_session() as s:
-        cond = [audit._visible_entries(actor, park)]
+        cond = [audit.visible_entries(actor, park)]
         if enterprise_id is not None:
             ent = _enterprise(s, actor, enterprise_id)
-            cond.append(audit._visible_entries(_as_enterprise(actor, ent), park))
+            cond.append(audit.visible_entries(_as_enterprise(actor, ent), park))
         if entry_type:
             cond.append(E.c.entry_type == entry_type)
         if subject:
@@ -904,8 +904,8 @@ def annual_ledger(
     with ctx.db.read_session() as s:
         ent = _own_or_park(s, actor, enterprise_id)
         cond = [
-            audit._visible_entries(actor, park),
-            audit._visible_entries(_as_enterprise(actor, ent), park),
+            audit.visible_entries(actor, park),
+            audit.visible_entries(_as_enterprise(actor, ent), park),
             E.c.seq < cp.size,
             # Everything up to the end of the year; device times may lag the server's a little.
             E.c.server_ts < format_ts(stop + dt.timedelta(days=2)),
@@ -1280,10 +1280,10 @@ def bundle(
     park = ctx.settings.park_code
     scope: dict[str, Any] = {"park": park, "enterprise": None, "subjects": subjects}
     with ctx.db.read_session() as s:
-        cond = [audit._visible_entries(actor, park), E.c.seq < cp.size]
+        cond = [audit.visible_entries(actor, park), E.c.seq < cp.size]
         if enterprise_id is not None:
             ent = _enterprise(s, actor, enterprise_id)
-            cond.append(audit._visible_entries(_as_enterprise(actor, ent), park))
+            cond.append(audit.visible_entries(_as_enterprise(actor, ent), park))
             scope["enterprise"] = {"uscc": ent.uscc, "name": ent.name}
         if subjects is not None:
             cond.append(E.c.subject.in_(subjects))

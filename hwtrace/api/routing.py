@@ -1,0 +1,291 @@
+"""Route machinery of the JSON API: the blueprint, and ``route``, which declares one route so
+that it is authenticated by default, validates its query and its body against a JSON Schema in
+``schemas/api/``, applies an ``Idempotency-Key`` at most once, and appears in the OpenAPI
+document served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from hwtrace.domain.access import Actor
+from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest, NotFound
+from hwtrace.services import auth as auth_service
+from hwtrace.services.context import Context
+from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest, shared_session
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class RouteDoc:
+    """What the OpenAPI document says of one route."""
+
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    body: str | None
+    response: dict[str, Any] | None
+    status: int
+    public: bool
+    query: list[dict[str, Any]] = field(default_factory=list)
+    idempotent: bool = False
+    content_types: tuple[str, ...] = ("application/json",)
+
+
+ROUTES: list[RouteDoc] = []
+
+
+def ctx() -> Context:
+    """Return the app's use-case context."""
+    return current_app.extensions["hwtrace"]  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """Return the authenticated caller of this request."""
+    return g.actor  # type: ignore[no-any-return]
+
+
+@functools.cache
+def body_schema(name: str) -> jsonschema.Draft202012Validator:
+    """Return the validator of ``schemas/api/<name>.schema.json``."""
+    text = resources.files("schemas").joinpath("api", f"{name}.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def _json_body(schema_name: str) -> dict[str, Any]:
+    if not request.is_json:
+        raise InvalidRequest(
+            "请求体须为 JSON（Content-Type: application/json）",
+            "the body must be JSON (Content-Type: application/json)",
+            code="request.not_json",
+            status=415,
+        )
+    try:
+        data = json.loads(
+            request.get_data(cache=True), parse_float=_parse_float, parse_constant=_parse_float
+        )
+    except ValueError:
+        raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            "请求体含有无效的 Unicode 字符（孤立代理项）",
+            "the body has invalid Unicode (lone surrogates)",
+        ) from None
+    errors = sorted(body_schema(schema_name).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        raise InvalidRequest(
+            "请求内容不符合要求：" + "; ".join(_err_text(e) for e in errors[:5]),
+            "the body does not match the schema: " + "; ".join(_err_text(e) for e in errors[:5]),
+            detail={
+                "errors": [
+                    {"path": "/".join(str(p) for p in e.path), "message": e.message}
+                    for e in errors[:20]
+                ]
+            },
+        )
+    return data  # type: ignore[no-any-return]
+
+
+MAX_ID = 2**53 - 1  # larger path numbers name nothing (and overflow SQLite integers)
+
+
+def _parse_float(text: str) -> Any:
+    raise InvalidRequest(
+        f'数字 {text[:20]} 不是整数：数量和重量请用整数或十进制字符串（如 "12.5"）',
+        f"{text[:20]} is not an integer: use integers, and decimal strings for weights",
+    )
+
+
+def _check_query(params: list[dict[str, Any]]) -> None:
+    """Validate the query string against the route's documented parameters."""
+    for p in params:
+        if p["in"] != "query":
+            continue
+        values = request.args.getlist(p["name"])
+        if not values:
+            if p.get("required"):
+                raise InvalidRequest(
+                    f"缺少参数 {p['name']}", f"query parameter {p['name']} is required"
+                )
+            continue
+        if len(values) > 1:
+            raise InvalidRequest(
+                f"参数 {p['name']} 重复", f"query parameter {p['name']} is repeated"
+            )
+        value: Any = values[0]
+        schema = p["schema"]
+        if schema.get("type") == "integer":
+            if not re.fullmatch(r"-?[0-9]{1,16}", value):
+                raise InvalidRequest(
+                    f"参数 {p['name']} 须为整数", f"query parameter {p['name']} must be an integer"
+                )
+            value = int(value)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        if errors:
+            raise InvalidRequest(
+                f"参数 {p['name']} 无效：{errors[0].message[:120]}",
+                f"query parameter {p['name']} is invalid: {errors[0].message[:120]}",
+            )
+
+
+def _err_text(e: jsonschema.ValidationError) -> str:
+    path = "/".join(str(p) for p in e.path) or "(body)"
+    return f"{path}: {e.message}"[:200]
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(request.path.encode())
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+_IDEM_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+def route(
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: str | None = None,
+    response: dict[str, Any] | None = None,
+    status: int = 200,
+    public: bool = False,
+    query: list[dict[str, Any]] | None = None,
+    idempotent: bool = False,
+    replay: Callable[[dict[str, Any]], Response] | None = None,
+    content_types: tuple[str, ...] = ("application/json",),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare one API route: authentication, body validation, idempotency and its doc."""
+
+    for q in query or []:
+        if q["schema"].get("type") == "integer":
+            q["schema"].setdefault("maximum", MAX_ID)
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        ROUTES.append(
+            RouteDoc(
+                rule,
+                method,
+                summary,
+                tag,
+                body,
+                response,
+                status,
+                public,
+                query or [],
+                idempotent,
+                content_types,
+            )
+        )
+
+        @functools.wraps(fn)
+        def view(**kwargs: Any) -> Any:
+            if not public:
+                # an item of POST /sync runs as the caller the batch request authenticated
+                g.actor = g.get("sync_actor") or auth_service.actor_for_token(ctx(), _bearer())
+            for name, value in kwargs.items():
+                if isinstance(value, int) and value > MAX_ID:
+                    raise NotFound("资源不存在", "not found", detail={name: value})
+            _check_query(query or [])
+            if body is not None:
+                kwargs["body"] = _json_body(body)
+            key = request.headers.get("Idempotency-Key") if idempotent else None
+            if key is None:
+                return fn(**kwargs)
+            return _idempotent(fn, kwargs, key, replay)
+
+        view.__name__ = f"{fn.__name__}_{method.lower()}"
+        bp.add_url_rule(rule, view.__name__, view, methods=[method])
+        return view
+
+    return deco
+
+
+def _idempotent(
+    fn: Callable[..., Any],
+    kwargs: dict[str, Any],
+    key: str,
+    replay: Callable[[dict[str, Any]], Response] | None,
+) -> Any:
+    if not _IDEM_KEY.match(key):
+        raise InvalidRequest(
+            "Idempotency-Key 须为 8–100 个字母、数字或 _.:- 字符",
+            "Idempotency-Key must be 8-100 characters of A-Z a-z 0-9 _.:-",
+        )
+    req = IdempotentRequest(user_id=actor().user_id, key=key, request_hash=_request_hash())
+    stored = _stored(req)
+    if stored is not None:
+        return _replay(req, stored, replay)
+    token = CURRENT_IDEMPOTENCY.set(req)
+    try:
+        return fn(**kwargs)
+    except HwtraceError:
+        # A concurrent copy of this request may have won the race: answer as it did.
+        stored = _stored(req)
+        if stored is not None:
+            return _replay(req, stored, replay)
+        raise
+    except sa.exc.IntegrityError:
+        # The key row itself lost a primary-key race: the other copy committed first.
+        stored = _stored(req)
+        if stored is not None:
+            return _replay(req, stored, replay)
+        raise
+    finally:
+        CURRENT_IDEMPOTENCY.reset(token)
+
+
+def _stored(req: IdempotentRequest) -> Any:
+    from hwtrace.store.tables import IdempotencyKey
+
+    shared = shared_session()
+    if shared is not None:  # inside a sync batch: its own uncommitted keys count too
+        return shared.get(IdempotencyKey, (req.user_id, req.key))
+    with ctx().db.lookup_session() as s:
+        return s.get(IdempotencyKey, (req.user_id, req.key))
+
+
+def _replay(req: IdempotentRequest, stored: Any, replay: Callable[..., Response] | None) -> Any:
+    if stored.request_hash != req.request_hash:
+        raise IdempotencyConflict(
+            "该 Idempotency-Key 已用于另一个请求",
+            "this Idempotency-Key was used for another request",
+        )
+    assert replay is not None
+    resp = replay(stored.response)
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    """Return ``data`` as a JSON response."""
+    resp = jsonify(data)
+    resp.status_code = status
+    return resp
