@@ -5,24 +5,29 @@ request-value parsing in ``params``; routes reach the database only through the 
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from hwtrace.api.routing import ROUTES, RouteDoc, bp
 
+# The route modules, in the order the OpenAPI document lists their routes.
+ROUTE_MODULES = (
+    "auth",
+    "batches",
+    "directory",
+    "exports",
+    "audit",
+    "openapi",
+    "reference",
+    "sync",
+    "transport",
+)
+
 
 def load_routes() -> list[RouteDoc]:
     """Import the route modules (each registers its routes on ``bp``) and return them all."""
-    from hwtrace.api import (  # noqa: F401
-        auth,
-        batches,
-        enterprises,
-        exports,
-        ledger_routes,
-        openapi,
-        reference,
-        sync,
-        transport,
-    )
+    for name in ROUTE_MODULES:
+        importlib.import_module(f"hwtrace.api.{name}")
 
     return ROUTES
 
