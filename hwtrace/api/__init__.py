@@ -14,6 +14,8 @@ from hwtrace.api.routing import ROUTES, RouteDoc, bp
 ROUTE_MODULES = (
     "auth",
     "batches",
+    "reservations",
+    "labels",
     "directory",
     "exports",
     "audit",
@@ -21,6 +23,7 @@ ROUTE_MODULES = (
     "reference",
     "sync",
     "transport",
+    "warnings",
 )
 
 

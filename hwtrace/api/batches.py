@@ -17,7 +17,6 @@ from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as svc
-from hwtrace.services import labels, reservations
 
 R = "#/components/schemas/"
 CODE_P = {
@@ -213,76 +212,3 @@ def correct(code: str, body: dict[str, Any]) -> Response:
         client_ts=client_ts(body.get("client_ts")),
     )
     return ok(serialize.batch(svc.correct_batch(ctx(), actor=actor(), code=code, correction=c)))
-
-
-@route(
-    "/code-reservations",
-    "POST",
-    summary="Reserve a block of codes for offline registration on a PDA",
-    tag="batches",
-    body="code-reservation",
-    status=201,
-    response={"$ref": R + "CodeReservation"},
-)
-def reserve(body: dict[str, Any]) -> Response:
-    res, block = reservations.reserve_codes(
-        ctx(),
-        actor=actor(),
-        profile_id=body["profile_id"],
-        produced_on=body_date(body.get("produced_on")),
-        count=body["count"],
-    )
-    return ok(
-        {
-            "reservation_id": res.id,
-            "profile_id": res.profile_id,
-            "produced_on": res.produced_on.isoformat(),
-            "codes": block,
-        },
-        201,
-    )
-
-
-@route(
-    "/code-reservations",
-    "GET",
-    summary="The enterprise's code reservations",
-    tag="batches",
-    response={"type": "array", "items": {"type": "object"}},
-)
-def reservations_list() -> Response:
-    return ok(reservations.list_reservations(ctx(), actor=actor()))
-
-
-@route(
-    "/batches/<code>/label",
-    "GET",
-    summary="The batch's HJ 1276 label as PDF, PNG, ESC/POS or TSPL bytes",
-    tag="batches",
-    query=[
-        CODE_P,
-        {
-            "name": "format",
-            "in": "query",
-            "required": False,
-            "schema": {"enum": ["pdf", "png", "escpos", "tspl"]},
-        },
-        {
-            "name": "profile",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
-        },
-    ],
-    response={"type": "string", "format": "binary"},
-    content_types=("application/pdf", "image/png", "application/octet-stream"),
-)
-def label(code: str) -> Response:
-    fmt = request.args.get("format") or "pdf"
-    data, mimetype = labels.render(
-        ctx(), actor=actor(), code=code, fmt=fmt, profile=request.args.get("profile") or None
-    )
-    resp = Response(data, mimetype=mimetype)
-    ext = {"pdf": "pdf", "png": "png", "escpos": "bin", "tspl": "prn"}[fmt]
-    resp.headers["Content-Disposition"] = f'inline; filename="{code}.{ext}"'
-    return resp

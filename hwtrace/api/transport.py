@@ -10,7 +10,7 @@ from flask import Response, request
 
 from hwtrace.api import serialize
 from hwtrace.api.batches import replay_batch
-from hwtrace.api.params import client_ts, int_arg, window_time
+from hwtrace.api.params import client_ts, window_time
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action
@@ -26,7 +26,6 @@ from hwtrace.domain.transport import (
 from hwtrace.services import batches as batch_svc
 from hwtrace.services import manifest_pdf
 from hwtrace.services import transport as svc
-from hwtrace.services import warnings as warnings_svc
 from hwtrace.store.tables import Booking, Discrepancy, TransferLine
 
 R = "#/components/schemas/"
@@ -506,41 +505,3 @@ def resolve(discrepancy_id: int, body: dict[str, Any]) -> Response:
         ctx(), actor=actor(), discrepancy_id=discrepancy_id, resolution=body["reason"]
     )
     return ok(discrepancy_json(d))
-
-
-# --- warnings ----------------------------------------------------------------------------------
-
-
-@route(
-    "/warnings",
-    "GET",
-    summary="Current warnings for the caller (the whole park for park roles), with counts",
-    tag="warnings",
-    query=[
-        {
-            "name": "enterprise_id",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    ],
-    response={"$ref": R + "Warnings"},
-)
-def warnings_list() -> Response:
-    items, counts = warnings_svc.compute(
-        ctx(), actor=actor(), enterprise_id=int_arg("enterprise_id")
-    )
-    return ok({"counts": dict(counts), "items": [warnings_svc.as_json(w) for w in items]})
-
-
-@route(
-    "/warnings/acknowledge",
-    "POST",
-    summary="Acknowledge a warning with a note (a ledger entry about its subject)",
-    tag="warnings",
-    body="warning-ack",
-    response={"$ref": R + "Warning"},
-)
-def warnings_ack(body: dict[str, Any]) -> Response:
-    w = warnings_svc.acknowledge(ctx(), actor=actor(), key=body["key"], note=body["note"])
-    return ok(warnings_svc.as_json(w))
