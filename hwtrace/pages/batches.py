@@ -1,19 +1,20 @@
-"""Handheld pages (``/m/``): one page per flow for a phone or PDA browser. A keyboard-wedge
-scanner types the code into the focused input and presses Enter; the page answers with the
-result and focuses the input again, so scanning continues without touching the screen."""
+"""Handheld pages (``/m/``) for batches: registration and the scan flows, one page per flow
+for a phone or PDA browser. A keyboard-wedge scanner types the code into the focused input and
+presses Enter; the page answers with the result and focuses the input again, so scanning
+continues without touching the screen."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from hwtrace.domain.access import EnterpriseKind
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action
-from hwtrace.pages import actor, bp, ctx, t
+from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
-from hwtrace.services import directory, labels
+from hwtrace.services import directory
 from hwtrace.services import transport as T
 
 FLOWS = {
@@ -62,14 +63,6 @@ def m_register() -> Any:
         except HwtraceError as err:
             result = {"ok": False, "message": _msg(err), "code": err.code}
     return render_template("m/register.html", profiles=profiles, result=result)
-
-
-@bp.get("/m/label/<code>.<fmt>")
-def m_label(code: str, fmt: str) -> Any:
-    if fmt not in ("pdf", "png"):
-        raise BadValue("不支持的格式", "unsupported format")
-    data, mimetype = labels.render(ctx(), actor=actor(), code=code, fmt=fmt)
-    return Response(data, mimetype=mimetype)
 
 
 def _msg(err: HwtraceError) -> str:

@@ -1,0 +1,46 @@
+"""Login and logout with the same accounts as the API (a login token in the session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, session, url_for
+
+from hwtrace.domain.errors import HwtraceError
+from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.services import auth as auth_svc
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        try:
+            issued = auth_svc.login(
+                ctx(),
+                username=request.form.get("username", "")[:64],
+                password=request.form.get("password", "")[:200],
+                remote_addr=request.remote_addr or "",
+            )
+        except HwtraceError as err:
+            error = (
+                err.message_zh if (request.cookies.get("lang") or "zh") == "zh" else err.message_en
+            )
+        else:
+            session.clear()
+            session["token"] = issued.token
+            nxt = request.args.get("next") or ""
+            # only same-site relative paths: no open redirect
+            if not nxt.startswith("/") or nxt.startswith("//"):
+                nxt = url_for("pages.home")
+            return redirect(nxt)
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    a = actor()
+    if a.token_id is not None:
+        auth_svc.revoke_token(ctx(), actor=a, token_id=a.token_id)
+    session.clear()
+    return redirect(url_for("pages.login"))

@@ -1,0 +1,61 @@
+"""Exports: batch and ledger tables, the annual report and the signed bundle as downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, render_template, request
+
+from hwtrace.domain.errors import BadValue
+from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.services import console
+from hwtrace.store.tables import Enterprise
+
+
+@bp.get("/exports")
+def exports() -> Any:
+    a = actor()
+    with ctx().db.read_session() as s:
+        q = sa.select(Enterprise).where(Enterprise.park_id == a.park_id, Enterprise.kind != "park")
+        if not a.sees_whole_park:
+            q = q.where(Enterprise.id == a.enterprise_id)
+        ents = list(s.scalars(q.order_by(Enterprise.id)))
+    return render_template("exports.html", ents=ents, year=ctx().now().year)
+
+
+def attachment(data: bytes, mimetype: str, filename: str) -> Response:
+    """Return a download response."""
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.get("/exports/<what>.<fmt>")
+def export_file(what: str, fmt: str) -> Any:
+    from hwtrace.services import exports as X  # type: ignore[attr-defined,unused-ignore]
+
+    a = actor()
+    eid = request.args.get("enterprise_id", type=int)
+    if eid is not None:
+        console.visible_enterprise(ctx(), a, eid)
+    if what in ("batches", "ledger") and fmt in ("csv", "xlsx"):
+        table = X.batches_table if what == "batches" else X.ledger_table
+        headers, rows = table(ctx(), actor=a, enterprise_id=eid)
+        if fmt == "csv":
+            return attachment(X.to_csv(headers, rows), "text/csv; charset=utf-8", f"{what}.csv")
+        data = X.to_xlsx(headers, rows, what)
+        return attachment(
+            data,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{what}.xlsx",
+        )
+    if what == "annual" and fmt == "pdf" and eid is not None:
+        year = request.args.get("year", type=int) or ctx().now().year
+        pdf = X.annual_report_pdf(ctx(), actor=a, enterprise_id=eid, year=year)
+        return attachment(pdf, "application/pdf", f"annual-{eid}-{year}.pdf")
+    if what == "bundle" and fmt == "json":
+        return attachment(
+            X.bundle(ctx(), actor=a, enterprise_id=eid), "application/json", "ledger-bundle.json"
+        )
+    raise BadValue("不支持的导出类型", "unsupported export")

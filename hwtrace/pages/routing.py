@@ -1,0 +1,130 @@
+"""Page machinery: the blueprint, the logged-in caller, the language, CSRF, security headers
+and the error page, shared by every page module.
+
+Login uses the same accounts as the API: a login token kept in the signed session cookie
+(HttpOnly, SameSite=Lax). Every POST carries a per-session CSRF token. Simplified Chinese by
+default; ``?lang=en`` switches to English and is remembered in a cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from hwtrace.domain.access import Actor
+from hwtrace.domain.errors import AuthRequired, HwtraceError, TokenRevoked
+from hwtrace.pages.i18n import translate
+from hwtrace.services import auth as auth_svc
+from hwtrace.services.context import Context
+
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+PUBLIC = {"pages.login", "pages.static"}
+
+
+def ctx() -> Context:
+    """Return the app's use-case context."""
+    return current_app.extensions["hwtrace"]  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """Return the logged-in caller."""
+    return g.page_actor  # type: ignore[no-any-return]
+
+
+def t(text: str) -> str:
+    """Translate page text into the current language."""
+    return translate(text, g.get("lang", "zh"))
+
+
+@bp.before_request
+def _before() -> Any:
+    lang = request.args.get("lang") or request.cookies.get("lang") or "zh"
+    g.lang = lang if lang in ("zh", "en") else "zh"
+    if request.endpoint in PUBLIC:
+        return None
+    token = session.get("token")
+    try:
+        g.page_actor = auth_svc.actor_for_token(ctx(), token)
+    except (AuthRequired, TokenRevoked):
+        session.pop("token", None)
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    if request.method == "POST":
+        _check_csrf()
+    return None
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
+    want = session.get("csrf") or ""
+    if not want or not hmac.compare_digest(sent, want):
+        abort(400, description="csrf")
+
+
+def csrf_token() -> str:
+    """Return the session's CSRF token, creating it on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    if "lang" in request.args and request.args["lang"] in ("zh", "en"):
+        resp.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    resp.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    return resp
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {
+        "t": t,
+        "lang": g.get("lang", "zh"),
+        "me": g.get("page_actor"),
+        "csrf_token": csrf_token,
+        "park_name": ctx().settings.park_name,
+        "lang_url": _lang_url,
+    }
+
+
+def _lang_url(lang: str) -> str:
+    args: dict[str, Any] = {**request.args, **(request.view_args or {}), "lang": lang}
+    return url_for(request.endpoint or "pages.home", **args)
+
+
+@bp.errorhandler(HwtraceError)
+def _error(err: HwtraceError) -> tuple[str, int]:
+    return render_template("error.html", err=err), err.status
+
+
+def page_error(status: int, zh: str, en: str) -> tuple[str, int]:
+    """Render the error page for a non-domain error."""
+    err = HwtraceError(zh, en, status=status, code="page.error")
+    return render_template("error.html", err=err), status
