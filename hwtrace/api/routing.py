@@ -15,14 +15,13 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from hwtrace.domain.access import Actor
-from hwtrace.domain.errors import HwtraceError, IdempotencyConflict, InvalidRequest, NotFound
+from hwtrace.domain.errors import InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
+from hwtrace.services import idempotency
 from hwtrace.services.context import Context
-from hwtrace.store.unit_of_work import CURRENT_IDEMPOTENCY, IdempotentRequest, shared_session
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -239,49 +238,21 @@ def _idempotent(
             "Idempotency-Key 须为 8–100 个字母、数字或 _.:- 字符",
             "Idempotency-Key must be 8-100 characters of A-Z a-z 0-9 _.:-",
         )
-    req = IdempotentRequest(user_id=actor().user_id, key=key, request_hash=_request_hash())
-    stored = _stored(req)
-    if stored is not None:
-        return _replay(req, stored, replay)
-    token = CURRENT_IDEMPOTENCY.set(req)
-    try:
-        return fn(**kwargs)
-    except HwtraceError:
-        # A concurrent copy of this request may have won the race: answer as it did.
-        stored = _stored(req)
-        if stored is not None:
-            return _replay(req, stored, replay)
-        raise
-    except sa.exc.IntegrityError:
-        # The key row itself lost a primary-key race: the other copy committed first.
-        stored = _stored(req)
-        if stored is not None:
-            return _replay(req, stored, replay)
-        raise
-    finally:
-        CURRENT_IDEMPOTENCY.reset(token)
-
-
-def _stored(req: IdempotentRequest) -> Any:
-    from hwtrace.store.tables import IdempotencyKey
-
-    shared = shared_session()
-    if shared is not None:  # inside a sync batch: its own uncommitted keys count too
-        return shared.get(IdempotencyKey, (req.user_id, req.key))
-    with ctx().db.lookup_session() as s:
-        return s.get(IdempotencyKey, (req.user_id, req.key))
-
-
-def _replay(req: IdempotentRequest, stored: Any, replay: Callable[..., Response] | None) -> Any:
-    if stored.request_hash != req.request_hash:
-        raise IdempotencyConflict(
-            "该 Idempotency-Key 已用于另一个请求",
-            "this Idempotency-Key was used for another request",
-        )
     assert replay is not None
-    resp = replay(stored.response)
-    resp.headers["Idempotent-Replayed"] = "true"
-    return resp
+
+    def replayed(stored: dict[str, Any]) -> Response:
+        resp = replay(stored)
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp
+
+    return idempotency.apply_once(
+        ctx(),
+        user_id=actor().user_id,
+        key=key,
+        request_hash=_request_hash(),
+        apply=lambda: fn(**kwargs),
+        replay=replayed,
+    )
 
 
 def ok(data: Any, status: int = 200) -> Response:

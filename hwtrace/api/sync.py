@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import nullcontext
 from typing import Any
 
 from flask import current_app, g
@@ -33,7 +32,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from hwtrace.api.routing import ROUTES, actor, ctx, ok, route
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.problems import HTTP_ERRORS
-from hwtrace.store.unit_of_work import shared_transaction
+from hwtrace.services import sync as sync_svc
 
 log = logging.getLogger("hwtrace")
 PREFIX = "/api/v1"
@@ -68,8 +67,7 @@ def sync(body: dict[str, Any]) -> Any:
                 results += [_not_attempted(item) for item in group]
                 continue
             done: list[dict[str, Any]] = []
-            db = ctx().db
-            with shared_transaction(db) if db.dialect == "sqlite" else nullcontext():
+            with sync_svc.item_group(ctx()):
                 for item in group:
                     if stopped:
                         done.append(_not_attempted(item))
