@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import serialize
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.services import auth as svc
-from hwtrace.services import directory
+from hwtrace.services import directory, serialize
 
 R = "#/components/schemas/"
 
@@ -30,18 +29,7 @@ def login(body: dict[str, Any]) -> Response:
         password=body["password"],
         remote_addr=request.remote_addr or "",
     )
-    return ok(_issued(issued))
-
-
-def _issued(issued: svc.IssuedToken) -> dict[str, Any]:
-    return {
-        "token": issued.token,
-        "token_id": issued.token_id,
-        "kind": issued.kind,
-        "expires_at": issued.expires_at.isoformat().replace("+00:00", "Z")
-        if issued.expires_at
-        else None,
-    }
+    return ok(serialize.issued_token(issued))
 
 
 @route(
@@ -100,7 +88,7 @@ def tokens() -> Response:
 )
 def create_token(body: dict[str, Any]) -> Response:
     issued = svc.create_device_token(ctx(), actor=actor(), name=body["name"])
-    return ok(_issued(issued), 201)
+    return ok(serialize.issued_token(issued), 201)
 
 
 @route(

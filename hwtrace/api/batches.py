@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import serialize
 from hwtrace.api.params import body_date, client_ts, int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as svc
+from hwtrace.services import serialize
 
 R = "#/components/schemas/"
 CODE_P = {

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import serialize
 from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import directory as svc
+from hwtrace.services import serialize
 
 R = "#/components/schemas/"
 KIND_Q = {

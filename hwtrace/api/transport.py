@@ -8,25 +8,18 @@ from typing import Any
 
 from flask import Response, request
 
-from hwtrace.api import serialize
 from hwtrace.api.batches import replay_batch
 from hwtrace.api.params import client_ts, window_time
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action
-from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
-    BOOKING_ZH,
-    DISCREPANCY_ZH,
-    MANIFEST_ZH,
     BookingStatus,
-    DiscrepancyKind,
     ManifestStatus,
 )
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import manifest_pdf
+from hwtrace.services import manifest_pdf, serialize
 from hwtrace.services import transport as svc
-from hwtrace.store.tables import Booking, Discrepancy, TransferLine
 
 R = "#/components/schemas/"
 ID_P = {"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -37,121 +30,6 @@ NO_P = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 40},
 }
 D_P = {"name": "discrepancy_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _ts_s(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def _line(line: TransferLine) -> dict[str, Any]:
-    return {
-        "code": line.code,
-        "dispatched_kg": g_to_kg(line.dispatched_g),
-        "outcome": line.outcome,
-        "loaded_at": _ts_s(line.loaded_at),
-        "received_kg": g_to_kg(line.received_g) if line.received_g is not None else None,
-        "rejected_kg": g_to_kg(line.rejected_g),
-        "reason": line.reason,
-        "received_at": _ts_s(line.received_at),
-    }
-
-
-def booking_json(b: Booking, lines: list[TransferLine] | None = None) -> dict[str, Any]:
-    """Return the JSON form of a booking."""
-    out = {
-        "id": b.id,
-        "subject": svc.booking_subject(b.id),
-        "status": b.status,
-        "status_zh": BOOKING_ZH[BookingStatus(b.status)],
-        "producer_id": b.producer_id,
-        "transporter_id": b.transporter_id,
-        "receiver_id": b.receiver_id,
-        "window_start": _ts_s(b.window_start),
-        "window_end": _ts_s(b.window_end),
-        "planned_method": b.planned_method,
-        "vehicle_plate": b.vehicle_plate,
-        "driver_user_id": b.driver_user_id,
-        "driver_licence": b.driver_licence,
-        "note": b.note,
-        "reason": b.reason,
-        "created_at": _ts_s(b.created_at),
-        "last_seq": b.last_seq,
-    }
-    if lines is not None:
-        out["lines"] = [_line(ln) for ln in lines]
-    return out
-
-
-def manifest_json(view: svc.ManifestView) -> dict[str, Any]:
-    """Return the JSON form of a manifest with its lines."""
-    m = view.manifest
-    return {
-        "number": m.number,
-        "booking_id": m.booking_id,
-        "status": m.status,
-        "status_zh": MANIFEST_ZH[ManifestStatus(m.status)],
-        "producer": {
-            "id": view.producer.id,
-            "name": view.producer.name,
-            "uscc": view.producer.uscc,
-        },
-        "transporter": {
-            "id": view.transporter.id,
-            "name": view.transporter.name,
-            "uscc": view.transporter.uscc,
-            "permit": m.transport_permit,
-            "vehicle_plate": m.vehicle_plate,
-            "driver": view.driver.display_name or view.driver.username,
-            "driver_licence": m.driver_licence,
-        },
-        "receiver": {
-            "id": view.receiver.id,
-            "name": view.receiver.name,
-            "uscc": view.receiver.uscc,
-            "permit": m.operating_permit,
-        },
-        "planned_method": m.planned_method,
-        "created_at": _ts_s(m.created_at),
-        "departed_at": _ts_s(m.departed_at),
-        "receipt_due_at": _ts_s(m.receipt_due_at),
-        "received_at": _ts_s(m.received_at),
-        "completed_at": _ts_s(m.completed_at),
-        "lines": [
-            {
-                **_line(ln),
-                "waste_code": b.waste_code,
-                "category": b.category,
-                "name": p.name,
-                "form": p.form,
-                "hazards": list(p.hazards),
-                "packaging": b.packaging,
-                "package_count": b.package_count,
-                "batch_status": b.status,
-            }
-            for ln, b, p in view.lines
-        ],
-        "last_seq": m.last_seq,
-    }
-
-
-def discrepancy_json(d: Discrepancy) -> dict[str, Any]:
-    """Return the JSON form of a discrepancy."""
-    return {
-        "id": d.id,
-        "kind": d.kind,
-        "kind_zh": DISCREPANCY_ZH[DiscrepancyKind(d.kind)],
-        "code": d.code,
-        "manifest_id": d.manifest_id,
-        "producer_id": d.producer_id,
-        "transporter_id": d.transporter_id,
-        "receiver_id": d.receiver_id,
-        "facts": d.facts,
-        "opened_seq": d.opened_seq,
-        "opened_at": _ts_s(d.opened_at),
-        "resolved": d.resolved_seq is not None,
-        "resolved_seq": d.resolved_seq,
-        "resolution": d.resolution,
-    }
 
 
 def _window(body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
@@ -199,7 +77,7 @@ def request_booking(body: dict[str, Any]) -> Response:
 
 def _booking(booking_id: int, status: int = 200) -> Response:
     b, lines = svc.get_booking(ctx(), actor=actor(), booking_id=booking_id)
-    return ok(booking_json(b, lines), status)
+    return ok(serialize.booking(b, lines), status)
 
 
 @route(
@@ -212,7 +90,7 @@ def _booking(booking_id: int, status: int = 200) -> Response:
 )
 def list_bookings() -> Response:
     rows = svc.list_bookings(ctx(), actor=actor(), status=request.args.get("status"))
-    return ok([booking_json(b) for b in rows])
+    return ok([serialize.booking(b) for b in rows])
 
 
 @route(
@@ -311,7 +189,7 @@ def cancel(booking_id: int, body: dict[str, Any]) -> Response:
 )
 def make_manifest(booking_id: int) -> Response:
     m = svc.create_manifest(ctx(), actor=actor(), booking_id=booking_id)
-    return ok(manifest_json(svc.get_manifest(ctx(), actor=actor(), number=m.number)), 201)
+    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=m.number)), 201)
 
 
 # --- manifests ---------------------------------------------------------------------------------
@@ -327,25 +205,11 @@ def make_manifest(booking_id: int) -> Response:
 )
 def list_manifests() -> Response:
     rows = svc.list_manifests(ctx(), actor=actor(), status=request.args.get("status"))
-    return ok(
-        [
-            {
-                "number": m.number,
-                "status": m.status,
-                "status_zh": MANIFEST_ZH[ManifestStatus(m.status)],
-                "producer_id": m.producer_id,
-                "transporter_id": m.transporter_id,
-                "receiver_id": m.receiver_id,
-                "created_at": _ts_s(m.created_at),
-                "receipt_due_at": _ts_s(m.receipt_due_at),
-            }
-            for m in rows
-        ]
-    )
+    return ok([serialize.manifest_summary(m) for m in rows])
 
 
 def _manifest(number: str) -> Response:
-    return ok(manifest_json(svc.get_manifest(ctx(), actor=actor(), number=number)))
+    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=number)))
 
 
 @route(
@@ -488,7 +352,7 @@ def list_discrepancies() -> Response:
     rows = svc.list_discrepancies(
         ctx(), actor=actor(), open_only=request.args.get("open") == "true"
     )
-    return ok([discrepancy_json(d) for d in rows])
+    return ok([serialize.discrepancy(d) for d in rows])
 
 
 @route(
@@ -504,4 +368,4 @@ def resolve(discrepancy_id: int, body: dict[str, Any]) -> Response:
     d = svc.resolve_discrepancy(
         ctx(), actor=actor(), discrepancy_id=discrepancy_id, resolution=body["reason"]
     )
-    return ok(discrepancy_json(d))
+    return ok(serialize.discrepancy(d))

@@ -1,0 +1,291 @@
+"""Read-model rows and ledger entries as JSON objects: the shapes of the OpenAPI document
+(``api/openapi.py``), one function per shape."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from hwtrace.domain.lifecycle import BatchStatus, status_zh
+from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.transport import (
+    BOOKING_ZH,
+    DISCREPANCY_ZH,
+    MANIFEST_ZH,
+    BookingStatus,
+    DiscrepancyKind,
+    ManifestStatus,
+)
+from hwtrace.services.auth import IssuedToken
+from hwtrace.services.transport import ManifestView, booking_subject
+from hwtrace.store.tables import (
+    ApiToken,
+    Batch,
+    Booking,
+    Discrepancy,
+    Enterprise,
+    Manifest,
+    StorageRoom,
+    TransferLine,
+    User,
+    WasteProfile,
+)
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """Return an RFC 3339 UTC time as the API shows it (``Z``), or None."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def batch(b: Batch) -> dict[str, Any]:
+    """Return the JSON form of a batch."""
+    return {
+        "code": b.code,
+        "status": b.status,
+        "status_zh": status_zh(BatchStatus(b.status)),
+        "producer_id": b.producer_id,
+        "profile_id": b.profile_id,
+        "waste_code": b.waste_code,
+        "category": b.category,
+        "weight_kg": g_to_kg(b.weight_g),
+        "received_weight_kg": g_to_kg(b.received_weight_g) if b.received_weight_g else None,
+        "packaging": b.packaging,
+        "package_count": b.package_count,
+        "container_volume_l": b.container_volume_l,
+        "process": b.process,
+        "produced_on": b.produced_on.isoformat(),
+        "remarks": b.remarks,
+        "room_id": b.room_id,
+        "stored_at": timestamp(b.stored_at),
+        "transporter_id": b.transporter_id,
+        "receiver_id": b.receiver_id,
+        "created_at": timestamp(b.created_at),
+        "updated_at": timestamp(b.updated_at),
+        "last_seq": b.last_seq,
+    }
+
+
+def enterprise(e: Enterprise, *, full: bool = True) -> dict[str, Any]:
+    """Return the JSON form of an enterprise (``full=False``: the public directory fields)."""
+    out: dict[str, Any] = {"id": e.id, "uscc": e.uscc, "name": e.name, "kind": e.kind}
+    if full:
+        out.update(
+            address=e.address,
+            contact_name=e.contact_name,
+            contact_phone=e.contact_phone,
+            map_x=e.map_x,
+            map_y=e.map_y,
+            permits=e.permits or {},
+            created_at=timestamp(e.created_at),
+        )
+    return out
+
+
+def user(u: User) -> dict[str, Any]:
+    """Return the JSON form of a user (never its password hash)."""
+    return {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "enterprise_id": u.enterprise_id,
+        "role": u.role,
+        "active": u.active,
+    }
+
+
+def token(t: ApiToken) -> dict[str, Any]:
+    """Return the JSON form of a token (never its secret)."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "kind": t.kind,
+        "created_at": timestamp(t.created_at),
+        "expires_at": timestamp(t.expires_at),
+        "revoked": t.revoked_at is not None,
+    }
+
+
+def profile(p: WasteProfile) -> dict[str, Any]:
+    """Return the JSON form of a waste profile."""
+    return {
+        "id": p.id,
+        "enterprise_id": p.enterprise_id,
+        "waste_code": p.waste_code,
+        "category": p.category,
+        "name": p.name,
+        "form": p.form,
+        "hazards": list(p.hazards),
+        "main_components": p.main_components,
+        "harmful_components": p.harmful_components,
+        "packaging": p.packaging,
+        "precautions": p.precautions,
+        "process": p.process,
+        "active": p.active,
+    }
+
+
+def room(r: StorageRoom, stored_g: int | None = None) -> dict[str, Any]:
+    """Return the JSON form of a storage room, with its current fill when known."""
+    out: dict[str, Any] = {
+        "id": r.id,
+        "enterprise_id": r.enterprise_id,
+        "name": r.name,
+        "capacity_kg": g_to_kg(r.capacity_g),
+        "allowed_categories": list(r.allowed_categories or []),
+    }
+    if stored_g is not None:
+        out["stored_kg"] = g_to_kg(stored_g)
+    return out
+
+
+def entry(e: Any) -> dict[str, Any]:
+    """Return the JSON form of a ledger entry: its fields and its canonical bytes (base64)."""
+    return {
+        "seq": e.seq,
+        "type": e.entry_type,
+        "subject": e.subject,
+        "actor": e.actor,
+        "enterprise": e.enterprise,
+        "client_ts": timestamp(e.client_ts),
+        "server_ts": timestamp(e.server_ts),
+        "payload": e.payload,
+        "leaf": base64.b64encode(e.body).decode("ascii"),
+        "leaf_hash": e.leaf_hash.hex(),
+    }
+
+
+def transfer_line(line: TransferLine) -> dict[str, Any]:
+    """Return the JSON form of one batch on a booking or manifest."""
+    return {
+        "code": line.code,
+        "dispatched_kg": g_to_kg(line.dispatched_g),
+        "outcome": line.outcome,
+        "loaded_at": timestamp(line.loaded_at),
+        "received_kg": g_to_kg(line.received_g) if line.received_g is not None else None,
+        "rejected_kg": g_to_kg(line.rejected_g),
+        "reason": line.reason,
+        "received_at": timestamp(line.received_at),
+    }
+
+
+def booking(b: Booking, lines: list[TransferLine] | None = None) -> dict[str, Any]:
+    """Return the JSON form of a booking."""
+    out = {
+        "id": b.id,
+        "subject": booking_subject(b.id),
+        "status": b.status,
+        "status_zh": BOOKING_ZH[BookingStatus(b.status)],
+        "producer_id": b.producer_id,
+        "transporter_id": b.transporter_id,
+        "receiver_id": b.receiver_id,
+        "window_start": timestamp(b.window_start),
+        "window_end": timestamp(b.window_end),
+        "planned_method": b.planned_method,
+        "vehicle_plate": b.vehicle_plate,
+        "driver_user_id": b.driver_user_id,
+        "driver_licence": b.driver_licence,
+        "note": b.note,
+        "reason": b.reason,
+        "created_at": timestamp(b.created_at),
+        "last_seq": b.last_seq,
+    }
+    if lines is not None:
+        out["lines"] = [transfer_line(ln) for ln in lines]
+    return out
+
+
+def manifest(view: ManifestView) -> dict[str, Any]:
+    """Return the JSON form of a manifest with its lines."""
+    m = view.manifest
+    return {
+        "number": m.number,
+        "booking_id": m.booking_id,
+        "status": m.status,
+        "status_zh": MANIFEST_ZH[ManifestStatus(m.status)],
+        "producer": {
+            "id": view.producer.id,
+            "name": view.producer.name,
+            "uscc": view.producer.uscc,
+        },
+        "transporter": {
+            "id": view.transporter.id,
+            "name": view.transporter.name,
+            "uscc": view.transporter.uscc,
+            "permit": m.transport_permit,
+            "vehicle_plate": m.vehicle_plate,
+            "driver": view.driver.display_name or view.driver.username,
+            "driver_licence": m.driver_licence,
+        },
+        "receiver": {
+            "id": view.receiver.id,
+            "name": view.receiver.name,
+            "uscc": view.receiver.uscc,
+            "permit": m.operating_permit,
+        },
+        "planned_method": m.planned_method,
+        "created_at": timestamp(m.created_at),
+        "departed_at": timestamp(m.departed_at),
+        "receipt_due_at": timestamp(m.receipt_due_at),
+        "received_at": timestamp(m.received_at),
+        "completed_at": timestamp(m.completed_at),
+        "lines": [
+            {
+                **transfer_line(ln),
+                "waste_code": b.waste_code,
+                "category": b.category,
+                "name": p.name,
+                "form": p.form,
+                "hazards": list(p.hazards),
+                "packaging": b.packaging,
+                "package_count": b.package_count,
+                "batch_status": b.status,
+            }
+            for ln, b, p in view.lines
+        ],
+        "last_seq": m.last_seq,
+    }
+
+
+def discrepancy(d: Discrepancy) -> dict[str, Any]:
+    """Return the JSON form of a discrepancy."""
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "kind_zh": DISCREPANCY_ZH[DiscrepancyKind(d.kind)],
+        "code": d.code,
+        "manifest_id": d.manifest_id,
+        "producer_id": d.producer_id,
+        "transporter_id": d.transporter_id,
+        "receiver_id": d.receiver_id,
+        "facts": d.facts,
+        "opened_seq": d.opened_seq,
+        "opened_at": timestamp(d.opened_at),
+        "resolved": d.resolved_seq is not None,
+        "resolved_seq": d.resolved_seq,
+        "resolution": d.resolution,
+    }
+
+
+def manifest_summary(m: Manifest) -> dict[str, Any]:
+    """Return the list form of a manifest (no parties, no lines)."""
+    return {
+        "number": m.number,
+        "status": m.status,
+        "status_zh": MANIFEST_ZH[ManifestStatus(m.status)],
+        "producer_id": m.producer_id,
+        "transporter_id": m.transporter_id,
+        "receiver_id": m.receiver_id,
+        "created_at": timestamp(m.created_at),
+        "receipt_due_at": timestamp(m.receipt_due_at),
+    }
+
+
+def issued_token(issued: IssuedToken) -> dict[str, Any]:
+    """Return the JSON form of a token as shown once to its owner."""
+    return {
+        "token": issued.token,
+        "token_id": issued.token_id,
+        "kind": issued.kind,
+        "expires_at": timestamp(issued.expires_at),
+    }
