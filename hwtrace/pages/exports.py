@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, render_template, request
 
 from hwtrace.domain.errors import BadValue
 from hwtrace.pages.routing import actor, bp, ctx
-from hwtrace.services import console
-from hwtrace.store.tables import Enterprise
+from hwtrace.services import console, directory
+from hwtrace.services import exports as X
 
 
 @bp.get("/exports")
 def exports() -> Any:
     a = actor()
-    with ctx().db.read_session() as s:
-        q = sa.select(Enterprise).where(Enterprise.park_id == a.park_id, Enterprise.kind != "park")
-        if not a.sees_whole_park:
-            q = q.where(Enterprise.id == a.enterprise_id)
-        ents = list(s.scalars(q.order_by(Enterprise.id)))
+    ents = directory.reportable_enterprises(ctx(), actor=a)
     return render_template("exports.html", ents=ents, year=ctx().now().year)
 
 
@@ -33,8 +28,6 @@ def attachment(data: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.get("/exports/<what>.<fmt>")
 def export_file(what: str, fmt: str) -> Any:
-    from hwtrace.services import exports as X  # type: ignore[attr-defined,unused-ignore]
-
     a = actor()
     eid = request.args.get("enterprise_id", type=int)
     if eid is not None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain.access import Role
 from hwtrace.domain.warnings import KIND_ZH, Kind
 from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.services import directory
 from hwtrace.services import warnings as warnings_svc
-from hwtrace.store.tables import Enterprise
 
 
 @bp.get("/warnings")
@@ -22,11 +21,7 @@ def warnings() -> Any:
     items, counts = warnings_svc.compute(ctx(), actor=a, enterprise_id=eid)
     if kind:
         items = [w for w in items if w.kind.value == kind]
-    with ctx().db.read_session() as s:
-        names = {
-            e.id: e.name
-            for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == a.park_id))
-        }
+    names = directory.enterprise_names(ctx(), actor=a)
     can_ack = a.role in (Role.PARK_ADMIN, Role.ADMIN, Role.OPERATOR)
     return render_template(
         "warnings.html",

@@ -85,6 +85,27 @@ def list_enterprises(
     return out
 
 
+def enterprise_names(ctx: Context, *, actor: Actor) -> dict[int, str]:
+    """Return the names of the enterprises in the caller's park by id (to label lists)."""
+    with ctx.db.read_session() as s:
+        return {
+            e.id: e.name
+            for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == actor.park_id))
+        }
+
+
+def reportable_enterprises(ctx: Context, *, actor: Actor) -> list[Enterprise]:
+    """Return the enterprises whose reports the caller may export: every enterprise of the
+    park (not the park administration itself) for park roles, else the caller's own."""
+    with ctx.db.read_session() as s:
+        q = sa.select(Enterprise).where(
+            Enterprise.park_id == actor.park_id, Enterprise.kind != "park"
+        )
+        if not actor.sees_whole_park:
+            q = q.where(Enterprise.id == actor.enterprise_id)
+        return list(s.scalars(q.order_by(Enterprise.id)))
+
+
 @dataclass(frozen=True)
 class NewEnterprise:
     uscc: str
