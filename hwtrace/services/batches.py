@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hwtrace.domain import codes
@@ -32,14 +30,13 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
-from hwtrace.services import transport
+from hwtrace.services import allocation, transport
 from hwtrace.services.context import Context
+from hwtrace.services.directory import require_authorized
 from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import (
     Batch,
-    CodeCounter,
     Enterprise,
-    ProfileAuthorization,
     StorageRoom,
     WasteProfile,
 )
@@ -117,27 +114,6 @@ def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
     return ent
 
 
-def lock_counter(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> CodeCounter:
-    """Return the code counter of (unit, waste code, day), locked for this transaction."""
-    prefix = codes.code_prefix(uscc=uscc, waste_code=waste_code, day=day)
-    # Create the counter if it is missing without racing another writer (ON CONFLICT DO
-    # NOTHING), then lock it: concurrent registrations queue here and get distinct numbers.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(CodeCounter).values(prefix=prefix, last_seq=0).on_conflict_do_nothing())
-    return session.execute(
-        sa.select(CodeCounter).where(CodeCounter.prefix == prefix).with_for_update()
-    ).scalar_one()
-
-
-def _allocate_code(session: Session, *, uscc: str, waste_code: str, day: dt.date) -> str:
-    """Allocate the next identification code for (unit, waste code, day)."""
-    counter = lock_counter(session, uscc=uscc, waste_code=waste_code, day=day)
-    seq = counter.last_seq + 1
-    codes.check_sequence(seq)
-    counter.last_seq = seq
-    return codes.make_code(uscc=uscc, waste_code=waste_code, day=day, seq=seq)
-
-
 def batch_payload(batch: Batch, profile: WasteProfile, producer: Enterprise) -> dict[str, Any]:
     """Return the facts of a batch as recorded in its registration entry."""
     return {
@@ -193,11 +169,13 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             )
         require_authorized(s, actor, profile)
         if command.code is None:
-            code = _allocate_code(
+            code = allocation.allocate_code(
                 s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on
             )
         else:
-            code = _reserved_code(s, actor, command, profile, produced_on)
+            code = allocation.take_reserved(
+                s, actor=actor, code=command.code, profile_id=profile.id, day=produced_on
+            )
         now = ctx.now()
         history = list(
             s.scalars(
@@ -258,38 +236,6 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         batch.last_seq = entry.seq
         uow.commit()
         return batch
-
-
-def require_authorized(s: Session, actor: Actor, profile: WasteProfile) -> None:
-    """Operators register only the waste profiles they are authorized for (admins any)."""
-    if actor.role is not Role.OPERATOR:
-        return
-    granted = s.get(ProfileAuthorization, (actor.user_id, profile.id))
-    if granted is None:
-        raise Forbidden(
-            f"您未获授权登记「{profile.name}」（{profile.waste_code}），请联系本单位管理员",
-            f"you are not authorized to register waste profile {profile.id}",
-            code="personnel.not_authorized",
-            detail={"profile_id": profile.id},
-        )
-
-
-def _reserved_code(
-    s: Session, actor: Actor, command: RegisterBatch, profile: WasteProfile, day: dt.date
-) -> str:
-    from hwtrace.services.reservations import reserved_for  # avoids a module cycle
-
-    assert command.code is not None
-    res = reserved_for(s, actor=actor, code=command.code)
-    parsed = codes.parse_scanned(command.code)
-    if res.profile_id != profile.id or parsed.day != day:
-        raise Conflict(
-            "预留识别码与所选废物档案或产生日期不符",
-            "the reserved code was made for another waste profile or production date",
-            code="code.not_reserved",
-            detail={"reserved_profile_id": res.profile_id, "code_date": parsed.day.isoformat()},
-        )
-    return codes.normalize(command.code)
 
 
 def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:

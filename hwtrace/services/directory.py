@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.catalogue import check_form, check_packaging, waste_entry
@@ -309,6 +310,20 @@ def set_authorizations(
         )
         uow.commit()
         return sorted(wanted)
+
+
+def require_authorized(s: Session, actor: Actor, profile: WasteProfile) -> None:
+    """Operators register only the waste profiles they are authorized for (admins any)."""
+    if actor.role is not Role.OPERATOR:
+        return
+    granted = s.get(ProfileAuthorization, (actor.user_id, profile.id))
+    if granted is None:
+        raise Forbidden(
+            f"您未获授权登记「{profile.name}」（{profile.waste_code}），请联系本单位管理员",
+            f"you are not authorized to register waste profile {profile.id}",
+            code="personnel.not_authorized",
+            detail={"profile_id": profile.id},
+        )
 
 
 def get_authorizations(ctx: Context, *, actor: Actor, user_id: int) -> list[int]:

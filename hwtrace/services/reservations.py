@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
-from hwtrace.services.batches import lock_counter, require_authorized
+from hwtrace.domain.errors import BadValue, Forbidden, NotFound
+from hwtrace.services.allocation import allocate_block
 from hwtrace.services.context import Context
+from hwtrace.services.directory import require_authorized
 from hwtrace.store.tables import Batch, CodeReservation, Enterprise, WasteProfile
 
 MAX_BLOCK = 500
@@ -45,15 +46,10 @@ def reserve_codes(
         if profile is None or profile.enterprise_id != ent.id:
             raise NotFound("废物档案不存在", "no such waste profile")
         require_authorized(s, actor, profile)
-        counter = lock_counter(s, uscc=ent.uscc, waste_code=profile.waste_code, day=day)
-        first = counter.last_seq + 1
-        last = counter.last_seq + count
-        codes.check_sequence(last)
-        counter.last_seq = last
-        block = [
-            codes.make_code(uscc=ent.uscc, waste_code=profile.waste_code, day=day, seq=q)
-            for q in range(first, last + 1)
-        ]
+        counter, first, block = allocate_block(
+            s, uscc=ent.uscc, waste_code=profile.waste_code, day=day, count=count
+        )
+        last = counter.last_seq
         res = CodeReservation(
             enterprise_id=ent.id,
             user_id=actor.user_id,
@@ -85,35 +81,6 @@ def reserve_codes(
         )
         uow.commit()
         return res, block
-
-
-def reserved_for(session: sa.orm.Session, *, actor: Actor, code: str) -> CodeReservation:
-    """Return the caller's reservation that holds ``code``, or refuse the code."""
-    parsed = codes.parse_scanned(code)
-    prefix = codes.code_prefix(uscc=parsed.uscc, waste_code=parsed.waste_code, day=parsed.day)
-    res = session.scalar(
-        sa.select(CodeReservation).where(
-            CodeReservation.prefix == prefix,
-            CodeReservation.enterprise_id == actor.enterprise_id,
-            CodeReservation.first_seq <= parsed.seq,
-            CodeReservation.last_seq >= parsed.seq,
-        )
-    )
-    if res is None:
-        raise Conflict(
-            "该识别码不是本单位预留的识别码",
-            "this code was not reserved by your enterprise",
-            code="code.not_reserved",
-            detail={"code": code},
-        )
-    if session.scalar(sa.select(Batch.id).where(Batch.code == codes.normalize(code))):
-        raise Conflict(
-            "该识别码已被使用，识别码不可重复使用",
-            "this code is already used; codes are never reused",
-            code="code.used",
-            detail={"code": code},
-        )
-    return res
 
 
 def list_reservations(ctx: Context, *, actor: Actor) -> list[dict[str, Any]]:
