@@ -19,11 +19,11 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from pda_client import __version__
+from pda_client import __version__, devices
+from pda_client.actions import ACTIONS
 
 if TYPE_CHECKING:
-    from pda_client.pda import Pda, PrintOptions, Weigher
-    from pda_client.store import Store
+    from pda_client.pda import Pda
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 S = argparse.SUPPRESS
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scale(p)
 
     p = cmd("scan", "queue an action for every scanned code until the scanner ends")
-    p.add_argument("--action", required=True, choices=_actions())
+    p.add_argument("--action", required=True, choices=ACTIONS)
     p.add_argument("--room", type=int)
     p.add_argument("--transporter", type=int)
     p.add_argument("--receiver", type=int)
@@ -139,10 +139,6 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _actions() -> list[str]:
-    return ["label", "store", "unstore", "load", "receive", "reject", "utilize", "dispose", "void"]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -175,30 +171,14 @@ def _unreachable(e: Exception, pda: Pda) -> bool:
     return text in (pda.msg("not_logged_in"), pda.msg("no_server")) or "connect" in text
 
 
-def cfg(store: Store, args: argparse.Namespace, key: str) -> str | None:
-    """A setting: the command-line option, else the stored device setting."""
-    value = getattr(args, key, None)
-    if value is not None:
-        return str(value)
-    return store.meta("cfg." + key)
-
-
 def _login(pda: Pda, args: argparse.Namespace) -> int:
     server = args.server or pda.store.meta("server")
     if not server:
         server = input(pda.msg("ask_server")).strip()
     username = args.username or input(pda.msg("ask_username")).strip()
-    password = args.password or os.environ.get("HWTRACE_PDA_PASSWORD") or _ask_password(pda)
+    password = args.password or os.environ.get("HWTRACE_PDA_PASSWORD") or devices.ask_password(pda)
     pda.login(server, username, password)
     return EXIT_OK
-
-
-def _ask_password(pda: Pda) -> str:
-    if sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass(pda.msg("ask_password"))
-    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _logout(pda: Pda, args: argparse.Namespace) -> int:
@@ -214,47 +194,6 @@ def _refresh(pda: Pda, args: argparse.Namespace) -> int:
 def _reserve(pda: Pda, args: argparse.Namespace) -> int:
     pda.reserve(args.profile, args.count, args.date)
     return EXIT_OK
-
-
-def print_options(store: Store, args: argparse.Namespace, enabled: bool = True) -> PrintOptions:
-    """Printer settings from the options and the stored configuration."""
-    from pda_client.pda import PrintOptions
-
-    return PrintOptions(
-        url=cfg(store, args, "printer"),
-        profile=cfg(store, args, "printer_profile"),
-        fmt=cfg(store, args, "label_format"),
-        enabled=enabled,
-    )
-
-
-def weigher(pda: Pda, args: argparse.Namespace) -> Weigher | None:
-    """Read weights from the configured scale (None when there is no scale)."""
-    from pda_client import term
-    from pda_client.pda import UserError
-    from pda_client.scale import Reading, ScaleError, SerialScale
-
-    port = cfg(pda.store, args, "scale")
-    if not port:
-        return None
-    try:
-        scale = SerialScale(
-            port,
-            baudrate=int(cfg(pda.store, args, "scale_baud") or 9600),
-            fmt=cfg(pda.store, args, "scale_format") or "auto",
-            unit=pda.store.meta("cfg.scale_unit") or "kg",
-        )
-    except ScaleError as e:
-        raise UserError(pda.msg.server(e.message_zh, e.message_en)) from e
-    timeout = float(cfg(pda.store, args, "scale_timeout") or 30)
-
-    def weigh(code: str) -> Reading:
-        term.info(pda.msg("scale_wait", code=code), pda.err)
-        r = scale.read_stable(timeout=timeout)
-        term.info(pda.msg("scale_read", weight=r.api_kg(), fmt=r.fmt), pda.out)
-        return r
-
-    return weigh
 
 
 def _weight_arg(pda: Pda, text: str) -> Any:
@@ -280,7 +219,7 @@ def _register(pda: Pda, args: argparse.Namespace) -> int:
         def weight() -> Decimal:
             return Decimal(kg)
     else:
-        weigh = weigher(pda, args)
+        weigh = devices.weigher(pda, args)
         if weigh is None:
             raise UserError(
                 pda.msg(
@@ -298,7 +237,7 @@ def _register(pda: Pda, args: argparse.Namespace) -> int:
         "container_volume_l": args.volume,
         "remarks": args.remarks,
     }
-    printing = print_options(pda.store, args, enabled=not args.no_print)
+    printing = devices.print_options(pda.store, args, enabled=not args.no_print)
     if printing.enabled and not printing.url:
         raise UserError(pda.msg("no_printer"))
     return pda.register(args.profile, weight, extra=extra, count=args.count, printing=printing)
@@ -325,7 +264,7 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
 
             params["weight_kg"] = format_kg(_weight_arg(pda, args.weight))
         else:
-            weigh = weigher(pda, args)
+            weigh = devices.weigher(pda, args)
     params = {k: v for k, v in params.items() if v is not None}
     pda.user  # noqa: B018 - refuse before reading scans when nobody is logged in
     pda.check_params(args.action, params, weigh=weigh is not None)
@@ -335,7 +274,7 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
         term.warn(pda.msg("offline_mode"), pda.err)
     try:
         return pda.run_scans(
-            scans(pda, args), args.action, params, weigh=weigh, max_scans=args.max_scans
+            devices.scans(pda, args), args.action, params, weigh=weigh, max_scans=args.max_scans
         )
     except OSError as e:  # the serial scanner could not be opened
         from pda_client.pda import UserError
@@ -343,25 +282,8 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
         raise UserError(pda.msg("scanner_unavailable", error=e)) from e
 
 
-def scans(pda: Pda, args: argparse.Namespace, interactive: bool = False) -> Any:
-    """The scans: from the serial scanner if one is set, else lines on stdin."""
-    from pda_client import scanner, term
-
-    device = cfg(pda.store, args, "scanner")
-    if device:
-        return scanner.serial_scans(
-            device,
-            baudrate=int(cfg(pda.store, args, "scanner_baud") or 9600),
-            idle_timeout=getattr(args, "idle_timeout", None),
-            on_ready=lambda: term.info(pda.msg("scanner_ready", device=device), pda.err),
-            stop_stream=sys.stdin if interactive else None,
-        )
-    prompt = (lambda: print(pda.msg("scan_prompt"), end="", flush=True)) if interactive else None
-    return scanner.stdin_scans(sys.stdin, prompt, stop_on_empty=interactive)
-
-
 def _print(pda: Pda, args: argparse.Namespace) -> int:
-    return pda.print_label(args.code, print_options(pda.store, args), reason=args.reason)
+    return pda.print_label(args.code, devices.print_options(pda.store, args), reason=args.reason)
 
 
 def _sync(pda: Pda, args: argparse.Namespace) -> int:
@@ -381,7 +303,9 @@ def _sync(pda: Pda, args: argparse.Namespace) -> int:
 
 
 def _status(pda: Pda, args: argparse.Namespace) -> int:
-    pda.status(as_json=args.json)
+    from pda_client import status
+
+    status.report(pda, as_json=args.json)
     return EXIT_OK
 
 
@@ -398,7 +322,9 @@ def _refused(pda: Pda, args: argparse.Namespace) -> int:
         n = pda.store.dismiss(None if args.dismiss == "all" else int(args.dismiss))
         term.ok(pda.msg("dismissed", n=n), pda.out)
         return EXIT_OK
-    pda.status()
+    from pda_client import status
+
+    status.report(pda)
     return EXIT_OK
 
 

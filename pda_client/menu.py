@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from pda_client import cli, term
+from pda_client import devices, status, term
 from pda_client.pda import Pda, UserError, Weigher
 from pda_client.scale import Reading, ScaleError, parse_kg
 
@@ -30,7 +30,7 @@ class Menu:
             "6": lambda: self.scan_flow("receive"),
             "7": lambda: self.scan_flow("void"),
             "8": lambda: self.pda.sync_now(progress=True),
-            "9": lambda: self.pda.status(),
+            "9": lambda: status.report(self.pda),
             "10": self.pda.refresh,
             "11": self.reserve,
         }
@@ -74,7 +74,7 @@ class Menu:
         """Log in (server, username, password)."""
         server = self.ask("ask_server", self.pda.server or self.pda.store.meta("server"))
         username = self.ask("ask_username")
-        password = os.environ.get("HWTRACE_PDA_PASSWORD") or cli._ask_password(self.pda)
+        password = os.environ.get("HWTRACE_PDA_PASSWORD") or devices.ask_password(self.pda)
         self.pda.login(server, username, password)
 
     def _list(self, rows: list[dict[str, Any]], fmt: Callable[[dict[str, Any]], str]) -> None:
@@ -88,7 +88,7 @@ class Menu:
         profile_id = self.ask_int("ask_profile")
         kg = self.weight(lambda: self.scale_weigher())
         packages = self.ask_int("ask_packages", 1)
-        printing = cli.print_options(self.pda.store, self.args)
+        printing = devices.print_options(self.pda.store, self.args)
         self.pda.register(
             profile_id,
             lambda: kg,
@@ -113,7 +113,7 @@ class Menu:
 
     def scale_weigher(self) -> Weigher | None:
         """The configured scale."""
-        return cli.weigher(self.pda, self.args)
+        return devices.weigher(self.pda, self.args)
 
     def keyboard_weigher(self) -> Weigher:
         """Ask the weight of each code (Enter reads the scale when one is configured)."""
@@ -142,7 +142,7 @@ class Menu:
             params["reason"] = self.ask("ask_reason")
         weigh = self.keyboard_weigher() if action == "receive" else None
         self.pda.run_scans(
-            cli.scans(self.pda, self.args, interactive=True), action, params, weigh=weigh
+            devices.scans(self.pda, self.args, interactive=True), action, params, weigh=weigh
         )
 
     def reserve(self) -> None:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from pda_client import labels, term
+from pda_client.actions import REQUIRED, request_for
 from pda_client.api import ApiError, Client, NetworkError, code_path
 from pda_client.codes import Misread, parse_scan
 from pda_client.i18n import Messages
@@ -25,33 +25,6 @@ from pda_client.scale import Reading, ScaleError, format_kg
 from pda_client.store import Item, Store, utcnow
 from pda_client.sync import SyncReport, sync
 
-#: Parameters each action needs (as the server's batch-event schema says). ``unstore`` of a
-#: booked batch takes the transporter and receiver from the booking.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "label": (),
-    "store": ("room_id",),
-    "unstore": (),
-    "load": (),
-    "receive": ("weight_kg",),
-    "reject": ("reason",),
-    "utilize": ("method",),
-    "dispose": ("method",),
-    "void": ("reason",),
-}
-#: Event fields sent to /batches/<code>/events.
-EVENT_FIELDS = (
-    "room_id",
-    "transporter_id",
-    "receiver_id",
-    "weight_kg",
-    "rejected_kg",
-    "method",
-    "reason",
-    "note",
-    "manifest",
-    "scale_frame",
-)
-ACTIONS = tuple(REQUIRED)
 #: After a failed sync, scans are only queued for this long before the next try.
 RETRY_AFTER = 15.0
 RESERVE_BLOCK = 20
@@ -532,116 +505,3 @@ class Pda:
                 )
                 return labels.render_local(label, size, fmt, profile), "local"
         raise UserError(problem or self.msg("cannot_render", code=code))
-
-    # -- status ---------------------------------------------------------------------------------
-
-    def status(self, as_json: bool = False, limit: int = 20) -> dict[str, Any]:
-        """What waits to sync, what was refused, which codes are reserved."""
-        counts = self.store.counts()
-        user = self.store.current_user()
-        me = self.store.me() or {}
-        data: dict[str, Any] = {
-            **counts,
-            "user": user,
-            "server": self.server or self.store.meta("server"),
-            "enterprise": (me.get("enterprise") or {}).get("name"),
-            "reserved": [
-                {"profile_id": p, "produced_on": d, "free": n}
-                for (p, d), n in (self.store.free_codes(user).items() if user else [])
-            ],
-            "refused_items": [_item_json(i) for i in self.store.items("refused", limit=limit)],
-            "queued_items": [_item_json(i) for i in self.store.items("queued", limit=limit)],
-        }
-        if as_json:
-            print(json.dumps(data, ensure_ascii=False, indent=1), file=self.out)
-            return data
-        self._print_status(data)
-        return data
-
-    def _print_status(self, data: dict[str, Any]) -> None:
-        m, out = self.msg, self.out
-        term.info(
-            m("status_title", queued=data["queued"], refused=data["refused"], done=data["done"]),
-            out,
-        )
-        term.info(
-            m(
-                "status_user",
-                username=data["user"] or "-",
-                enterprise=data["enterprise"] or "-",
-                server=data["server"] or "-",
-            ),
-            out,
-        )
-        for r in data["reserved"]:
-            term.info(
-                m("status_codes", profile=r["profile_id"], day=r["produced_on"], n=r["free"]), out
-            )
-        if data["queued_items"]:
-            term.info(m("status_queued_title"), out)
-            for i in data["queued_items"]:
-                term.info(
-                    m(
-                        "status_queued_item",
-                        id=i["id"],
-                        created=i["created_at"][:19],
-                        action=m.action(i["action"]),
-                        code=i["code"],
-                        user=i["username"],
-                        error=i["last_error"] or "",
-                    ),
-                    out,
-                )
-        if data["refused_items"]:
-            term.warn(m("status_refused_title"), out)
-            for i in data["refused_items"]:
-                message = m.server(i["message_zh"], i["message_en"])
-                term.refuse(
-                    m(
-                        "status_refused_item",
-                        id=i["id"],
-                        action=m.action(i["action"]),
-                        code=i["code"],
-                        message=message,
-                    ),
-                    out,
-                )
-
-
-def request_for(action: str, code: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The path and body of a scanned action: a loading or receipt scan made against a
-    manifest goes to the manifest's endpoint, every other action to the batch's events."""
-    f = {k: v for k, v in fields.items() if v not in (None, "")}
-    manifest = f.get("manifest")
-    now = utcnow()
-    if manifest and action == "load":
-        return f"/manifests/{quote(str(manifest), safe='')}/load", {"code": code, "client_ts": now}
-    if manifest and action in ("receive", "reject"):
-        keys: tuple[str, ...] = ("weight_kg", "rejected_kg", "reason", "scale_frame")
-        body: dict[str, Any] = {k: f[k] for k in keys if k in f}
-        if action == "reject":
-            body["reject"] = True
-        return f"/manifests/{quote(str(manifest), safe='')}/receive", {
-            "code": code,
-            **body,
-            "client_ts": now,
-        }
-    event: dict[str, Any] = {"action": action, **{k: f[k] for k in EVENT_FIELDS if k in f}}
-    event["client_ts"] = now
-    return code_path(code, "/events"), event
-
-
-def _item_json(i: Item) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "action": i.action,
-        "code": i.code,
-        "username": i.username,
-        "created_at": i.created_at,
-        "attempts": i.attempts,
-        "last_error": i.last_error,
-        "http_status": i.http_status,
-        "error_code": i.error_code,
-        "message_zh": i.message_zh,
-        "message_en": i.message_en,
-    }
