@@ -1,6 +1,6 @@
 """Who may see and do what: enterprise kinds, user roles, and the caller (``Actor``).
 
-Scoping rule (DEVELOPERS.md "Security is built in"): a producer sees only its own batches, a
+Scoping rule (docs/domain.md, "Parties"): a producer sees only its own batches, a
 transporter only what it carries, a receiver only what is sent to it, park administrators and
 auditors everything in their park (read-only for auditors).
 """

@@ -1,4 +1,4 @@
-"""The batch lifecycle as an explicit state machine (DOMAIN.md, "The lifecycle of a batch").
+"""The batch lifecycle as an explicit state machine (docs/domain.md, "The life of a batch").
 
 Every allowed arrow is one row of ``TRANSITIONS``; anything else is refused with
 ``IllegalTransition`` before anything is written. Each arrow is also the ledger entry type

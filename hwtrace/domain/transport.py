@@ -1,5 +1,5 @@
 """Transfers between units: pickup bookings, electronic transfer manifests (转移联单), weight
-discrepancies and receivers' permits (《危险废物转移管理办法》, DOMAIN.md "Transfers").
+discrepancies and receivers' permits (《危险废物转移管理办法》; docs/domain.md, "Transfers").
 
 Plain rules, no database: the services feed them rows and record what they decide.
 

@@ -1,5 +1,5 @@
 """Warnings: what a park administrator or an enterprise must look at, and the plain rules that
-raise them (DOMAIN.md "Storage", "Transfers"; issue "park administrators' console").
+raise them (docs/domain.md, "Storage", "Transfers", "Warnings").
 
 Every rule is explainable in one sentence, shown next to the warning:
 

@@ -19,7 +19,7 @@ from hwtrace.domain.lifecycle import (
 
 S, A, P = BatchStatus, Action, Party
 
-# The arrows of DOMAIN.md, written out independently of the table under test.
+# The arrows of docs/domain.md, written out independently of the table under test.
 EXPECTED = {
     (S.REGISTERED, A.LABEL): (S.LABELLED, P.PRODUCER),
     (S.LABELLED, A.STORE): (S.STORED, P.PRODUCER),
