@@ -22,6 +22,7 @@ from printer.errors import (
 from printer.label import LabelData, LabelSize
 from printer.profiles import PrinterProfile, check_profile_for_label, load_profile
 from printer.renderers import Renderer
+from printer.sign import SignData
 from printer.transports import open_transport, print_job
 
 FORMATS = ("pdf", "png", "escpos", "tspl")
@@ -43,6 +44,7 @@ __all__ = [
     "ProfileTooNarrowError",
     "ProfileUnknownError",
     "Renderer",
+    "SignData",
     "TransportURLError",
     "check_profile_for_label",
     "get_renderer",
@@ -51,6 +53,7 @@ __all__ = [
     "print_job",
     "render_label",
     "render_sheet",
+    "render_sign",
 ]
 
 
@@ -100,3 +103,22 @@ def render_sheet(
     from printer.renderers.pdf import render_sheet as _sheet
 
     return _sheet(labels, page, size=size)
+
+
+def render_sign(sign: SignData, fmt: str = "pdf", *, page: str = "A4") -> bytes:
+    """A storage-zone or facility sign (HJ 1276-2022) as a landscape PDF or PNG for an office
+    printer.
+
+    :raises FormatUnknownError: a format other than pdf or png.
+    """
+    if fmt == "pdf":
+        from printer.renderers.pdf import render_sign as _pdf
+
+        return _pdf(sign, page)
+    if fmt == "png":
+        from printer.renderers.png import render_sign as _png
+
+        return _png(sign, page)
+    raise FormatUnknownError(
+        f"signs are printed as pdf or png, not {fmt!r}", f"标志只能输出 pdf 或 png，不支持 {fmt!r}"
+    )

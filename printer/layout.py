@@ -109,7 +109,8 @@ class Barcode:
 
 @dataclass(frozen=True)
 class Pictogram:
-    """The hazard pictogram of one characteristic code inside a square of side size."""
+    """A symbol inside a square of side size: the hazard pictogram of a characteristic code, or
+    "facility" for the facility warning symbol."""
 
     x: float
     y: float
@@ -122,13 +123,19 @@ Element = Text | Box | QR | Barcode | Pictogram
 
 @dataclass(frozen=True)
 class Layout:
-    """A positioned label: side in mm, the field text height used, the elements, and the names
-    of the fields that were cut to fit."""
+    """A positioned label or sign: side in mm, the field text height used, the elements, and the
+    names of the fields that were cut to fit."""
 
     side: float
     text_height: float
     elements: tuple[Element, ...]
     cut: tuple[str, ...] = ()
+    height: float | None = None  # a page that is not square (signs): side is its width
+
+    @property
+    def page(self) -> tuple[float, float]:
+        """(width, height) in mm."""
+        return self.side, self.height or self.side
 
     def of(self, kind: type) -> list[Element]:
         """Elements of one kind, in layout order."""

@@ -205,6 +205,11 @@ def facility_warning() -> tuple[Polygon, ...]:
     return tuple(polys)
 
 
+def symbol(kind: str) -> tuple[Polygon, ...]:
+    """A hazard pictogram by characteristic code, or the facility warning symbol ("facility")."""
+    return facility_warning() if kind == "facility" else pictogram(kind)
+
+
 def place(
     polys: tuple[Polygon, ...], x: float, y: float, size: float
 ) -> list[tuple[str, list[Point]]]:
@@ -230,7 +235,7 @@ def role_prints_thermal(role: str) -> bool:
 def raster(kind: str, dots: int) -> Image.Image:
     """A 1-bit image (dots x dots) of a pictogram code or "facility" for a thermal printer:
     black where the printer prints. Drawn with 4x supersampling, then thresholded."""
-    polys = facility_warning() if kind == "facility" else pictogram(kind)
+    polys = symbol(kind)
     big = dots * 4
     img = Image.new("L", (big, big), 255)
     d = ImageDraw.Draw(img)

@@ -116,12 +116,40 @@ def schematic(out: Path) -> None:
     _save(img, out / "schematic.png")
 
 
+def signs(out: Path) -> None:
+    """A storage facility sign and a storage zone sign (A4, PNG)."""
+    rows = (
+        ("单位名称", "苏州某某化工有限公司"),
+        ("设施类型", "贮存库"),
+        ("可贮存类别", "HW06、HW08、HW49"),
+        ("贮存能力", "20 t，最长贮存 1 年"),
+        ("负责人", "张三"),
+        ("联系方式", "0512-66668888"),
+    )
+    url = "https://hwtrace.park.example/f/"
+    storage = printer.SignData(
+        "storage", "91320500MA1W9XKX3T-ZC001", "1号危废贮存库", rows, url + "ZC001", ("T", "I")
+    )
+    zone = printer.SignData(
+        "zone",
+        "91320500MA1W9XKX3T-ZC001-A",
+        "1号库 A 区：废有机溶剂",
+        (("贮存废物", "废有机溶剂 900-402-06"), ("危险特性", "毒性、易燃性"), *rows[4:]),
+        url + "ZC001-A",
+        ("T", "I"),
+    )
+    for name, sign in (("sign-storage", storage), ("sign-zone", zone)):
+        img = Image.open(io.BytesIO(printer.render_sign(sign, "png")))
+        _save(img.resize((WIDTH, WIDTH * img.height // img.width)), out / f"{name}.png")
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/labels")
     out.mkdir(parents=True, exist_ok=True)
     examples(out)
     pictogram_sheet(out)
     schematic(out)
+    signs(out)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from printer.layout import QR, Barcode, Box, Layout, Pictogram, Text, layout_lab
 from printer.metrics import font_model
 from printer.profiles import PrinterProfile
 from printer.renderers import _qr
+from printer.sign import SignData, layout_sign
+from printer.text import clean
 
 BASELINE = 0.88  # baseline below the top of the character cell, in text heights
 _registered: dict[str, str] = {}
@@ -96,7 +98,7 @@ def draw(c: Canvas, layout: Layout, font: str, ox: float = 0.0, oy: float = 0.0)
                 )
             c.drawPath(path, stroke=0, fill=1)
         elif isinstance(e, Pictogram):
-            draw_symbol(c, pictograms.pictogram(e.code), ox + e.x, e.y, e.size, py)
+            draw_symbol(c, pictograms.symbol(e.code), ox + e.x, e.y, e.size, py)
 
 
 def draw_symbol(
@@ -142,17 +144,27 @@ class PdfRenderer:
 
     def render(self, label: LabelData, size: LabelSize, profile: PrinterProfile | None) -> bytes:
         """Render one label as a PDF page of the label's size."""
-        font = font_name(self.font_path)
         layout = layout_label(label, size, model=font_model(self.font_path))
-        buf = io.BytesIO()
-        c = Canvas(
-            buf, pagesize=(layout.side * mm, layout.side * mm), invariant=True, pageCompression=1
-        )
-        c.setTitle(f"危险废物标签 {label.identification_code}")
-        draw(c, layout, font)
-        c.showPage()
-        c.save()
-        return buf.getvalue()
+        return page(layout, f"危险废物标签 {label.identification_code}", self.font_path)
+
+
+def page(layout: Layout, title: str, font_path: str | None = None) -> bytes:
+    """A one-page PDF of a layout, the page the layout's size."""
+    font = font_name(font_path)
+    width, height = layout.page
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(width * mm, height * mm), invariant=True, pageCompression=1)
+    c.setTitle(clean(title))
+    draw(c, layout, font)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def render_sign(sign: SignData, page_size: str = "A4", font_path: str | None = None) -> bytes:
+    """A facility or zone sign as a one-page landscape PDF."""
+    layout = layout_sign(sign, page_size, font_model(font_path))
+    return page(layout, f"{sign.title} {sign.code}", font_path)
 
 
 def render_sheet(

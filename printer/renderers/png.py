@@ -17,6 +17,7 @@ from printer.layout import QR, Barcode, Box, Layout, Pictogram, Text, TextModel,
 from printer.metrics import font_model
 from printer.profiles import PrinterProfile
 from printer.renderers import _qr
+from printer.sign import SignData, layout_sign
 
 BASELINE = 0.88  # as the PDF: baseline below the top of the character cell, in text heights
 
@@ -92,7 +93,7 @@ class _Painter:
         self.bars(_qr.runs(bits), x0, mod, top, bottom)
 
     def pictogram(self, e: Pictogram) -> None:
-        for role, pts in pictograms.place(pictograms.pictogram(e.code), e.x, e.y, e.size):
+        for role, pts in pictograms.place(pictograms.symbol(e.code), e.x, e.y, e.size):
             self.d.polygon(
                 [(x * self.s, y * self.s) for x, y in pts], fill=pictograms.role_rgb(role)
             )
@@ -124,13 +125,25 @@ class PngRenderer:
     def render(self, label: LabelData, size: LabelSize, profile: PrinterProfile | None) -> bytes:
         """Render one label as an RGB PNG."""
         dpi = self.dpi or (round(profile.dots_per_mm * 25.4) if profile else 300)
-        s = dpi / 25.4
-        font = find_font(self.font_path)
-        model = font_model(self.font_path)
-        layout = layout_label(label, size, model=model)
-        side = round(layout.side * s)
-        img = Image.new("RGB", (side, side), pictograms.role_rgb("paper"))
-        draw(img, layout, s, font, model)
-        out = io.BytesIO()
-        img.save(out, format="PNG", dpi=(dpi, dpi), optimize=False, compress_level=3)
-        return out.getvalue()
+        layout = layout_label(label, size, model=font_model(self.font_path))
+        return image(layout, dpi, self.font_path)
+
+
+def image(layout: Layout, dpi: int, font_path: str | None = None) -> bytes:
+    """An RGB PNG of a layout at dpi."""
+    s = dpi / 25.4
+    font = find_font(font_path)
+    model = font_model(font_path)
+    width, height = layout.page
+    img = Image.new("RGB", (round(width * s), round(height * s)), pictograms.role_rgb("paper"))
+    draw(img, layout, s, font, model)
+    out = io.BytesIO()
+    img.save(out, format="PNG", dpi=(dpi, dpi), optimize=False, compress_level=3)
+    return out.getvalue()
+
+
+def render_sign(
+    sign: SignData, page: str = "A4", dpi: int = 150, font_path: str | None = None
+) -> bytes:
+    """A facility or zone sign as a landscape PNG (150 dpi by default)."""
+    return image(layout_sign(sign, page, font_model(font_path)), dpi, font_path)

@@ -27,6 +27,7 @@ from tests.printer import emulators
 from tests.printer.conftest import LABELS, zbar
 
 FREE_TEXT = (
+    "identification_code",
     "name",
     "category",
     "form",
