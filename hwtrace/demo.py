@@ -19,8 +19,10 @@ from hwtrace.domain.access import Actor, Role
 from hwtrace.domain.lifecycle import Action
 from hwtrace.services import audit
 from hwtrace.services import batches as B
+from hwtrace.services import bookings as BK
 from hwtrace.services import directory as D
-from hwtrace.services import transport as T
+from hwtrace.services import discrepancies as DS
+from hwtrace.services import manifests as MF
 from hwtrace.services.auth import actor_of
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, Discrepancy, Enterprise, User
@@ -345,10 +347,10 @@ def _book(
 ) -> tuple[int, str]:
     """Book a pickup of stored batches, accept it, make its manifest; return (booking, number)."""
     now = ctx.now()
-    booking = T.request_booking(
+    booking = BK.request_booking(
         ctx,
         actor=op,
-        req=T.BookingRequest(
+        req=BK.BookingRequest(
             codes=codes,
             transporter_id=transporter.enterprise_id,
             receiver_id=receiver.enterprise_id,
@@ -357,17 +359,17 @@ def _book(
             planned_method=method,
         ),
     )
-    T.accept_booking(
+    BK.accept_booking(
         ctx,
         actor=transporter,
         booking_id=booking.id,
-        acc=T.Acceptance(
+        acc=BK.Acceptance(
             vehicle_plate="苏E3A621",
             driver_user_id=transporter.user_id,
             driver_licence="320500198801",
         ),
     )
-    return booking.id, T.create_manifest(ctx, actor=op, booking_id=booking.id).number
+    return booking.id, MF.create_manifest(ctx, actor=op, booking_id=booking.id).number
 
 
 def _ship(
@@ -391,7 +393,7 @@ def _ship(
             code=c,
             event=B.BatchEvent(Action.LOAD, manifest=number, client_ts=sim.t),
         )
-    T.depart(ctx, actor=transporter, number=number)
+    MF.depart(ctx, actor=transporter, number=number)
     return number
 
 
@@ -436,7 +438,7 @@ def _pickup(
                     Action.RECEIVE, manifest=number, weight_kg=f"{got / 1000:.3f}", client_ts=sim.t
                 ),
             )
-        T.confirm_receipt(ctx, actor=receiver, number=number)
+        MF.confirm_receipt(ctx, actor=receiver, number=number)
         if days_left < 8:
             continue
         sim.t = saved + dt.timedelta(days=rng.randint(3, 7))
@@ -526,7 +528,7 @@ def _scenarios(
             Action.REJECT, manifest=number, weight_kg=f"{w[codes[2]] / 1000:.3f}", reason="包装破损"
         ),
     )
-    T.confirm_receipt(ctx, actor=incinerator, number=number)  # codes[3] never scanned: missing
+    MF.confirm_receipt(ctx, actor=incinerator, number=number)  # codes[3] never scanned: missing
     sim.t += dt.timedelta(days=1)
     B.apply_event(
         ctx,
@@ -546,21 +548,21 @@ def _scenarios(
         code=c5,
         event=B.BatchEvent(Action.RECEIVE, manifest=n5, weight_kg=f"{g5 * 0.97 / 1000:.3f}"),
     )
-    T.confirm_receipt(ctx, actor=incinerator, number=n5)
+    MF.confirm_receipt(ctx, actor=incinerator, number=n5)
     with ctx.db.read_session() as s:
         did = s.scalar(sa.select(Discrepancy.id).where(Discrepancy.code == c5))
     if did:
-        T.resolve_discrepancy(
+        DS.resolve_discrepancy(
             ctx, actor=p5.admin, discrepancy_id=did, resolution="液体挥发损耗，已复核，属正常"
         )
     # An accepted booking whose window passed without a manifest; a declined and a cancelled one.
     sim.t = base - dt.timedelta(days=2)
     c6 = [fresh(p6), fresh(p6)]
     now = ctx.now()
-    bk = T.request_booking(
+    bk = BK.request_booking(
         ctx,
         actor=p6.op,
-        req=T.BookingRequest(
+        req=BK.BookingRequest(
             codes=c6[:1],
             transporter_id=transporter.enterprise_id,
             receiver_id=incinerator.enterprise_id,
@@ -569,21 +571,21 @@ def _scenarios(
             planned_method="D10",
         ),
     )
-    T.accept_booking(
+    BK.accept_booking(
         ctx,
         actor=transporter,
         booking_id=bk.id,
-        acc=T.Acceptance(
+        acc=BK.Acceptance(
             vehicle_plate="苏E5B980",
             driver_user_id=transporter.user_id,
             driver_licence="320500199002",
         ),
     )
     for step in ("decline", "cancel"):
-        b = T.request_booking(
+        b = BK.request_booking(
             ctx,
             actor=p6.op,
-            req=T.BookingRequest(
+            req=BK.BookingRequest(
                 codes=c6[1:],
                 transporter_id=transporter.enterprise_id,
                 receiver_id=incinerator.enterprise_id,
@@ -593,9 +595,9 @@ def _scenarios(
             ),
         )
         if step == "decline":
-            T.decline_booking(ctx, actor=transporter, booking_id=b.id, reason="车辆年检，改约下周")
+            BK.decline_booking(ctx, actor=transporter, booking_id=b.id, reason="车辆年检，改约下周")
         else:
-            T.cancel_booking(ctx, actor=p6.op, booking_id=b.id, reason="改为下次合并转运")
+            BK.cancel_booking(ctx, actor=p6.op, booking_id=b.id, reason="改为下次合并转运")
     # A room over capacity after a weighing correction (p8's packaging room holds 3 t).
     sim.t = base - dt.timedelta(hours=20)
     with ctx.db.read_session() as s:

@@ -22,7 +22,9 @@ ROUTE_MODULES = (
     "openapi",
     "reference",
     "sync",
-    "transport",
+    "bookings",
+    "manifests",
+    "discrepancies",
     "warnings",
 )
 

@@ -4,6 +4,8 @@ event time and a pickup window's times. A malformed value is a 400 with a stable
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Any
 
 from flask import request
 
@@ -83,3 +85,13 @@ def window_time(value: str) -> dt.datetime:
         raise BadValue(
             "预约时间格式应为带时区的 RFC 3339 时间", "window times are RFC 3339 with a zone"
         ) from None
+
+
+def status_query(enum: type[StrEnum]) -> dict[str, Any]:
+    """Return the OpenAPI declaration of an optional ``status`` query parameter."""
+    return {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "schema": {"enum": [s.value for s in enum]},
+    }

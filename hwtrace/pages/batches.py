@@ -15,7 +15,7 @@ from hwtrace.domain.lifecycle import Action
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
 from hwtrace.services import directory
-from hwtrace.services import transport as T
+from hwtrace.services import manifests as manifests_svc
 
 FLOWS = {
     "store": ("入库扫码", Action.STORE),
@@ -77,7 +77,11 @@ def m_scan(flow: str) -> Any:
     title, action = FLOWS[flow]
     rooms = [r for r, _ in directory.list_rooms(ctx(), actor=a)] if flow == "store" else []
     manifests = (
-        [m for m in T.list_manifests(ctx(), actor=a) if m.status in ("CREATED", "IN_TRANSIT")]
+        [
+            m
+            for m in manifests_svc.list_manifests(ctx(), actor=a)
+            if m.status in ("CREATED", "IN_TRANSIT")
+        ]
         if flow in ("load", "receive")
         else []
     )
@@ -119,7 +123,7 @@ def _scan(flow: str, action: Action, code: str, form: Any) -> None:
     if flow in ("load", "receive"):
         if not manifest:
             raise BadValue("请先选择联单", "choose the manifest first")
-        T.require_on_manifest(ctx(), actor=a, number=manifest, code=code)
+        manifests_svc.require_on_manifest(ctx(), actor=a, number=manifest, code=code)
     if flow == "receive" and form.get("reject"):
         action = Action.REJECT
     ev = B.BatchEvent(

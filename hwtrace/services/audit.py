@@ -14,7 +14,7 @@ import ledger
 from hwtrace.domain.access import Actor, EnterpriseKind
 from hwtrace.domain.errors import BadValue, NotFound
 from hwtrace.services.context import Context
-from hwtrace.services.transport import visible_subjects
+from hwtrace.services.parties import visible_subjects
 from hwtrace.store.tables import Batch, Enterprise
 
 E = ledger.schema.ledger_entry

@@ -30,9 +30,10 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
-from hwtrace.services import allocation, transport
+from hwtrace.services import allocation, bookings, handover
 from hwtrace.services.context import Context
 from hwtrace.services.directory import require_authorized
+from hwtrace.services.parties import actor_uscc
 from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import (
     Batch,
@@ -350,14 +351,14 @@ def _effects(
     now = ctx.now()
     if event.action is Action.STORE:
         room = _room_checks(s, batch, event.room_id)
-        transport.on_store(s, batch)
+        handover.on_store(s, batch)
         batch.room_id = room.id
         batch.stored_at = now
         payload["room"] = {"id": room.id, "name": room.name}
     elif event.action is Action.UNSTORE:
         _unstore(s, actor, batch, event, payload)
     elif event.action is Action.LOAD:
-        payload.update(transport.on_load(s, batch, now))
+        payload.update(handover.on_load(s, batch, now))
     elif event.action in (Action.RECEIVE, Action.REJECT):
         return _receipt(ctx, uow, actor, batch, event, payload)
     elif event.action is Action.VOID:
@@ -394,8 +395,8 @@ def _unstore(
 ) -> None:
     payload["room"] = {"id": batch.room_id}
     batch.room_id = None
-    if transport.on_unstore(s, batch) and event.transporter_id is None:
-        payload["booking"] = transport.booking_subject(batch.booking_id or 0)
+    if handover.on_unstore(s, batch) and event.transporter_id is None:
+        payload["booking"] = bookings.booking_subject(batch.booking_id or 0)
     else:
         if batch.booking_id is not None:
             raise Conflict(
@@ -424,14 +425,14 @@ def _receipt(
         raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
     if event.action is Action.REJECT and not (event.reason or "").strip():
         raise BadValue("须填写原因", "a reason is required")
-    weight_g = transport.parse_kg(event.weight_kg)
-    facts = transport.ReceiptFacts(
+    weight_g = handover.parse_kg(event.weight_kg)
+    facts = handover.ReceiptFacts(
         weight_g=weight_g,
-        rejected_g=transport.parse_kg(event.rejected_kg) or 0,
+        rejected_g=handover.parse_kg(event.rejected_kg) or 0,
         reason=(event.reason or "").strip(),
         scale_frame=event.scale_frame,
     )
-    extra, follow = transport.on_receipt(
+    extra, follow = handover.on_receipt(
         uow, actor, batch, event.action, facts, ctx.settings.weight_tolerance_pct, ctx.now()
     )
     payload.update(extra)
@@ -455,7 +456,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
         now = ctx.now()
         if event.manifest is not None:
-            transport.check_manifest(s, batch, event.manifest)
+            handover.check_manifest(s, batch, event.manifest)
         follow = _effects(ctx, uow, actor, batch, event, payload)
         if event.reason:
             payload["reason"] = event.reason.strip()
@@ -476,16 +477,16 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             entry_type=f"batch.{event.action.value}",
             subject=batch.code,
             actor=actor.username,
-            enterprise=transport.actor_uscc(s, actor),
+            enterprise=actor_uscc(s, actor),
             client_ts=event.client_ts,
             payload=payload,
         )
         batch.last_seq = entry.seq
         if out_of_order:
             batch.out_of_order_seq = entry.seq
-        transport.open_discrepancies(uow, actor, batch, follow)
+        handover.open_discrepancies(uow, actor, batch, follow)
         if event.action in (Action.UTILIZE, Action.DISPOSE):
-            transport.on_final(uow, actor, batch)
+            handover.on_final(uow, actor, batch)
         uow.commit()
         return batch
 
@@ -509,7 +510,7 @@ def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> 
             entry_type="batch.reprint",
             subject=batch.code,
             actor=actor.username,
-            enterprise=transport.actor_uscc(uow.session, actor),
+            enterprise=actor_uscc(uow.session, actor),
             payload={"prev": batch.last_seq, "reason": reason.strip(), "format": fmt},
         )
         batch.last_seq = entry.seq
@@ -593,7 +594,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
             entry_type="batch.correct",
             subject=batch.code,
             actor=actor.username,
-            enterprise=transport.actor_uscc(s, actor),
+            enterprise=actor_uscc(s, actor),
             client_ts=correction.client_ts,
             payload={
                 "prev": batch.last_seq,

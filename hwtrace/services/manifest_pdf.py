@@ -20,7 +20,7 @@ from printer.renderers._qr import matrix as qr_matrix
 from printer.renderers.pdf import font_name
 
 if TYPE_CHECKING:
-    from hwtrace.services.transport import ManifestView
+    from hwtrace.services.manifests import ManifestView
 
 
 def qr_payload(view: ManifestView) -> str:

@@ -18,7 +18,8 @@ from hwtrace.domain.transport import (
     ManifestStatus,
 )
 from hwtrace.services.auth import IssuedToken
-from hwtrace.services.transport import ManifestView, booking_subject
+from hwtrace.services.bookings import booking_subject
+from hwtrace.services.manifests import ManifestView
 from hwtrace.store.tables import (
     ApiToken,
     Batch,

@@ -1,0 +1,184 @@
+"""Electronic transfer manifests: made from an accepted booking, with their PDF; loading and
+receipt scans, departure, confirmation of receipt, voiding. Each party sees only the manifests
+it is party to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from hwtrace.api.batches import replay_batch
+from hwtrace.api.bookings import ID_P
+from hwtrace.api.params import client_ts, status_query
+from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.errors import BadValue
+from hwtrace.domain.lifecycle import Action
+from hwtrace.domain.transport import (
+    ManifestStatus,
+)
+from hwtrace.services import batches as batch_svc
+from hwtrace.services import manifest_pdf, serialize
+from hwtrace.services import manifests as svc
+
+R = "#/components/schemas/"
+NO_P = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 40},
+}
+
+
+@route(
+    "/bookings/<int:booking_id>/manifest",
+    "POST",
+    summary="Make the transfer manifest from an accepted booking (producer)",
+    tag="transport",
+    query=[ID_P],
+    status=201,
+    response={"$ref": R + "Manifest"},
+)
+def make_manifest(booking_id: int) -> Response:
+    m = svc.create_manifest(ctx(), actor=actor(), booking_id=booking_id)
+    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=m.number)), 201)
+
+
+@route(
+    "/manifests",
+    "GET",
+    summary="Manifests the caller is party to",
+    tag="transport",
+    query=[status_query(ManifestStatus)],
+    response={"type": "array", "items": {"$ref": R + "ManifestSummary"}},
+)
+def list_manifests() -> Response:
+    rows = svc.list_manifests(ctx(), actor=actor(), status=request.args.get("status"))
+    return ok([serialize.manifest_summary(m) for m in rows])
+
+
+def _manifest(number: str) -> Response:
+    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=number)))
+
+
+@route(
+    "/manifests/<number>",
+    "GET",
+    summary="One manifest with its parties and lines",
+    tag="transport",
+    query=[NO_P],
+    response={"$ref": R + "Manifest"},
+)
+def get_manifest(number: str) -> Response:
+    return _manifest(number)
+
+
+@route(
+    "/manifests/<number>/pdf",
+    "GET",
+    summary="The manifest as a PDF carrying its QR code",
+    tag="transport",
+    query=[NO_P],
+    response={"type": "string", "format": "binary"},
+    content_types=("application/pdf",),
+)
+def manifest_document(number: str) -> Response:
+    view = svc.get_manifest(ctx(), actor=actor(), number=number)
+    resp = Response(manifest_pdf.render(view, ctx().settings.park_name), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'
+    return resp
+
+
+@route(
+    "/manifests/<number>/load",
+    "POST",
+    summary="Scan a batch onto the vehicle (transporter); a batch not on the manifest is refused",
+    tag="transport",
+    body="manifest-load",
+    query=[NO_P],
+    response={"$ref": R + "Batch"},
+    idempotent=True,
+    replay=replay_batch,
+)
+def load(number: str, body: dict[str, Any]) -> Response:
+    svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"])
+    ev = batch_svc.BatchEvent(
+        action=Action.LOAD, manifest=number, client_ts=client_ts(body.get("client_ts"))
+    )
+    return ok(
+        serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))
+    )
+
+
+@route(
+    "/manifests/<number>/depart",
+    "POST",
+    summary="Confirm loading and leave (transporter); refused while batches are missing "
+    "unless a reason is given",
+    tag="transport",
+    body="manifest-depart",
+    query=[NO_P],
+    response={"$ref": R + "Manifest"},
+)
+def depart(number: str, body: dict[str, Any]) -> Response:
+    svc.depart(ctx(), actor=actor(), number=number, missing_reason=body.get("missing_reason"))
+    return _manifest(number)
+
+
+@route(
+    "/manifests/<number>/receive",
+    "POST",
+    summary="Scan and weigh a batch at the receiver; accept, reject in part, or reject",
+    tag="transport",
+    body="manifest-receive",
+    query=[NO_P],
+    response={"$ref": R + "Batch"},
+    idempotent=True,
+    replay=replay_batch,
+)
+def receive(number: str, body: dict[str, Any]) -> Response:
+    reject = bool(body.get("reject"))
+    if reject and body.get("rejected_kg"):
+        raise BadValue(
+            "整批拒收时不填部分拒收重量", "give rejected_kg only for a partial rejection"
+        )
+    svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"])
+    ev = batch_svc.BatchEvent(
+        action=Action.REJECT if reject else Action.RECEIVE,
+        manifest=number,
+        weight_kg=body["weight_kg"],
+        rejected_kg=body.get("rejected_kg"),
+        reason=body.get("reason"),
+        scale_frame=body.get("scale_frame"),
+        client_ts=client_ts(body.get("client_ts")),
+    )
+    return ok(
+        serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))
+    )
+
+
+@route(
+    "/manifests/<number>/confirm",
+    "POST",
+    summary="Confirm receipt (receiver); loaded batches never scanned become discrepancies",
+    tag="transport",
+    query=[NO_P],
+    response={"$ref": R + "Manifest"},
+)
+def confirm(number: str) -> Response:
+    svc.confirm_receipt(ctx(), actor=actor(), number=number)
+    return _manifest(number)
+
+
+@route(
+    "/manifests/<number>/cancel",
+    "POST",
+    summary="Void a manifest before departure (producer)",
+    tag="transport",
+    body="reason",
+    query=[NO_P],
+    response={"$ref": R + "Manifest"},
+)
+def cancel_manifest(number: str, body: dict[str, Any]) -> Response:
+    svc.cancel_manifest(ctx(), actor=actor(), number=number, reason=body["reason"])
+    return _manifest(number)

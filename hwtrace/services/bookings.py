@@ -1,0 +1,376 @@
+"""Pickup bookings (转运预约): the producer asks for a pickup of stored batches; the transporter
+accepts with a vehicle and a driver, or declines; either may reschedule; the producer may cancel.
+Each step is one transaction and one ledger entry ``booking.<step>`` (the rules are in
+``domain/transport.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hwtrace.domain import codes
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.catalogue import disposal_method
+from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.transport import (
+    BookingStatus,
+    LineOutcome,
+    booking_step,
+    check_plate,
+    check_receiver_permit,
+    check_transport_permit,
+    check_window,
+)
+from hwtrace.services import parties
+from hwtrace.services.context import Context
+from hwtrace.store.tables import (
+    Batch,
+    Booking,
+    TransferLine,
+    User,
+)
+
+S = BatchStatus
+
+
+BOOKABLE = frozenset({S.STORED, S.AWAITING_PICKUP})
+
+
+def booking_subject(booking_id: int) -> str:
+    """Return the ledger subject of a booking."""
+    return f"booking-{booking_id}"
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a producer asks for: which stored batches, to whom, by whom, when."""
+
+    codes: list[str]
+    transporter_id: int
+    receiver_id: int
+    window_start: dt.datetime
+    window_end: dt.datetime
+    planned_method: str
+    note: str = ""
+
+
+def _year_start(now: dt.datetime) -> dt.datetime:
+    return dt.datetime(now.year, 1, 1, tzinfo=dt.UTC)
+
+
+def receiver_used_g(s: Session, receiver_id: int, now: dt.datetime) -> int:
+    """Grams counted against the receiver's yearly permit: accepted this year plus in the pipe."""
+    accepted = s.scalar(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(TransferLine.received_g - TransferLine.rejected_g), 0)
+        )
+        .join(Booking, Booking.id == TransferLine.booking_id)
+        .where(
+            Booking.receiver_id == receiver_id,
+            TransferLine.outcome.in_([LineOutcome.ACCEPTED.value, LineOutcome.PARTIAL.value]),
+            TransferLine.received_at >= _year_start(now),
+        )
+    )
+    pending = s.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(TransferLine.dispatched_g), 0))
+        .join(Booking, Booking.id == TransferLine.booking_id)
+        .where(
+            Booking.receiver_id == receiver_id,
+            Booking.status.in_(
+                [
+                    BookingStatus.REQUESTED.value,
+                    BookingStatus.ACCEPTED.value,
+                    BookingStatus.MANIFESTED.value,
+                ]
+            ),
+            TransferLine.outcome.in_([LineOutcome.PENDING.value, LineOutcome.LOADED.value]),
+        )
+    )
+    return int(accepted or 0) + int(pending or 0)
+
+
+def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booking:
+    """A producer books a pickup of stored batches; refused if the receiver may not take them."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位可以预约转运", "only producers book pickups")
+    if not req.codes:
+        raise BadValue("至少选择一个批次", "choose at least one batch")
+    if len(set(req.codes)) != len(req.codes):
+        raise BadValue("批次重复", "a batch is listed twice")
+    now = ctx.now()
+    check_window(req.window_start, req.window_end, now)
+    method = disposal_method(req.planned_method)
+    for c in req.codes:
+        codes.parse_scanned(c)
+    with ctx.uow() as uow:
+        s = uow.session
+        producer = parties.enterprise(s, actor.enterprise_id)
+        transporter = parties.enterprise_of_kind(
+            s, actor, req.transporter_id, EnterpriseKind.TRANSPORTER
+        )
+        receiver = parties.enterprise_of_kind(s, actor, req.receiver_id, EnterpriseKind.RECEIVER)
+        check_transport_permit(transporter.permits, ctx.today(), transporter.name)
+        wanted = [codes.normalize(c) for c in req.codes]
+        batches = {
+            b.code: b
+            for b in s.scalars(sa.select(Batch).where(Batch.code.in_(wanted)).with_for_update())
+        }
+        for c in wanted:
+            b = batches.get(c)
+            if b is None or b.producer_id != producer.id:
+                raise NotFound(
+                    "未找到该识别码对应的批次", "no batch with this code", detail={"code": c}
+                )
+            if BatchStatus(b.status) not in BOOKABLE:
+                raise Conflict(
+                    f"批次 {c} 不在库中，不能预约转运",
+                    f"batch {c} is not in storage",
+                    code="batch.illegal_transition",
+                    detail={"code": c, "status": b.status},
+                )
+            if b.booking_id is not None:
+                raise Conflict(
+                    f"批次 {c} 已在另一个转运预约中",
+                    f"batch {c} is already on another booking",
+                    code="booking.batch_taken",
+                    detail={"code": c, "booking_id": b.booking_id},
+                )
+        total_g = sum(batches[c].weight_g for c in wanted)
+        check_receiver_permit(
+            receiver.permits,
+            waste_codes={batches[c].waste_code for c in wanted},
+            requested_g=total_g,
+            used_g=receiver_used_g(s, receiver.id, now),
+            receiver_name=receiver.name,
+        )
+        booking = Booking(
+            park_id=actor.park_id,
+            producer_id=producer.id,
+            transporter_id=transporter.id,
+            receiver_id=receiver.id,
+            status=BookingStatus.REQUESTED.value,
+            window_start=req.window_start,
+            window_end=req.window_end,
+            planned_method=method["code"],
+            note=req.note.strip(),
+            created_by=actor.username,
+            created_at=now,
+            updated_at=now,
+            last_seq=-1,
+        )
+        s.add(booking)
+        s.flush()
+        for c in wanted:
+            b = batches[c]
+            s.add(
+                TransferLine(
+                    booking_id=booking.id,
+                    batch_id=b.id,
+                    code=b.code,
+                    dispatched_g=b.weight_g,
+                    outcome=LineOutcome.PENDING.value,
+                )
+            )
+            b.booking_id = booking.id
+            b.transporter_id = transporter.id
+            b.receiver_id = receiver.id
+        booking.last_seq = parties.record(
+            uow,
+            actor,
+            "booking.request",
+            booking_subject(booking.id),
+            {
+                "codes": wanted,
+                "total_kg": g_to_kg(total_g),
+                "transporter": transporter.uscc,
+                "receiver": receiver.uscc,
+                "window": [req.window_start.isoformat(), req.window_end.isoformat()],
+                "planned_method": method["code"],
+                "note": req.note.strip(),
+            },
+        )
+        uow.commit()
+        return booking
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """What the transporter fills in when it accepts a booking."""
+
+    vehicle_plate: str
+    driver_user_id: int
+    driver_licence: str
+
+
+def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptance) -> Booking:
+    """The transporter accepts with a vehicle and a driver of its own."""
+    plate = check_plate(acc.vehicle_plate)
+    if not acc.driver_licence.strip():
+        raise BadValue(
+            "须填写驾驶员危险货物运输从业资格证号", "the driver's qualification number is required"
+        )
+    with ctx.uow() as uow:
+        s = uow.session
+        booking = lock_booking(s, actor, booking_id)
+        parties.require_member(actor, booking.transporter_id, "承运人")
+        new = booking_step(BookingStatus(booking.status), "accept")
+        transporter = parties.enterprise(s, booking.transporter_id)
+        permit = check_transport_permit(transporter.permits, ctx.today(), transporter.name)
+        driver = s.get(User, acc.driver_user_id)
+        if driver is None or driver.enterprise_id != booking.transporter_id or not driver.active:
+            raise Conflict(
+                "驾驶员须为本运输单位的在职人员",
+                "the driver must be an active user of the transporter",
+                code="transport.driver_invalid",
+            )
+        booking.status = new.value
+        booking.vehicle_plate = plate
+        booking.driver_user_id = driver.id
+        booking.driver_licence = acc.driver_licence.strip()
+        booking.updated_at = ctx.now()
+        booking.last_seq = parties.record(
+            uow,
+            actor,
+            "booking.accept",
+            booking_subject(booking.id),
+            {
+                "prev": booking.last_seq,
+                "vehicle_plate": plate,
+                "driver": driver.username,
+                "driver_licence": booking.driver_licence,
+                "transport_permit": permit,
+            },
+        )
+        uow.commit()
+        return booking
+
+
+def lock_booking(s: Session, actor: Actor, booking_id: int) -> Booking:
+    booking = s.execute(
+        sa.select(Booking).where(Booking.id == booking_id).with_for_update()
+    ).scalar_one_or_none()
+    if booking is None or not parties.visible(actor, booking):
+        raise NotFound("预约不存在", "no such booking", detail={"booking_id": booking_id})
+    return booking
+
+
+def release(s: Session, booking: Booking) -> list[str]:
+    """Take the batches off a booking that ends without a transfer."""
+    released = []
+    for b in s.scalars(sa.select(Batch).where(Batch.booking_id == booking.id)):
+        b.booking_id = None
+        b.manifest_id = None
+        b.transporter_id = None
+        b.receiver_id = None
+        released.append(b.code)
+    return released
+
+
+def decline_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) -> Booking:
+    """The transporter declines; the batches are free to be booked again."""
+    return _end_booking(ctx, actor, booking_id, reason, "decline")
+
+
+def cancel_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) -> Booking:
+    """The producer cancels a booking that has not become a manifest."""
+    return _end_booking(ctx, actor, booking_id, reason, "cancel")
+
+
+def _end_booking(ctx: Context, actor: Actor, booking_id: int, reason: str, step: str) -> Booking:
+    """End a booking without a transfer (declined by the transporter, cancelled by the
+    producer): one entry with the reason; its batches are released."""
+    why = parties.need_reason(reason)
+    with ctx.uow() as uow:
+        s = uow.session
+        booking = lock_booking(s, actor, booking_id)
+        if step == "decline":
+            parties.require_member(actor, booking.transporter_id, "承运人")
+        else:
+            parties.require_member(actor, booking.producer_id, "移出人")
+        booking.status = booking_step(BookingStatus(booking.status), step).value
+        booking.reason = why
+        booking.updated_at = ctx.now()
+        released = release(s, booking)
+        booking.last_seq = parties.record(
+            uow,
+            actor,
+            f"booking.{step}",
+            booking_subject(booking.id),
+            {"prev": booking.last_seq, "reason": why, "released": released},
+        )
+        uow.commit()
+        return booking
+
+
+def reschedule_booking(
+    ctx: Context,
+    *,
+    actor: Actor,
+    booking_id: int,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    reason: str,
+) -> Booking:
+    """Producer or transporter moves the window; the transporter must accept again."""
+    why = parties.need_reason(reason)
+    check_window(window_start, window_end, ctx.now())
+    with ctx.uow() as uow:
+        s = uow.session
+        booking = lock_booking(s, actor, booking_id)
+        require_role(actor, Role.ADMIN, Role.OPERATOR)
+        if actor.enterprise_id not in (booking.producer_id, booking.transporter_id):
+            raise Forbidden(
+                "只有移出人或承运人可以改期", "only the producer or transporter may reschedule"
+            )
+        booking.status = booking_step(BookingStatus(booking.status), "reschedule").value
+        old = [booking.window_start.isoformat(), booking.window_end.isoformat()]
+        booking.window_start, booking.window_end = window_start, window_end
+        booking.reason = why
+        booking.updated_at = ctx.now()
+        booking.last_seq = parties.record(
+            uow,
+            actor,
+            "booking.reschedule",
+            booking_subject(booking.id),
+            {
+                "prev": booking.last_seq,
+                "reason": why,
+                "old_window": old,
+                "window": [window_start.isoformat(), window_end.isoformat()],
+            },
+        )
+        uow.commit()
+        return booking
+
+
+def list_bookings(ctx: Context, *, actor: Actor, status: str | None = None) -> list[Booking]:
+    """Return the bookings the caller is a party to (the whole park for park roles)."""
+    cond = [parties.party_cond(actor, Booking)]
+    if status:
+        cond.append(Booking.status == status)
+    with ctx.db.read_session() as s:
+        return list(s.scalars(sa.select(Booking).where(*cond).order_by(Booking.id.desc())))
+
+
+def get_booking(
+    ctx: Context, *, actor: Actor, booking_id: int
+) -> tuple[Booking, list[TransferLine]]:
+    """Return one booking the caller may see, with its lines."""
+    with ctx.db.read_session() as s:
+        booking = s.get(Booking, booking_id)
+        if booking is None or not parties.visible(actor, booking):
+            raise NotFound("预约不存在", "no such booking", detail={"booking_id": booking_id})
+        lines = list(
+            s.scalars(
+                sa.select(TransferLine)
+                .where(TransferLine.booking_id == booking.id)
+                .order_by(TransferLine.id)
+            )
+        )
+        return booking, lines

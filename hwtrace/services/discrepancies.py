@@ -1,0 +1,106 @@
+"""Discrepancies of a transfer (weight, missing at loading or receipt, rejection): opened by the
+step that finds them, resolved with an explanation; both are ledger entries about the batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from hwtrace.domain.access import Actor, Role
+from hwtrace.domain.errors import Conflict, Forbidden, NotFound
+from hwtrace.domain.transport import (
+    DiscrepancyKind,
+)
+from hwtrace.services import parties
+from hwtrace.services.context import Context
+from hwtrace.store.tables import (
+    Batch,
+    Discrepancy,
+    Manifest,
+)
+from hwtrace.store.unit_of_work import UnitOfWork
+
+
+def open_discrepancy(
+    uow: UnitOfWork,
+    actor: Actor,
+    manifest: Manifest,
+    batch: Batch,
+    kind: DiscrepancyKind,
+    facts: dict[str, Any],
+) -> Discrepancy:
+    s = uow.session
+    d = Discrepancy(
+        park_id=manifest.park_id,
+        manifest_id=manifest.id,
+        batch_id=batch.id,
+        code=batch.code,
+        producer_id=manifest.producer_id,
+        transporter_id=manifest.transporter_id,
+        receiver_id=manifest.receiver_id,
+        kind=kind.value,
+        facts=facts,
+        opened_seq=-1,
+        opened_at=uow.now(),
+    )
+    s.add(d)
+    s.flush()
+    d.opened_seq = parties.record(
+        uow,
+        actor,
+        "discrepancy.open",
+        batch.code,
+        {
+            "prev": batch.last_seq,
+            "discrepancy": d.id,
+            "kind": kind.value,
+            "manifest": manifest.number,
+            "facts": facts,
+        },
+    )
+    batch.last_seq = d.opened_seq
+    return d
+
+
+def list_discrepancies(ctx: Context, *, actor: Actor, open_only: bool = False) -> list[Discrepancy]:
+    """Return the discrepancies the caller is a party to (the whole park for park roles)."""
+    cond = [parties.party_cond(actor, Discrepancy)]
+    if open_only:
+        cond.append(Discrepancy.resolved_seq.is_(None))
+    with ctx.db.read_session() as s:
+        return list(s.scalars(sa.select(Discrepancy).where(*cond).order_by(Discrepancy.id)))
+
+
+def resolve_discrepancy(
+    ctx: Context, *, actor: Actor, discrepancy_id: int, resolution: str
+) -> Discrepancy:
+    """Close a discrepancy with an explanation (a new entry; the opening one stays)."""
+    why = parties.need_reason(resolution)
+    with ctx.uow() as uow:
+        s = uow.session
+        d = s.execute(
+            sa.select(Discrepancy).where(Discrepancy.id == discrepancy_id).with_for_update()
+        ).scalar_one_or_none()
+        if d is None or not parties.visible(actor, d):
+            raise NotFound("差异记录不存在", "no such discrepancy")
+        if actor.role is Role.AUDITOR:
+            raise Forbidden("审计人员只读", "auditors may not change anything")
+        if d.resolved_seq is not None:
+            raise Conflict(
+                "该差异已处理", "the discrepancy was resolved already", code="discrepancy.resolved"
+            )
+        batch = s.get_one(Batch, d.batch_id)
+        seq = parties.record(
+            uow,
+            actor,
+            "discrepancy.resolve",
+            d.code,
+            {"prev": batch.last_seq, "discrepancy": d.id, "opened_seq": d.opened_seq, "note": why},
+        )
+        batch.last_seq = seq
+        d.resolved_seq = seq
+        d.resolved_at = ctx.now()
+        d.resolution = why
+        uow.commit()
+        return d

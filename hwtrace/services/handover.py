@@ -1,0 +1,212 @@
+"""The transfer side of a batch's own steps. ``services.batches.apply_event`` calls these hooks,
+so a batch scanned through ``/batches/<code>/events`` and one scanned through
+``/manifests/<no>/...`` follow the same rules: scan-out of a booked batch, loading onto a
+manifest that has not left, receipt with its weight, partial or whole rejection (and the
+discrepancies they open), and completing the manifest after utilization or disposal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hwtrace.domain.access import Actor
+from hwtrace.domain.errors import BadValue, Conflict
+from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.domain.transport import (
+    BookingStatus,
+    DiscrepancyKind,
+    LineOutcome,
+    ManifestStatus,
+    weight_discrepancy,
+)
+from hwtrace.services import discrepancies, manifests
+from hwtrace.store.tables import (
+    Batch,
+    Booking,
+    Manifest,
+    TransferLine,
+)
+from hwtrace.store.unit_of_work import UnitOfWork
+
+
+def on_unstore(s: Session, batch: Batch) -> bool:
+    """Scan-out of a booked batch: the booking names the transporter and receiver.
+
+    Returns True when the batch is on an accepted booking or a manifest (no ids needed).
+    """
+    if batch.booking_id is None:
+        return False
+    booking = s.get_one(Booking, batch.booking_id)
+    return booking.status in (BookingStatus.ACCEPTED.value, BookingStatus.MANIFESTED.value) or (
+        booking.status == BookingStatus.REQUESTED.value
+    )
+
+
+def on_store(s: Session, batch: Batch) -> None:
+    """A rejected batch back in the producer's storage leaves its old manifest."""
+    if batch.status == BatchStatus.REJECTED.value:
+        batch.booking_id = None
+        batch.manifest_id = None
+        batch.transporter_id = None
+        batch.receiver_id = None
+
+
+def _line(s: Session, batch: Batch) -> tuple[Manifest, TransferLine]:
+    if batch.manifest_id is None:
+        raise Conflict(
+            "该批次不在任何转移联单上，不能装车或接收",
+            "the batch is not on a transfer manifest",
+            code="manifest.required",
+            detail={"code": batch.code},
+        )
+    manifest = s.execute(
+        sa.select(Manifest).where(Manifest.id == batch.manifest_id).with_for_update()
+    ).scalar_one()
+    line = s.execute(
+        sa.select(TransferLine).where(
+            TransferLine.booking_id == manifest.booking_id, TransferLine.batch_id == batch.id
+        )
+    ).scalar_one()
+    return manifest, line
+
+
+def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
+    """Refuse a scan made against a manifest the batch is not on."""
+    if number is None:
+        return
+    m = s.get(Manifest, batch.manifest_id) if batch.manifest_id else None
+    if m is None or m.number != number:
+        raise Conflict(
+            f"批次 {batch.code} 不在联单 {number} 上",
+            f"batch {batch.code} is not on manifest {number}",
+            code="manifest.not_on_manifest",
+            detail={"code": batch.code, "manifest": number},
+        )
+
+
+def on_load(s: Session, batch: Batch, now: dt.datetime) -> dict[str, Any]:
+    """Loading: the batch must be on a manifest that has not left yet."""
+    manifest, line = _line(s, batch)
+    if manifest.status != ManifestStatus.CREATED.value:
+        raise Conflict(
+            "联单已发车或已作废，不能再装车",
+            "the manifest has left or was voided",
+            code="manifest.illegal_transition",
+        )
+    line.outcome = LineOutcome.LOADED.value
+    line.loaded_at = now
+    return {"manifest": manifest.number, "vehicle_plate": manifest.vehicle_plate}
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """What the receiver records for one batch."""
+
+    weight_g: int | None
+    rejected_g: int
+    reason: str
+    scale_frame: str | None
+
+
+def on_receipt(
+    uow: UnitOfWork,
+    actor: Actor,
+    batch: Batch,
+    action: Action,
+    facts: ReceiptFacts,
+    tolerance_pct: Any,
+    now: dt.datetime,
+) -> tuple[dict[str, Any], list[tuple[DiscrepancyKind, dict[str, Any]]]]:
+    """Receipt or rejection at the receiver: update the line, say which discrepancies follow."""
+    s = uow.session
+    manifest, line = _line(s, batch)
+    if manifest.status != ManifestStatus.IN_TRANSIT.value:
+        raise Conflict(
+            "联单不在运输中，不能接收",
+            "the manifest is not in transit",
+            code="manifest.illegal_transition",
+        )
+    if line.outcome != LineOutcome.LOADED.value:
+        raise Conflict(
+            "该批次未装车，不能接收", "the batch was not loaded", code="manifest.not_loaded"
+        )
+    follow: list[tuple[DiscrepancyKind, dict[str, Any]]] = []
+    payload: dict[str, Any] = {"manifest": manifest.number}
+    line.received_at = now
+    if facts.weight_g is not None:
+        line.received_g = facts.weight_g
+        diff = weight_discrepancy(line.dispatched_g, facts.weight_g, tolerance_pct)
+        if diff is not None:
+            follow.append(
+                (
+                    DiscrepancyKind.WEIGHT,
+                    {
+                        "dispatched_kg": g_to_kg(line.dispatched_g),
+                        "received_kg": g_to_kg(facts.weight_g),
+                        **diff,
+                    },
+                )
+            )
+    if action is Action.REJECT:
+        line.outcome = LineOutcome.REJECTED.value
+        line.rejected_g = facts.weight_g if facts.weight_g is not None else line.dispatched_g
+        line.reason = facts.reason
+        follow.append((DiscrepancyKind.REJECTION, {"reason": facts.reason}))
+    elif facts.rejected_g:
+        assert facts.weight_g is not None
+        if facts.rejected_g >= facts.weight_g:
+            raise BadValue(
+                "部分拒收的重量须小于接收重量；整批拒收请用拒收",
+                "rejected_kg must be less than the received weight; reject the batch instead",
+            )
+        if not facts.reason:
+            raise BadValue("部分拒收须填写原因", "a reason is required for a partial rejection")
+        line.outcome = LineOutcome.PARTIAL.value
+        line.rejected_g = facts.rejected_g
+        line.reason = facts.reason
+        payload["rejected_kg"] = g_to_kg(facts.rejected_g)
+        follow.append(
+            (
+                DiscrepancyKind.PARTIAL_REJECTION,
+                {"rejected_kg": g_to_kg(facts.rejected_g), "reason": facts.reason},
+            )
+        )
+    else:
+        line.outcome = LineOutcome.ACCEPTED.value
+    if facts.scale_frame:
+        payload["scale_frame"] = facts.scale_frame
+    return payload, follow
+
+
+def open_discrepancies(
+    uow: UnitOfWork,
+    actor: Actor,
+    batch: Batch,
+    follow: list[tuple[DiscrepancyKind, dict[str, Any]]],
+) -> None:
+    """Record the discrepancies a receipt produced (after the receipt entry itself)."""
+    if not follow or batch.manifest_id is None:
+        return
+    manifest = uow.session.get_one(Manifest, batch.manifest_id)
+    for kind, facts in follow:
+        discrepancies.open_discrepancy(uow, actor, manifest, batch, kind, facts)
+
+
+def on_final(uow: UnitOfWork, actor: Actor, batch: Batch) -> None:
+    """After utilization/disposal at the receiver: complete the manifest if nothing waits."""
+    if batch.manifest_id is None:
+        return
+    manifest = uow.session.execute(
+        sa.select(Manifest).where(Manifest.id == batch.manifest_id).with_for_update()
+    ).scalar_one()
+    manifests.maybe_complete(uow, actor, manifest)
+
+
+def parse_kg(value: str | None) -> int | None:
+    """Return grams from an optional kg decimal string."""
+    return None if value is None else kg_to_g(value)
