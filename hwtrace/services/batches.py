@@ -30,15 +30,13 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
-from hwtrace.services import allocation, bookings, handover
+from hwtrace.services import allocation, bookings, handover, parties, storage
 from hwtrace.services.context import Context
 from hwtrace.services.directory import require_authorized
-from hwtrace.services.parties import actor_uscc
 from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import (
     Batch,
     Enterprise,
-    StorageRoom,
     WasteProfile,
 )
 from hwtrace.store.unit_of_work import UnitOfWork
@@ -86,7 +84,7 @@ class BatchEvent:
     scale_frame: str | None = None
 
 
-def parties(batch: Batch) -> BatchParties:
+def batch_parties(batch: Batch) -> BatchParties:
     """Return the access-relevant parties of a batch row."""
     return BatchParties(
         park_id=batch.park_id,
@@ -106,13 +104,6 @@ def visible_batches(actor: Actor) -> sa.ColumnElement[bool]:
         cond,
         sa.or_(Batch.producer_id == e, Batch.transporter_id == e, Batch.receiver_id == e),
     )
-
-
-def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
-    ent = session.get(Enterprise, enterprise_id)
-    if ent is None:
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
-    return ent
 
 
 def batch_payload(batch: Batch, profile: WasteProfile, producer: Enterprise) -> dict[str, Any]:
@@ -160,7 +151,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         raise BadValue("包装数量须在 1 到 10000 之间", "package_count must be 1..10000")
     with ctx.uow() as uow:
         s = uow.session
-        producer = _enterprise(s, actor.enterprise_id)
+        producer = parties.enterprise(s, actor.enterprise_id)
         profile = s.get(WasteProfile, command.profile_id)
         if profile is None or profile.enterprise_id != actor.enterprise_id:
             raise NotFound("废物档案不存在", "no such waste profile")
@@ -244,7 +235,7 @@ def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch
     batch = uow.session.execute(
         sa.select(Batch).where(Batch.code == codes.normalize(code)).with_for_update()
     ).scalar_one_or_none()
-    if batch is None or not can_view_batch(actor, parties(batch)):
+    if batch is None or not can_view_batch(actor, batch_parties(batch)):
         raise NotFound("未找到该识别码对应的批次", "no batch with this code", detail={"code": code})
     return batch
 
@@ -257,69 +248,6 @@ def _refuse_voided(batch: Batch) -> None:
             code="batch.voided",
             detail={"code": batch.code},
         )
-
-
-def _room_checks(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
-    if room_id is None:
-        raise BadValue("入库须指定贮存库房", "room_id is required to store a batch")
-    room = s.get(StorageRoom, room_id)
-    if room is None or room.enterprise_id != batch.producer_id:
-        raise Conflict(
-            "库房不属于该批次的产废单位",
-            "the room does not belong to the batch's producer",
-            code="storage.room_mismatch",
-        )
-    if room.allowed_categories and batch.category not in room.allowed_categories:
-        raise Conflict(
-            f"库房「{room.name}」不允许贮存 {batch.category} 类废物",
-            f"room {room.name} may not hold {batch.category}",
-            code="storage.category_not_allowed",
-            detail={"allowed": room.allowed_categories},
-        )
-    # One pass over the room's stored batches, grouped by waste profile (index-only on
-    # ix_batch_room): the weight held and the wastes present, however many batches there are.
-    held = s.execute(
-        sa.select(Batch.profile_id, sa.func.sum(Batch.weight_g))
-        .where(Batch.room_id == room.id, Batch.status == S.STORED.value)
-        .group_by(Batch.profile_id)
-    ).all()
-    stored = sum(int(w or 0) for _, w in held)
-    if stored + batch.weight_g > room.capacity_g:
-        raise Conflict(
-            f"库房「{room.name}」容量不足（已存 {g_to_kg(stored)} 千克，"
-            f"容量 {g_to_kg(room.capacity_g)} 千克）",
-            f"room {room.name} would be over capacity",
-            code="storage.capacity",
-            detail={"stored_kg": g_to_kg(stored), "capacity_kg": g_to_kg(room.capacity_g)},
-        )
-    from hwtrace.domain.storage import find_incompatible, incompatible  # keeps imports flat
-
-    present = {pid for pid, _ in held}
-    profiles = (
-        s.execute(
-            sa.select(WasteProfile.id, WasteProfile.waste_code, WasteProfile.hazards).where(
-                WasteProfile.id.in_(present)
-            )
-        ).all()
-        if present
-        else []
-    )
-    profile = s.get_one(WasteProfile, batch.profile_id)
-    found = find_incompatible(
-        (batch.waste_code, list(profile.hazards)),
-        [(p.id, p.waste_code, list(p.hazards)) for p in profiles],
-    )
-    if found is not None:
-        # Name a batch of the clashing waste: the storekeeper will look for it on the shelf.
-        example = s.scalar(
-            sa.select(sa.func.min(Batch.code)).where(
-                Batch.room_id == room.id,
-                Batch.status == S.STORED.value,
-                Batch.profile_id == found[0],
-            )
-        )
-        raise incompatible(str(example), found[1], room.name)
-    return room
 
 
 def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: EnterpriseKind) -> int:
@@ -350,7 +278,7 @@ def _effects(
     s = uow.session
     now = ctx.now()
     if event.action is Action.STORE:
-        room = _room_checks(s, batch, event.room_id)
+        room = storage.room_for(s, batch, event.room_id)
         handover.on_store(s, batch)
         batch.room_id = room.id
         batch.stored_at = now
@@ -409,8 +337,8 @@ def _unstore(
         )
         batch.receiver_id = _designated(s, actor, event.receiver_id, EnterpriseKind.RECEIVER)
     assert batch.transporter_id is not None and batch.receiver_id is not None
-    payload["transporter"] = _enterprise(s, batch.transporter_id).uscc
-    payload["receiver"] = _enterprise(s, batch.receiver_id).uscc
+    payload["transporter"] = parties.enterprise(s, batch.transporter_id).uscc
+    payload["receiver"] = parties.enterprise(s, batch.receiver_id).uscc
 
 
 def _receipt(
@@ -452,7 +380,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         _refuse_voided(batch)
         before = BatchStatus(batch.status)
         after, party = next_status(before, event.action)
-        require_party(actor, party, parties(batch))
+        require_party(actor, party, batch_parties(batch))
         payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
         now = ctx.now()
         if event.manifest is not None:
@@ -477,7 +405,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             entry_type=f"batch.{event.action.value}",
             subject=batch.code,
             actor=actor.username,
-            enterprise=actor_uscc(s, actor),
+            enterprise=parties.actor_uscc(s, actor),
             client_ts=event.client_ts,
             payload=payload,
         )
@@ -499,7 +427,7 @@ def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> 
     with ctx.uow() as uow:
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
-        require_party(actor, Party.PRODUCER, parties(batch))
+        require_party(actor, Party.PRODUCER, batch_parties(batch))
         if batch.status == S.REGISTERED.value:
             raise Conflict(
                 "标签尚未打印过，请先打印",
@@ -510,7 +438,7 @@ def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> 
             entry_type="batch.reprint",
             subject=batch.code,
             actor=actor.username,
-            enterprise=actor_uscc(uow.session, actor),
+            enterprise=parties.actor_uscc(uow.session, actor),
             payload={"prev": batch.last_seq, "reason": reason.strip(), "format": fmt},
         )
         batch.last_seq = entry.seq
@@ -543,7 +471,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         s = uow.session
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
-        require_party(actor, Party.PRODUCER, parties(batch))
+        require_party(actor, Party.PRODUCER, batch_parties(batch))
         if BatchStatus(batch.status) not in CORRECTABLE:
             raise Conflict(
                 "批次已交出，不能再由产废单位更正",
@@ -594,7 +522,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
             entry_type="batch.correct",
             subject=batch.code,
             actor=actor.username,
-            enterprise=actor_uscc(s, actor),
+            enterprise=parties.actor_uscc(s, actor),
             client_ts=correction.client_ts,
             payload={
                 "prev": batch.last_seq,
