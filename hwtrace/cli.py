@@ -141,16 +141,43 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     show_default=True,
 )
 @click.option("--profile", default=None, help="printer profile, e.g. escpos-4inch, tspl-4inch")
+@click.option(
+    "--volume",
+    type=click.IntRange(1, 100000),
+    default=None,
+    help="container volume in litres, when the batch has none recorded (sets the label size); "
+    "asked on a terminal",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
-def label(code: str, fmt: str, profile: str | None, output: str) -> None:
-    """Render the label of batch CODE to a file (this renders; it records no print)."""
+def label(code: str, fmt: str, profile: str | None, volume: int | None, output: str) -> None:
+    """Render the label of batch CODE to a file or device, e.g. -o /dev/rfcomm0 (this renders;
+    it records no print)."""
+    import sys
     from pathlib import Path
 
     from hwtrace.domain.errors import HwtraceError
     from hwtrace.services import labels
 
+    ctx = _ctx(_app())
+
+    def render(volume: int | None) -> bytes:
+        data, _ = labels.render(
+            ctx, actor=None, code=code, fmt=fmt, profile=profile, volume_l=volume
+        )
+        return data
+
     try:
-        data, _ = labels.render(_ctx(_app()), actor=None, code=code, fmt=fmt, profile=profile)
+        try:
+            data = render(volume)
+        except labels.VolumeRequired as err:
+            if not sys.stdin.isatty():
+                raise click.ClickException(
+                    f"{err.code}: {err.message_zh}（--volume）/ {err.message_en} (--volume)"
+                ) from None
+            asked = click.prompt(
+                "容器容积 L / container volume in litres", type=click.IntRange(1, 100000)
+            )
+            data = render(asked)
     except HwtraceError as err:
         raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
     Path(output).write_bytes(data)

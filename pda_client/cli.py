@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("print", "print (or reprint, with --reason) the label of CODE")
     p.add_argument("code")
     p.add_argument("--reason")
+    p.add_argument(
+        "--volume", type=int, help="container volume in litres, if the batch has none (label size)"
+    )
     _printing(p)
 
     p = cmd("sync", "send everything queued")
@@ -240,6 +243,8 @@ def _register(pda: Pda, args: argparse.Namespace) -> int:
     printing = devices.print_options(pda.store, args, enabled=not args.no_print)
     if printing.enabled and not printing.url:
         raise UserError(pda.msg("no_printer"))
+    if printing.enabled and args.volume is None:  # the label size depends on it (HJ 1276)
+        extra["container_volume_l"] = devices.ask_volume(pda, "--profile " + str(args.profile))
     return pda.register(args.profile, weight, extra=extra, count=args.count, printing=printing)
 
 
@@ -283,7 +288,16 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
 
 
 def _print(pda: Pda, args: argparse.Namespace) -> int:
-    return pda.print_label(args.code, devices.print_options(pda.store, args), reason=args.reason)
+    from pda_client.pda import VolumeRequired
+
+    opts = devices.print_options(pda.store, args)
+    try:
+        return pda.print_label(args.code, opts, reason=args.reason, volume=args.volume)
+    except VolumeRequired:
+        if args.volume is not None:
+            raise
+        volume = devices.ask_volume(pda, args.code)
+        return pda.print_label(args.code, opts, reason=args.reason, volume=volume)
 
 
 def _sync(pda: Pda, args: argparse.Namespace) -> int:

@@ -30,6 +30,23 @@ def ask_password(pda: Pda) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def ask_volume(pda: Pda, what: str) -> int:
+    """The container volume in litres, asked on a terminal (it sets the label size).
+
+    :raises VolumeRequired: not on a terminal, or not a volume.
+    """
+    import sys
+
+    from pda_client.pda import VolumeRequired
+
+    if not sys.stdin.isatty():
+        raise VolumeRequired(pda.msg("volume_required", code=what))
+    text = input(pda.msg("ask_volume")).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 100000:
+        raise VolumeRequired(pda.msg("volume_required", code=what))
+    return int(text)
+
+
 def print_options(store: Store, args: argparse.Namespace, enabled: bool = True) -> PrintOptions:
     """Printer settings from the options and the stored configuration."""
     from pda_client.pda import PrintOptions

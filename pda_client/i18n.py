@@ -124,6 +124,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "✗ weighing failed, {code} not queued: {message}",
     ),
     "missing_param": ("{action} 需要参数 {params}", "{action} needs {params}"),
+    "volume_required": (
+        "{code}：需要容器容积才能确定标签尺寸（HJ 1276-2022），请加 --volume 升数",
+        "{code}: the label size depends on the container volume (HJ 1276-2022): give "
+        "--volume in litres",
+    ),
     "unknown_room": (
         "库房 {room} 不在本单位的库房列表中",
         "room {room} is not one of your enterprise's rooms",
@@ -175,6 +180,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_weight": ("重量 kg（回车读取电子秤）：", "weight kg (Enter = read the scale): "),
     "ask_weight_plain": ("重量 kg：", "weight kg: "),
     "ask_packages": ("包装数量 [1]：", "number of packages [1]: "),
+    "ask_volume": (
+        "容器容积 L（决定标签尺寸：≤50 L 100 mm，≤450 L 150 mm，更大 200 mm）：",
+        "container volume in litres (sets the label size: up to 50 L 100 mm, up to 450 L "
+        "150 mm, more 200 mm): ",
+    ),
     "ask_room": ("库房编号：", "room number: "),
     "ask_transporter": ("运输单位编号：", "transporter number: "),
     "ask_receiver": ("接受单位编号：", "receiver number: "),

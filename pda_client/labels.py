@@ -40,10 +40,22 @@ def _category(waste_code: str) -> str:
     return formats.category_of(waste_code)
 
 
+class VolumeNeeded(Exception):
+    """The container volume of a batch is unknown: the label size depends on it."""
+
+
 def label_data(
-    code: str, register_body: dict[str, Any], profile: dict[str, Any], enterprise: dict[str, Any]
+    code: str,
+    register_body: dict[str, Any],
+    profile: dict[str, Any],
+    enterprise: dict[str, Any],
+    volume: int | None = None,
 ) -> tuple[printer.LabelData, printer.LabelSize]:
-    """The label of a batch registered on this handheld, and its size by container volume."""
+    """The label of a batch registered on this handheld, and its size by container volume (the
+    registered one, else ``volume``).
+
+    :raises VolumeNeeded: neither is known.
+    """
     import printer
 
     ident = formats.validate_code(code)
@@ -72,9 +84,10 @@ def label_data(
         qr_payload=qr,
         barcode=code,
     )
-    volume = register_body.get("container_volume_l")
-    size = printer.LabelSize.for_volume(volume) if volume else printer.LabelSize.SMALL
-    return label, size
+    known = register_body.get("container_volume_l") or volume
+    if not known:
+        raise VolumeNeeded(code)
+    return label, printer.LabelSize.for_volume(known)
 
 
 def render_local(
@@ -90,11 +103,16 @@ def render_local(
     return printer.render_label(label, fmt, size=size, profile=prof)
 
 
-def fetch(client: Client, code: str, fmt: str, profile: str | None) -> bytes:
-    """The server's rendering of a batch's label."""
+def fetch(
+    client: Client, code: str, fmt: str, profile: str | None, volume: int | None = None
+) -> bytes:
+    """The server's rendering of a batch's label (``volume``: the container volume when the
+    batch has none recorded)."""
     query: dict[str, str] = {"format": fmt}
     if profile and fmt in ("escpos", "tspl"):
         query["profile"] = profile
+    if volume:
+        query["volume_l"] = str(volume)
     return client.get_bytes(code_path(code, "/label") + "?" + urlencode(query))
 
 

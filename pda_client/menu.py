@@ -88,11 +88,14 @@ class Menu:
         profile_id = self.ask_int("ask_profile")
         kg = self.weight(lambda: self.scale_weigher())
         packages = self.ask_int("ask_packages", 1)
+        volume = self.ask_int("ask_volume")  # the label size depends on it (HJ 1276)
+        if not 1 <= volume <= 100000:
+            raise UserError(self.msg("volume_required", code=profile_id))
         printing = devices.print_options(self.pda.store, self.args)
         self.pda.register(
             profile_id,
             lambda: kg,
-            extra={"package_count": packages},
+            extra={"package_count": packages, "container_volume_l": volume},
             printing=printing if printing.url else None,
         )
 

@@ -36,6 +36,10 @@ class UserError(Exception):
     """A refusal to show the operator (already translated)."""
 
 
+class VolumeRequired(UserError):
+    """The label size depends on the container volume, which is not known: ask for it."""
+
+
 @dataclass
 class PrintOptions:
     """Where and how labels are printed."""
@@ -438,8 +442,18 @@ class Pda:
             self.sync_now(quiet=True)
         return rc
 
-    def print_label(self, code: str, opts: PrintOptions, reason: str | None = None) -> int:
-        """Print a batch's label and queue the label (first print) or reprint action."""
+    def print_label(
+        self,
+        code: str,
+        opts: PrintOptions,
+        reason: str | None = None,
+        volume: int | None = None,
+    ) -> int:
+        """Print a batch's label and queue the label (first print) or reprint action; ``volume``
+        is the container volume when the batch has none (recorded with the action).
+
+        :raises VolumeRequired: the batch's container volume is unknown and none was given.
+        """
         code = parse_scan(code)
         if not opts.url:
             raise UserError(self.msg("no_printer"))
@@ -450,7 +464,7 @@ class Pda:
         from printer import PrinterError
 
         try:
-            data, source = self._label_bytes(code, fmt, opts.profile)
+            data, source = self._label_bytes(code, fmt, opts.profile, volume)
             labels.send(data, opts.url)
         except PrinterError as e:
             term.refuse(
@@ -464,6 +478,8 @@ class Pda:
         else:
             body = {"action": "label", "format": fmt, "client_ts": utcnow()}
             path, action = code_path(code, "/events"), "label"
+        if volume:
+            body["container_volume_l"] = volume
         self.store.enqueue(
             username=self.user, code=code, action=action, path=path, body=body, dedupe=False
         )
@@ -484,15 +500,19 @@ class Pda:
                 return False
         return False
 
-    def _label_bytes(self, code: str, fmt: str, profile: str | None) -> tuple[bytes, str]:
+    def _label_bytes(
+        self, code: str, fmt: str, profile: str | None, volume: int | None
+    ) -> tuple[bytes, str]:
         """The label from the server (after syncing its registration), else rendered here."""
         problem: str | None = None
         if self.online:
             self.sync_now(quiet=True)
             try:
                 with self.client() as c:
-                    return labels.fetch(c, code, fmt, profile), "server"
+                    return labels.fetch(c, code, fmt, profile, volume), "server"
             except ApiError as e:
+                if e.code == "label.volume_required":
+                    raise VolumeRequired(self.msg("volume_required", code=code)) from e
                 problem = self.msg.server(e.message_zh, e.message_en)
             except NetworkError as e:
                 problem = str(e)
@@ -500,8 +520,15 @@ class Pda:
             if item.action == "register" and item.state in ("queued", "done"):
                 body = labels.body_of(item.body)
                 me = self.store.me(item.username) or {}
-                label, size = labels.label_data(
-                    code, body, self.profile(int(body["profile_id"])), me.get("enterprise", {})
-                )
+                try:
+                    label, size = labels.label_data(
+                        code,
+                        body,
+                        self.profile(int(body["profile_id"])),
+                        me.get("enterprise", {}),
+                        volume,
+                    )
+                except labels.VolumeNeeded:
+                    raise VolumeRequired(self.msg("volume_required", code=code)) from None
                 return labels.render_local(label, size, fmt, profile), "local"
         raise UserError(problem or self.msg("cannot_render", code=code))

@@ -170,6 +170,7 @@ def event(code: str, body: dict[str, Any]) -> Response:
         note=body.get("note"),
         client_ts=client_ts(body.get("client_ts")),
         extra={"format": body["format"]} if "format" in body else {},
+        container_volume_l=body.get("container_volume_l"),
     )
     return ok(serialize.batch(svc.apply_event(ctx(), actor=actor(), code=code, event=ev)))
 
@@ -187,7 +188,12 @@ def event(code: str, body: dict[str, Any]) -> Response:
 )
 def reprint(code: str, body: dict[str, Any]) -> Response:
     batch = svc.reprint(
-        ctx(), actor=actor(), code=code, reason=body["reason"], fmt=body.get("format", "pdf")
+        ctx(),
+        actor=actor(),
+        code=code,
+        reason=body["reason"],
+        fmt=body.get("format", "pdf"),
+        container_volume_l=body.get("container_volume_l"),
     )
     return ok(serialize.batch(batch))
 

@@ -51,6 +51,9 @@ transport.invalid_plate        400     a malformed vehicle plate
 transport.driver_invalid       409     the driver is not an active user of the transporter
 discrepancy.resolved           409     the discrepancy was resolved already
 warning.acknowledged           409     the warning was acknowledged already
+label.volume_required          422     the container volume (it sets the label size) is unknown: ask
+batch.volume_differs           409     another container volume is already recorded for the batch
+printer.*                      422     the label cannot be printed that way (see printer.errors)
 value.future_date              400     a date in the future
 value.invalid                  400     a value is out of range
 ledger.*                       409     the ledger refused the entry (see ledger.errors)

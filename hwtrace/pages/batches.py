@@ -14,7 +14,7 @@ from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
-from hwtrace.services import directory
+from hwtrace.services import directory, labels
 from hwtrace.services import manifests as manifests_svc
 
 FLOWS = {
@@ -48,6 +48,9 @@ def m_register() -> Any:
         except ValueError:
             raise BadValue("请选择废物档案并填写数量", "choose a profile and a count") from None
         try:
+            # The label is printed at once: its size needs the container volume (HJ 1276).
+            volume = _int(request.form, "container_volume_l")
+            labels.label_size(None, volume, "")
             batch = B.register_batch(
                 ctx(),
                 actor=a,
@@ -56,13 +59,14 @@ def m_register() -> Any:
                     weight_kg=request.form.get("weight_kg", "").strip(),
                     package_count=count,
                     process=request.form.get("process") or None,
+                    container_volume_l=volume,
                 ),
             )
             B.apply_event(ctx(), actor=a, code=batch.code, event=B.BatchEvent(Action.LABEL))
             result = {"ok": True, "code": batch.code}
         except HwtraceError as err:
             result = {"ok": False, "message": _msg(err), "code": err.code}
-    return render_template("m/register.html", profiles=profiles, result=result)
+    return render_template("m/register.html", profiles=profiles, result=result, form=request.form)
 
 
 def _msg(err: HwtraceError) -> str:

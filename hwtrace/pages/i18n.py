@@ -133,6 +133,10 @@ EN: dict[str, str] = {
     "失败": "Refused",
     "重量": "Weight",
     "数量": "Count",
+    "容器容积（升）": "Container volume (L)",
+    "决定标签尺寸：≤50 L 为 100 mm，≤450 L 为 150 mm，更大为 200 mm": (
+        "Sets the label size: up to 50 L 100 mm, up to 450 L 150 mm, more 200 mm"
+    ),
     "打印标签": "Print label",
     "已登记": "Registered",
     "拒收": "Reject",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 
 from hwtrace.domain.errors import BadValue
 from hwtrace.pages.routing import actor, bp, ctx
@@ -15,5 +15,7 @@ from hwtrace.services import labels
 def m_label(code: str, fmt: str) -> Any:
     if fmt not in ("pdf", "png"):
         raise BadValue("不支持的格式", "unsupported format")
-    data, mimetype = labels.render(ctx(), actor=actor(), code=code, fmt=fmt)
+    raw = request.args.get("volume_l") or ""
+    volume = int(raw) if raw.isdigit() and len(raw) <= 6 else None
+    data, mimetype = labels.render(ctx(), actor=actor(), code=code, fmt=fmt, volume_l=volume)
     return Response(data, mimetype=mimetype)

@@ -77,6 +77,8 @@ class BatchEvent:
     note: str | None = None
     client_ts: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # label: the container volume the label was printed for, when the batch has none recorded
+    container_volume_l: int | None = None
     # Transfers: the manifest a loading/receipt scan is made against (checked when given),
     # the part of a received batch the receiver rejects, and the scale's raw frame.
     manifest: str | None = None
@@ -149,6 +151,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         )
     if not 1 <= command.package_count <= 10000:
         raise BadValue("包装数量须在 1 到 10000 之间", "package_count must be 1..10000")
+    _check_volume(command.container_volume_l)
     with ctx.uow() as uow:
         s = uow.session
         producer = parties.enterprise(s, actor.enterprise_id)
@@ -228,6 +231,35 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         batch.last_seq = entry.seq
         uow.commit()
         return batch
+
+
+MAX_VOLUME_L = 100000
+
+
+def _check_volume(volume: int | None) -> None:
+    if volume is not None and not 1 <= volume <= MAX_VOLUME_L:
+        raise BadValue(
+            f"容器容积须在 1 到 {MAX_VOLUME_L} 升之间",
+            f"the container volume must be 1..{MAX_VOLUME_L} litres",
+        )
+
+
+def _record_volume(batch: Batch, volume: int | None, payload: dict[str, Any]) -> None:
+    """Record the container volume a label was printed for, when the batch has none yet (the
+    label size follows it, HJ 1276-2022); another volume than the recorded one is refused."""
+    if volume is None:
+        return
+    _check_volume(volume)
+    if batch.container_volume_l is None:
+        batch.container_volume_l = volume
+        payload["container_volume_l"] = volume
+    elif batch.container_volume_l != volume:
+        raise Conflict(
+            f"该批次已登记容器容积 {batch.container_volume_l} 升",
+            f"the batch's container volume is recorded as {batch.container_volume_l} litres",
+            code="batch.volume_differs",
+            detail={"container_volume_l": batch.container_volume_l},
+        )
 
 
 def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:
@@ -386,6 +418,8 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         if event.manifest is not None:
             handover.check_manifest(s, batch, event.manifest)
         follow = _effects(ctx, uow, actor, batch, event, payload)
+        if event.action is Action.LABEL:
+            _record_volume(batch, event.container_volume_l, payload)
         if event.reason:
             payload["reason"] = event.reason.strip()
         if event.note:
@@ -419,8 +453,17 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         return batch
 
 
-def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> Batch:
-    """Record a reprint of an already-printed label (no state change; a reason is required)."""
+def reprint(
+    ctx: Context,
+    *,
+    actor: Actor,
+    code: str,
+    reason: str,
+    fmt: str,
+    container_volume_l: int | None = None,
+) -> Batch:
+    """Record a reprint of an already-printed label (no state change; a reason is required);
+    the container volume it was printed for is recorded if the batch had none."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if not reason.strip():
         raise BadValue("补打标签须填写原因", "a reason is required to reprint a label")
@@ -434,12 +477,14 @@ def reprint(ctx: Context, *, actor: Actor, code: str, reason: str, fmt: str) -> 
                 "the label was never printed; print it first",
                 code="batch.illegal_transition",
             )
+        payload: dict[str, Any] = {"prev": batch.last_seq, "reason": reason.strip(), "format": fmt}
+        _record_volume(batch, container_volume_l, payload)
         entry = uow.record(
             entry_type="batch.reprint",
             subject=batch.code,
             actor=actor.username,
             enterprise=parties.actor_uscc(uow.session, actor),
-            payload={"prev": batch.last_seq, "reason": reason.strip(), "format": fmt},
+            payload=payload,
         )
         batch.last_seq = entry.seq
         uow.commit()

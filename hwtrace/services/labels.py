@@ -10,7 +10,7 @@ import printer
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor
 from hwtrace.domain.catalogue import waste_entry
-from hwtrace.domain.errors import HwtraceError, NotFound
+from hwtrace.domain.errors import BadValue, HwtraceError, NotFound
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.services.batches import get_batch
 from hwtrace.services.context import Context
@@ -32,8 +32,41 @@ class LabelError(HwtraceError):
     status = 422
 
 
-def label_data(ctx: Context, *, actor: Actor | None, code: str) -> tuple[printer.LabelData, int]:
-    """Return the label content of a batch and its container volume (``actor=None``: CLI)."""
+class VolumeRequired(HwtraceError):
+    """The batch's container volume is unknown and none was given: the label size depends on it
+    (HJ 1276-2022), so the caller must ask for it rather than print a label that may be small."""
+
+    code = "label.volume_required"
+    status = 422
+
+
+def label_size(recorded: int | None, asked: int | None, code: str) -> printer.LabelSize:
+    """The HJ 1276 size for a batch: by its recorded container volume, else by the volume the
+    user gave now.
+
+    :raises VolumeRequired: neither is known.
+    """
+    if asked is not None and not 1 <= asked <= 100000:
+        raise BadValue(
+            "容器容积须在 1 到 100000 升之间", "the container volume must be 1..100000 litres"
+        )
+    volume = recorded if recorded is not None else asked
+    if volume is None:
+        raise VolumeRequired(
+            "请填写容器容积（升）：HJ 1276-2022 按容积确定标签尺寸"
+            "（≤50 L 为 100 mm，≤450 L 为 150 mm，更大为 200 mm）",
+            "give the container volume in litres: HJ 1276-2022 sets the label size by it "
+            "(up to 50 L 100 mm, up to 450 L 150 mm, more 200 mm)",
+            detail={"code": code},
+        )
+    return printer.LabelSize.for_volume(volume)
+
+
+def label_data(
+    ctx: Context, *, actor: Actor | None, code: str
+) -> tuple[printer.LabelData, int | None]:
+    """Return the label content of a batch and its recorded container volume (``actor=None``:
+    CLI)."""
     found: Batch | None
     if actor is not None:
         found = get_batch(ctx, actor=actor, code=code)
@@ -80,15 +113,25 @@ def label_data(ctx: Context, *, actor: Actor | None, code: str) -> tuple[printer
         qr_payload=qr,
         barcode=batch.code,
     )
-    return label, batch.container_volume_l or 0
+    return label, batch.container_volume_l
 
 
 def render(
-    ctx: Context, *, actor: Actor | None, code: str, fmt: str, profile: str | None = None
+    ctx: Context,
+    *,
+    actor: Actor | None,
+    code: str,
+    fmt: str,
+    profile: str | None = None,
+    volume_l: int | None = None,
 ) -> tuple[bytes, str]:
-    """Render a batch's label; return the bytes and their media type."""
-    label, volume = label_data(ctx, actor=actor, code=code)
-    size = printer.LabelSize.for_volume(volume) if volume else printer.LabelSize.SMALL
+    """Render a batch's label at the size its container volume needs (the recorded volume, else
+    ``volume_l``); return the bytes and their media type.
+
+    :raises VolumeRequired: the volume is unknown: ask the user for it.
+    """
+    label, recorded = label_data(ctx, actor=actor, code=code)
+    size = label_size(recorded, volume_l, code)
     try:
         prof = printer.load_profile(profile) if profile else None
         if prof is not None:

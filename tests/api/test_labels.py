@@ -53,7 +53,7 @@ def test_pdf_label_decodes_to_the_code_and_payload(world: World, tmp_path: Path)
 @needs_tools
 def test_png_label_decodes(world: World, tmp_path: Path) -> None:
     op = world.as_("p1op")
-    code = op.register(world.profiles["p1"])["code"]
+    code = op.register(world.profiles["p1"], container_volume_l=20)["code"]
     r = op.get(f"/api/v1/batches/{code}/label?format=png")
     assert r.status_code == 200 and r.mimetype == "image/png"
     png = tmp_path / "l.png"
@@ -63,7 +63,7 @@ def test_png_label_decodes(world: World, tmp_path: Path) -> None:
 
 def test_printer_formats_and_profiles(world: World) -> None:
     op = world.as_("p1op")
-    code = op.register(world.profiles["p1"])["code"]
+    code = op.register(world.profiles["p1"], container_volume_l=30)["code"]
     esc = op.get(f"/api/v1/batches/{code}/label?format=escpos&profile=escpos-4inch")
     assert esc.status_code == 200 and code.encode() in esc.data and len(esc.data) <= 1024 * 4
     tspl = op.get(f"/api/v1/batches/{code}/label?format=tspl&profile=tspl-4inch")

@@ -35,6 +35,7 @@ def test_handheld_flows(browser: Any, live: Live) -> None:
     page.click('a[data-flow="register"]')
     page.select_option("select[name=profile_id]", index=1)
     page.fill("input[name=weight_kg]", "12.5")
+    page.fill("input[name=container_volume_l]", "30")
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert page.locator("#result").count() == 1, page.content()[-1500:]

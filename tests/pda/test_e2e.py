@@ -434,8 +434,8 @@ def test_interactive_menu(park: Park, pda: PdaCli, tmp_path: Path) -> None:
     pda.ok(
         "config", "--printer", f"file://{tmp_path}/menu.bin", "--printer-profile", "escpos-4inch"
     )
-    # 2 register + print: profile, weight, packages; 0 quit
-    r = pda.ok("menu", input=f"2\n{profile}\n7.5\n2\n0\n")
+    # 2 register + print: profile, weight, packages, container volume; 0 quit
+    r = pda.ok("menu", input=f"2\n{profile}\n7.5\n2\n30\n0\n")
     assert "登记并打印" in r.stdout and "标签已打印" in r.stdout
     (code,) = codes_in(r.stdout)
     batch = park.batch(code)
