@@ -98,9 +98,7 @@ def test_the_map_names_every_module(package: str) -> None:
         rel = path.relative_to(ROOT / package).as_posix()
         if path.name == "__init__.py" and "/" in rel and not _has_code(path):
             continue  # a subpackage's docstring-only __init__
-        named = f"`{rel}`" in section or any(
-            f"`{parent}/`" in section for parent in _parents(rel)
-        )
+        named = f"`{rel}`" in section or any(f"`{parent}/`" in section for parent in _parents(rel))
         if not named:
             missing.append(rel)
     assert not missing, f"modules of {package}/ not named in docs/ARCHITECTURE.md: {missing}"

@@ -15,6 +15,7 @@ from flask import Response, request
 from hwtrace.api.params import date_arg, int_arg
 from hwtrace.api.routing import actor, ctx, route
 from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.reports import annual_pdf, spreadsheet
 from hwtrace.services import exports as svc
 
 CSV = "text/csv"
@@ -138,7 +139,7 @@ def _ledger() -> tuple[list[str], list[list[Any]]]:
 )
 def batches_csv() -> Response:
     headers, rows = _batches()
-    return _download(svc.to_csv(headers, rows), CSV, f"batches-{_stamp()}.csv")
+    return _download(spreadsheet.to_csv(headers, rows), CSV, f"batches-{_stamp()}.csv")
 
 
 @route(
@@ -152,7 +153,7 @@ def batches_csv() -> Response:
 )
 def batches_xlsx() -> Response:
     headers, rows = _batches()
-    return _download(svc.to_xlsx(headers, rows, "批次"), XLSX, f"batches-{_stamp()}.xlsx")
+    return _download(spreadsheet.to_xlsx(headers, rows, "批次"), XLSX, f"batches-{_stamp()}.xlsx")
 
 
 @route(
@@ -166,7 +167,7 @@ def batches_xlsx() -> Response:
 )
 def ledger_csv() -> Response:
     headers, rows = _ledger()
-    return _download(svc.to_csv(headers, rows), CSV, f"ledger-{_stamp()}.csv")
+    return _download(spreadsheet.to_csv(headers, rows), CSV, f"ledger-{_stamp()}.csv")
 
 
 @route(
@@ -180,7 +181,7 @@ def ledger_csv() -> Response:
 )
 def ledger_xlsx() -> Response:
     headers, rows = _ledger()
-    return _download(svc.to_xlsx(headers, rows, "台账"), XLSX, f"ledger-{_stamp()}.xlsx")
+    return _download(spreadsheet.to_xlsx(headers, rows, "台账"), XLSX, f"ledger-{_stamp()}.xlsx")
 
 
 @route(
@@ -205,7 +206,8 @@ def annual_report() -> Response:
     year = int_arg("year")
     assert year is not None  # required: the route checked it
     eid = int_arg("enterprise_id")
-    pdf = svc.annual_report_pdf(ctx(), actor=actor(), enterprise_id=eid, year=year)
+    report = svc.annual_ledger(ctx(), actor=actor(), enterprise_id=eid, year=year)
+    pdf = annual_pdf.render(report, park_name=ctx().settings.park_name)
     return _download(pdf, "application/pdf", f"annual-ledger-{eid or 'own'}-{year}.pdf")
 
 

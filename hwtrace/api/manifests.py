@@ -17,9 +17,10 @@ from hwtrace.domain.lifecycle import Action
 from hwtrace.domain.transport import (
     ManifestStatus,
 )
+from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import manifest_pdf, serialize
 from hwtrace.services import manifests as svc
+from hwtrace.services import serialize
 
 R = "#/components/schemas/"
 NO_P = {

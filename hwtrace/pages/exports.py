@@ -8,6 +8,7 @@ from flask import Response, render_template, request
 
 from hwtrace.domain.errors import BadValue
 from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.reports import annual_pdf, spreadsheet
 from hwtrace.services import console, directory
 from hwtrace.services import exports as X
 
@@ -36,8 +37,10 @@ def export_file(what: str, fmt: str) -> Any:
         table = X.batches_table if what == "batches" else X.ledger_table
         headers, rows = table(ctx(), actor=a, enterprise_id=eid)
         if fmt == "csv":
-            return attachment(X.to_csv(headers, rows), "text/csv; charset=utf-8", f"{what}.csv")
-        data = X.to_xlsx(headers, rows, what)
+            return attachment(
+                spreadsheet.to_csv(headers, rows), "text/csv; charset=utf-8", f"{what}.csv"
+            )
+        data = spreadsheet.to_xlsx(headers, rows, what)
         return attachment(
             data,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -45,7 +48,8 @@ def export_file(what: str, fmt: str) -> Any:
         )
     if what == "annual" and fmt == "pdf" and eid is not None:
         year = request.args.get("year", type=int) or ctx().now().year
-        pdf = X.annual_report_pdf(ctx(), actor=a, enterprise_id=eid, year=year)
+        report = X.annual_ledger(ctx(), actor=a, enterprise_id=eid, year=year)
+        pdf = annual_pdf.render(report, park_name=ctx().settings.park_name)
         return attachment(pdf, "application/pdf", f"annual-{eid}-{year}.pdf")
     if what == "bundle" and fmt == "json":
         return attachment(

@@ -13,26 +13,15 @@ report's year is the calendar year there; the ledger itself keeps UTC.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -57,7 +46,6 @@ from hwtrace.store.tables import (
 from ledger.bundle import FORMAT as BUNDLE_FORMAT
 from ledger.bundle import VERSION as BUNDLE_VERSION
 from ledger.canonical import format_ts, parse_ts
-from printer.renderers.pdf import font_name
 
 E = ledger.schema.ledger_entry
 BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
@@ -145,7 +133,8 @@ def _headers(ctx: Context, headers: Sequence[str]) -> list[str]:
     return [h.replace("北京时间", zone_label(ctx)) for h in headers]
 
 
-def _local(ts: dt.datetime | None, tz: dt.tzinfo) -> str:
+def local_text(ts: dt.datetime | None, tz: dt.tzinfo) -> str:
+    """Return a time as the park reads it ("2026-01-02 11:04:05"), empty for None."""
     return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
 
 
@@ -284,8 +273,8 @@ def batches_table(
                 r_name or "",
                 number or "",
                 _kg(b.received_weight_g),
-                _local(b.created_at, tz),
-                _local(b.updated_at, tz),
+                local_text(b.created_at, tz),
+                local_text(b.updated_at, tz),
                 b.last_seq,
             ]
         )
@@ -472,8 +461,8 @@ def ledger_table(
     rows = [
         [
             f["seq"],
-            _local(parse_ts(f["server_ts"]), tz),
-            _local(parse_ts(f["client_ts"]), tz),
+            local_text(parse_ts(f["server_ts"]), tz),
+            local_text(parse_ts(f["client_ts"]), tz),
             f["type"],
             ENTRY_TYPE_ZH.get(f["type"], ""),
             f["subject"] or "",
@@ -488,85 +477,6 @@ def ledger_table(
 
 
 # --- CSV and XLSX --------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    text = str(value)
-    # A text cell that a spreadsheet would run as a formula (CSV injection) is quoted.
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """Return the table as CSV: UTF-8 with a BOM (so Excel reads Chinese), CRLF line ends."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(headers)
-    for row in rows:
-        w.writerow([_cell_text(v) for v in row])
-    # Text that UTF-8 cannot carry (lone surrogates) becomes "?" rather than fail the export.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8", errors="replace")
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str) -> bytes:
-    """Return the table as an XLSX workbook: bold, frozen header row; fitted column widths.
-
-    Numbers stay numbers (weights as kg with three decimals); text is always text, never a
-    formula.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _sheet_title(sheet_title)
-    widths = [_display_width(h) for h in headers]
-    ws.append(list(headers))
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c)
-            if isinstance(value, Decimal):
-                cell.value = value
-                cell.number_format = "0.000"
-            elif isinstance(value, int) and not isinstance(value, bool):
-                cell.value = value
-            else:
-                # XML 1.0 cannot carry most control characters: show them as U+FFFD rather
-                # than fail the whole export on one odd name or payload.
-                text = "" if value is None else _XML_ILLEGAL.sub("\ufffd", str(value))
-                cell.value = text
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            widths[c - 1] = max(widths[c - 1], _display_width(str(value or "")))
-    for c, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 6), 60)
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in title).strip("'") or "Sheet"
-    return cleaned[:31]
 
 
 # --- annual report (HJ 1259-2022 record tables) --------------------------------------------
@@ -944,7 +854,7 @@ def _tables(
         return names.get(uscc or "", uscc or "")
 
     def when(ln: _Line) -> str:
-        return _local(ln.when, tz)[:16]
+        return local_text(ln.when, tz)[:16]
 
     L = replay.lines
     gen = [
@@ -1066,148 +976,6 @@ def _summary(replay: _Replay) -> list[list[Any]]:
         ]
         for code in codes
     ]
-
-
-def annual_report_pdf(ctx: Context, *, actor: Actor, enterprise_id: int | None, year: int) -> bytes:
-    """Return the enterprise's HJ 1259-2022 record tables for ``year`` as an A4 PDF."""
-    report = annual_ledger(ctx, actor=actor, enterprise_id=enterprise_id, year=year)
-    return render_annual_pdf(report, park_name=ctx.settings.park_name)
-
-
-# Relative column widths per table. "C" (identification code) and "N" (manifest number) columns
-# are fitted to their text and never wrapped, so a code can be read, searched and copied whole.
-_WIDTHS: dict[str, list[float | str]] = {
-    "generation": [1, "C", 2.2, 2.6, 1.1, 1.7, 1.5, 0.9, 1.5, 1.1, 2, 3],
-    "store_in": [1, "C", 2.2, 2.6, 1.7, 1.5, 0.9, 1.5, 1.1, 2.4, 2],
-    "store_out": [1, "C", 2.2, 2.4, 1.7, 1.5, 0.9, 1.1, 2, 3, "N", 2],
-    "self_disposal": [1, "C", 2.2, 2.6, 1.7, 1.5, 0.9, 1.1, 4, 2],
-    "transfer": [0.8, "N", "C", 2, 2, 1.7, 1.4, 0.9, 1.4, 3, 2.6, 2, 2.6, 1.4, 1.8],
-    "summary": [1.5, 3, 2, 2, 2, 2, 2],
-}
-_FIT_MIN = {"C": "9" * 38, "N": "DEMO-20250101-00001"}
-
-
-def _fitted_widths(report: AnnualLedger, font: str, size: float) -> dict[str, float]:
-    """Return the width of each fitted column kind: its longest text, the same in every table."""
-    texts: dict[str, list[str]] = {kind: [sample] for kind, sample in _FIT_MIN.items()}
-    for key, (_, rows) in report.tables.items():
-        for i, w in enumerate(_WIDTHS[key]):
-            if isinstance(w, str):
-                texts[w] += [str(row[i]) for row in rows]
-    return {kind: max(stringWidth(t, font, size) for t in ts) + 6 for kind, ts in texts.items()}
-
-
-def render_annual_pdf(report: AnnualLedger, *, park_name: str) -> bytes:
-    """Render the record tables as an A4 landscape PDF with the CJK font embedded."""
-    font = font_name()
-    page = landscape(A4)
-    margin = 12 * mm
-    avail = page[0] - 2 * margin
-    size = 6.5
-    cell = ParagraphStyle("cell", fontName=font, fontSize=size, leading=size * 1.25, wordWrap="CJK")
-    head = ParagraphStyle("head", parent=cell, textColor=colors.black)
-    title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, alignment=1)
-    h2 = ParagraphStyle(
-        "h2",
-        fontName=font,
-        fontSize=10.5,
-        leading=14,
-        spaceBefore=8,
-        spaceAfter=4,
-        keepWithNext=1,
-    )
-    body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=12)
-    fitted = _fitted_widths(report, font, size)
-    ent = report.enterprise
-    story: list[Any] = [
-        Paragraph(escape(f"危险废物管理台账 {report.year} 年度记录表"), title),
-        Spacer(1, 4 * mm),
-        Paragraph(escape(f"单位名称：{ent.name}　　统一社会信用代码：{ent.uscc}"), body),
-        Paragraph(
-            escape(
-                f"园区：{park_name}　　记录期间：{report.year}-01-01 至 {report.year}-12-31"
-                f"（{report.zone_label}）　　计量单位：千克（kg）"
-            ),
-            body,
-        ),
-        Paragraph(
-            escape(
-                f"依据：HJ 1259-2022《危险废物管理计划和管理台账制定技术导则》的产生、入库、"
-                f"出库、自行利用/处置、委外利用/处置环节记录。数据取自防篡改台账（签名检查点："
-                f"树大小 {report.tree_size}，根哈希 {report.root_hash[:16]}…），可用 "
-                "hwtrace ledger verify --bundle 离线核验。"
-            ),
-            body,
-        ),
-        Paragraph(
-            escape(f"生成时间：{_local(report.generated_at, report.tz)}（{report.zone_label}）"),
-            body,
-        ),
-    ]
-    for key, heading in SECTIONS:
-        headers, rows = report.tables[key]
-        weights = _WIDTHS[key]
-        rest = avail - sum(fitted[w] for w in weights if isinstance(w, str))
-        total = sum(w for w in weights if not isinstance(w, str))
-        widths = [fitted[w] if isinstance(w, str) else rest * w / total for w in weights]
-        data: list[list[Any]] = [[Paragraph(escape(h), head) for h in headers]]
-        for row in rows:
-            data.append(
-                [
-                    str(v)
-                    if isinstance(weights[i], str)
-                    else Paragraph(escape(_cell_text(v)), cell)
-                    for i, v in enumerate(row)
-                ]
-            )
-        style = [
-            ("FONT", (0, 0), (-1, -1), font, size),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ]
-        if not rows:
-            data.append([Paragraph("本年度无记录", cell)] + [""] * (len(headers) - 1))
-            style.append(("SPAN", (0, 1), (-1, 1)))
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(TableStyle(style))
-        story += [Paragraph(escape(heading), h2), table]
-    story += [
-        Spacer(1, 8 * mm),
-        Paragraph(
-            "台账记录负责人（签字）：＿＿＿＿＿＿　　审核人（签字）：＿＿＿＿＿＿　　"
-            "日期：＿＿＿＿年＿＿月＿＿日",
-            body,
-        ),
-    ]
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 7)
-        canvas.drawString(
-            margin, 7 * mm, f"{ent.name}（{ent.uscc}）{report.year} 年度危险废物管理台账"
-        )
-        canvas.drawRightString(page[0] - margin, 7 * mm, f"第 {doc.page} 页")
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=page,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin + 4 * mm,
-        title=f"{ent.name} {report.year} 年度危险废物管理台账",
-        author="hwtrace",
-        initialFontName=font,
-        initialFontSize=10,
-        pageCompression=1,
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
 
 
 # --- the signed ledger bundle --------------------------------------------------------------

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from hwtrace.services.exports import to_xlsx
+from hwtrace.reports.spreadsheet import to_xlsx
 
 
 def test_control_characters_do_not_break_the_workbook() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from hwtrace.reports.spreadsheet import to_csv, to_xlsx
 from hwtrace.services import exports
 from tests.exports.conftest import Journeys
 
@@ -175,11 +176,11 @@ def test_exports_need_a_login(journeys: Journeys) -> None:
 def test_text_is_never_a_formula() -> None:
     headers = ["名称", "重量"]
     rows = [['=HYPERLINK("http://x")', Decimal("1.500")], ["+1", 2], ["@SUM(A1)", None]]
-    data = exports.to_csv(headers, rows)
+    data = to_csv(headers, rows)
     parsed = _csv(data)
     assert parsed[1] == ['\'=HYPERLINK("http://x")', "1.500"]
     assert parsed[2][0] == "'+1" and parsed[3] == ["'@SUM(A1)", ""]
-    ws, back = _xlsx(exports.to_xlsx(headers, rows, "a/b:c*d?e[f]ghijklmnopqrstuvwxyz0123456789"))
+    ws, back = _xlsx(to_xlsx(headers, rows, "a/b:c*d?e[f]ghijklmnopqrstuvwxyz0123456789"))
     assert back[1][0] == '=HYPERLINK("http://x")' and back[1][1] == 1.5
     assert ws["A2"].data_type == "s" and ws["B2"].data_type == "n"
     assert len(ws.title) <= 31 and "/" not in ws.title
@@ -195,7 +196,7 @@ def test_oversized_exports_are_refused(journeys: Journeys, monkeypatch: pytest.M
 
 
 def test_odd_text_never_fails_an_export() -> None:
-    data = exports.to_csv(["名称"], [["a\x00b\ud800c"]])
+    data = to_csv(["名称"], [["a\x00b\ud800c"]])
     assert _csv(data)[1] == ["a\x00b?c"]
 
 
