@@ -14,8 +14,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from hwtrace.domain.annual_records import SECTIONS
+from hwtrace.domain.times import local_text
 from hwtrace.reports.spreadsheet import cell_text
-from hwtrace.services.exports import SECTIONS, local_text
 from printer.renderers.pdf import font_name
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hwtrace.domain.annual_records import SECTIONS
 from hwtrace.services import exports
 from tests.exports.conftest import Journeys
 
@@ -60,7 +61,7 @@ def test_annual_report_pdf_has_every_table(journeys: Journeys, tmp_path: Path) -
     assert r.status_code == 200, r.get_json()
     assert r.mimetype == "application/pdf"
     text = _squash(_pdf_text(r.data, tmp_path))
-    for _, title in exports.SECTIONS:
+    for _, title in SECTIONS:
         assert _squash(title) in text, title
     for code in j.p1:
         assert code in text
