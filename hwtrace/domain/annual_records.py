@@ -331,24 +331,49 @@ def _fmt(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.001'))}"
 
 
+@dataclass(frozen=True)
+class _Naming:
+    """How a record line names its operator, the enterprises and its time."""
+
+    names: Mapping[str, str]
+    people: Mapping[str, str]
+    tz: dt.tzinfo
+
+    def who(self, ln: _Line) -> str:
+        return self.people.get(ln.operator, ln.operator)
+
+    def party(self, uscc: str | None) -> str:
+        return self.names.get(uscc or "", uscc or "")
+
+    def when(self, ln: _Line) -> str:
+        return local_text(ln.when, self.tz)[:16]
+
+
 def record_tables(
     replay: Replay, names: Mapping[str, str], people: Mapping[str, str], tz: dt.tzinfo
 ) -> dict[str, TableData]:
-    def who(ln: _Line) -> str:
-        return people.get(ln.operator, ln.operator)
+    """Return the record tables (headers, rows) of the replayed year, by section key."""
+    n = _Naming(names, people, tz)
+    lines = replay.lines
+    return {
+        "generation": (list(GENERATION_HEADERS), _generation(lines["generation"], n)),
+        "store_in": (list(STORE_IN_HEADERS), _store_in(lines["store_in"], n)),
+        "store_out": (
+            list(STORE_OUT_HEADERS),
+            _store_out(lines["store_out"], n, replay.booking_manifest),
+        ),
+        "self_disposal": (list(SELF_HEADERS), _self_disposal(lines["self_disposal"], n)),
+        "transfer": (list(TRANSFER_HEADERS), _transfer(lines["transfer"], n, replay.manifests)),
+        "summary": (list(SUMMARY_HEADERS), _summary(replay)),
+    }
 
-    def party(uscc: str | None) -> str:
-        return names.get(uscc or "", uscc or "")
 
-    def when(ln: _Line) -> str:
-        return local_text(ln.when, tz)[:16]
-
-    L = replay.lines
-    gen = [
+def _generation(lines: list[_Line], n: _Naming) -> list[list[Any]]:
+    return [
         [
             i,
             x.lot.code,
-            when(x),
+            n.when(x),
             x.lot.name,
             x.lot.category,
             x.lot.waste_code,
@@ -356,16 +381,19 @@ def record_tables(
             KG,
             x.lot.packaging,
             x.lot.count,
-            who(x),
+            n.who(x),
             x.lot.destination or "暂存（未入库）",
         ]
-        for i, x in enumerate(L["generation"], start=1)
+        for i, x in enumerate(lines, start=1)
     ]
-    store_in = [
+
+
+def _store_in(lines: list[_Line], n: _Naming) -> list[list[Any]]:
+    return [
         [
             i,
             x.lot.code,
-            when(x),
+            n.when(x),
             x.lot.name,
             x.lot.waste_code,
             _fmt(x.kg),
@@ -373,72 +401,78 @@ def record_tables(
             x.lot.packaging,
             x.lot.count,
             x.place,
-            who(x),
+            n.who(x),
         ]
-        for i, x in enumerate(L["store_in"], start=1)
+        for i, x in enumerate(lines, start=1)
     ]
-    store_out = [
+
+
+def _store_out(
+    lines: list[_Line], n: _Naming, booking_manifest: Mapping[str, str]
+) -> list[list[Any]]:
+    return [
         [
             i,
             x.lot.code,
-            when(x),
+            n.when(x),
             x.lot.name,
             x.lot.waste_code,
             _fmt(x.kg),
             KG,
             x.lot.count,
             x.place,
-            party(x.lot.receiver),
-            replay.booking_manifest.get(x.other, ""),
-            who(x),
+            n.party(x.lot.receiver),
+            booking_manifest.get(x.other, ""),
+            n.who(x),
         ]
-        for i, x in enumerate(L["store_out"], start=1)
+        for i, x in enumerate(lines, start=1)
     ]
-    self_rows = [
+
+
+def _self_disposal(lines: list[_Line], n: _Naming) -> list[list[Any]]:
+    return [
         [
             i,
             x.lot.code,
-            when(x),
+            n.when(x),
             x.lot.name,
             x.lot.waste_code,
             _fmt(x.kg),
             KG,
             x.lot.count,
             x.place,
-            who(x),
+            n.who(x),
         ]
-        for i, x in enumerate(L["self_disposal"], start=1)
+        for i, x in enumerate(lines, start=1)
     ]
-    transfer = []
-    for i, x in enumerate(L["transfer"], start=1):
-        m = replay.manifests[x.place][0]
-        transfer.append(
+
+
+def _transfer(
+    lines: list[_Line], n: _Naming, manifests: Mapping[str, tuple[dict[str, Any], str]]
+) -> list[list[Any]]:
+    rows = []
+    for i, x in enumerate(lines, start=1):
+        m = manifests[x.place][0]
+        rows.append(
             [
                 i,
                 x.place,
                 x.lot.code,
-                when(x),
+                n.when(x),
                 x.lot.name,
                 x.lot.waste_code,
                 _fmt(x.kg),
                 KG,
                 f"{x.lot.packaging}/{x.lot.count}",
-                f"{party(m.get('transporter'))}（{m.get('vehicle_plate', '')}）",
-                party(m.get("receiver")),
+                f"{n.party(m.get('transporter'))}（{m.get('vehicle_plate', '')}）",
+                n.party(m.get("receiver")),
                 m.get("operating_permit") or "",
                 x.lot.method or f"拟：{_method_text(m.get('planned_method'))}",
                 _fmt(x.lot.received) if x.lot.received is not None else "",
-                who(x),
+                n.who(x),
             ]
         )
-    return {
-        "generation": (list(GENERATION_HEADERS), gen),
-        "store_in": (list(STORE_IN_HEADERS), store_in),
-        "store_out": (list(STORE_OUT_HEADERS), store_out),
-        "self_disposal": (list(SELF_HEADERS), self_rows),
-        "transfer": (list(TRANSFER_HEADERS), transfer),
-        "summary": (list(SUMMARY_HEADERS), _summary(replay)),
-    }
+    return rows
 
 
 def _summary(replay: Replay) -> list[list[Any]]:

@@ -4,6 +4,7 @@ font embedded; identification codes and manifest numbers are never wrapped."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -48,39 +49,56 @@ def _fitted_widths(report: AnnualLedger, font: str, size: float) -> dict[str, fl
     return {kind: max(stringWidth(t, font, size) for t in ts) + 6 for kind, ts in texts.items()}
 
 
-def render(report: AnnualLedger, *, park_name: str) -> bytes:
-    """Render the record tables as an A4 landscape PDF with the CJK font embedded."""
-    font = font_name()
-    page = landscape(A4)
-    margin = 12 * mm
-    avail = page[0] - 2 * margin
-    size = 6.5
+PAGE = landscape(A4)
+MARGIN = 12 * mm
+CELL_SIZE = 6.5
+
+
+@dataclass(frozen=True)
+class _Styles:
+    font: str
+    cell: ParagraphStyle
+    head: ParagraphStyle
+    title: ParagraphStyle
+    h2: ParagraphStyle
+    body: ParagraphStyle
+
+
+def _styles(font: str) -> _Styles:
+    size = CELL_SIZE
     cell = ParagraphStyle("cell", fontName=font, fontSize=size, leading=size * 1.25, wordWrap="CJK")
-    head = ParagraphStyle("head", parent=cell, textColor=colors.black)
-    title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, alignment=1)
-    h2 = ParagraphStyle(
-        "h2",
-        fontName=font,
-        fontSize=10.5,
-        leading=14,
-        spaceBefore=8,
-        spaceAfter=4,
-        keepWithNext=1,
+    return _Styles(
+        font=font,
+        cell=cell,
+        head=ParagraphStyle("head", parent=cell, textColor=colors.black),
+        title=ParagraphStyle("title", fontName=font, fontSize=15, leading=20, alignment=1),
+        h2=ParagraphStyle(
+            "h2",
+            fontName=font,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,
+        ),
+        body=ParagraphStyle("body", fontName=font, fontSize=8.5, leading=12),
     )
-    body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=12)
-    fitted = _fitted_widths(report, font, size)
-    generated = local_text(report.generated_at, report.tz)
+
+
+def _front(report: AnnualLedger, park_name: str, st: _Styles) -> list[Any]:
+    """The title and the paragraphs above the tables."""
     ent = report.enterprise
-    story: list[Any] = [
-        Paragraph(escape(f"危险废物管理台账 {report.year} 年度记录表"), title),
+    generated = local_text(report.generated_at, report.tz)
+    return [
+        Paragraph(escape(f"危险废物管理台账 {report.year} 年度记录表"), st.title),
         Spacer(1, 4 * mm),
-        Paragraph(escape(f"单位名称：{ent.name}　　统一社会信用代码：{ent.uscc}"), body),
+        Paragraph(escape(f"单位名称：{ent.name}　　统一社会信用代码：{ent.uscc}"), st.body),
         Paragraph(
             escape(
                 f"园区：{park_name}　　记录期间：{report.year}-01-01 至 {report.year}-12-31"
                 f"（{report.zone_label}）　　计量单位：千克（kg）"
             ),
-            body,
+            st.body,
         ),
         Paragraph(
             escape(
@@ -89,67 +107,80 @@ def render(report: AnnualLedger, *, park_name: str) -> bytes:
                 f"树大小 {report.tree_size}，根哈希 {report.root_hash[:16]}…），可用 "
                 "hwtrace ledger verify --bundle 离线核验。"
             ),
-            body,
+            st.body,
         ),
-        Paragraph(escape(f"生成时间：{generated}（{report.zone_label}）"), body),
+        Paragraph(escape(f"生成时间：{generated}（{report.zone_label}）"), st.body),
     ]
+
+
+def _table(report: AnnualLedger, key: str, fitted: dict[str, float], st: _Styles) -> Table:
+    """One section's table: fitted code columns, the others sharing what is left."""
+    headers, rows = report.tables[key]
+    weights = _WIDTHS[key]
+    rest = PAGE[0] - 2 * MARGIN - sum(fitted[w] for w in weights if isinstance(w, str))
+    total = sum(w for w in weights if not isinstance(w, str))
+    widths = [fitted[w] if isinstance(w, str) else rest * w / total for w in weights]
+    data: list[list[Any]] = [[Paragraph(escape(h), st.head) for h in headers]]
+    for row in rows:
+        data.append(
+            [
+                str(v) if isinstance(weights[i], str) else Paragraph(escape(cell_text(v)), st.cell)
+                for i, v in enumerate(row)
+            ]
+        )
+    style = [
+        ("FONT", (0, 0), (-1, -1), st.font, CELL_SIZE),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if not rows:
+        data.append([Paragraph("本年度无记录", st.cell)] + [""] * (len(headers) - 1))
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def render(report: AnnualLedger, *, park_name: str) -> bytes:
+    """Render the record tables as an A4 landscape PDF with the CJK font embedded."""
+    st = _styles(font_name())
+    fitted = _fitted_widths(report, st.font, CELL_SIZE)
+    ent = report.enterprise
+    story = _front(report, park_name, st)
     for key, heading in SECTIONS:
-        headers, rows = report.tables[key]
-        weights = _WIDTHS[key]
-        rest = avail - sum(fitted[w] for w in weights if isinstance(w, str))
-        total = sum(w for w in weights if not isinstance(w, str))
-        widths = [fitted[w] if isinstance(w, str) else rest * w / total for w in weights]
-        data: list[list[Any]] = [[Paragraph(escape(h), head) for h in headers]]
-        for row in rows:
-            data.append(
-                [
-                    str(v) if isinstance(weights[i], str) else Paragraph(escape(cell_text(v)), cell)
-                    for i, v in enumerate(row)
-                ]
-            )
-        style = [
-            ("FONT", (0, 0), (-1, -1), font, size),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ]
-        if not rows:
-            data.append([Paragraph("本年度无记录", cell)] + [""] * (len(headers) - 1))
-            style.append(("SPAN", (0, 1), (-1, 1)))
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(TableStyle(style))
-        story += [Paragraph(escape(heading), h2), table]
+        story += [Paragraph(escape(heading), st.h2), _table(report, key, fitted, st)]
     story += [
         Spacer(1, 8 * mm),
         Paragraph(
             "台账记录负责人（签字）：＿＿＿＿＿＿　　审核人（签字）：＿＿＿＿＿＿　　"
             "日期：＿＿＿＿年＿＿月＿＿日",
-            body,
+            st.body,
         ),
     ]
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont(font, 7)
+        canvas.setFont(st.font, 7)
         canvas.drawString(
-            margin, 7 * mm, f"{ent.name}（{ent.uscc}）{report.year} 年度危险废物管理台账"
+            MARGIN, 7 * mm, f"{ent.name}（{ent.uscc}）{report.year} 年度危险废物管理台账"
         )
-        canvas.drawRightString(page[0] - margin, 7 * mm, f"第 {doc.page} 页")
+        canvas.drawRightString(PAGE[0] - MARGIN, 7 * mm, f"第 {doc.page} 页")
         canvas.restoreState()
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
-        pagesize=page,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin + 4 * mm,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
         title=f"{ent.name} {report.year} 年度危险废物管理台账",
         author="hwtrace",
-        initialFontName=font,
+        initialFontName=st.font,
         initialFontSize=10,
         pageCompression=1,
     )

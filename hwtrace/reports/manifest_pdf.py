@@ -33,37 +33,78 @@ def _ts(value: object) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
 
 
-def render(view: ManifestView, park_name: str) -> bytes:
-    """Return the manifest PDF bytes."""
-    m = view.manifest
-    font = font_name()
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1)
-    c.setTitle(f"危险废物转移联单 {m.number}")
-    w, h = A4
-    left, y = 15 * mm, h - 20 * mm
-    c.setFont(font, 18)
-    c.drawString(left, y, "危险废物转移联单（电子）")
-    c.setFont(font, 10)
-    c.drawString(left, y - 8 * mm, f"联单编号：{m.number}")
-    c.drawString(
-        left, y - 14 * mm, f"状态：{MANIFEST_ZH[ManifestStatus(m.status)]}    园区：{park_name}"
-    )
-    _qr(c, qr_payload(view), w - 15 * mm - 40 * mm, h - 15 * mm - 40 * mm, 40 * mm)
-    y -= 30 * mm
+LINE_COLUMNS = (
+    ("识别码", 0),
+    ("废物代码", 70),
+    ("名称", 92),
+    ("形态", 120),
+    ("危险特性", 132),
+    ("包装/件数", 150),
+    ("发出kg", 167),
+    ("接收kg", 182),
+)
 
-    def section(title: str, rows: list[tuple[str, str]]) -> None:
-        nonlocal y
-        c.setFont(font, 12)
-        c.drawString(left, y, title)
-        y -= 6 * mm
-        c.setFont(font, 9.5)
+
+class _Page:
+    """The canvas and the pen: text goes down the page from ``y``."""
+
+    def __init__(self, c: Canvas, font: str) -> None:
+        self.c = c
+        self.font = font
+        self.w, self.h = A4
+        self.left = 15 * mm
+        self.y = self.h - 20 * mm
+
+    def section(self, title: str, rows: list[tuple[str, str]]) -> None:
+        """A numbered section: its title, then one "name：value" line per row."""
+        c = self.c
+        c.setFont(self.font, 12)
+        c.drawString(self.left, self.y, title)
+        self.y -= 6 * mm
+        c.setFont(self.font, 9.5)
         for k, v in rows:
-            c.drawString(left + 4 * mm, y, f"{k}：{v}")
-            y -= 5 * mm
-        y -= 2 * mm
+            c.drawString(self.left + 4 * mm, self.y, f"{k}：{v}")
+            self.y -= 5 * mm
+        self.y -= 2 * mm
 
-    section(
+    def lines(self, view: ManifestView) -> None:
+        """The waste lines, continued on new pages, and their total."""
+        c, left = self.c, self.left
+        c.setFont(self.font, 12)
+        c.drawString(left, self.y, "四、废物明细")
+        self.y -= 6 * mm
+        c.setFont(self.font, 7.5)
+        for title, x in LINE_COLUMNS:
+            c.drawString(left + x * mm, self.y, title)
+        self.y -= 4.5 * mm
+        total = Decimal(0)
+        for ln, b, p in view.lines:
+            if self.y < 25 * mm:
+                c.showPage()
+                c.setFont(self.font, 7.5)
+                self.y = self.h - 20 * mm
+            values = [
+                ln.code,
+                b.waste_code,
+                p.name[:8],
+                p.form,
+                ",".join(p.hazards),
+                f"{b.packaging}/{b.package_count}",
+                g_to_kg(ln.dispatched_g),
+                g_to_kg(ln.received_g) if ln.received_g is not None else "—",
+            ]
+            for (_, x), v in zip(LINE_COLUMNS, values, strict=True):
+                c.drawString(left + x * mm, self.y, v)
+            total += Decimal(g_to_kg(ln.dispatched_g))
+            self.y -= 4.5 * mm
+        c.setFont(self.font, 9.5)
+        c.drawString(left, self.y - 2 * mm, f"合计 {len(view.lines)} 件，发出重量 {total} 千克")
+
+
+def _parties(page: _Page, view: ManifestView) -> None:
+    """The three parties, each confirming its part."""
+    m = view.manifest
+    page.section(
         "一、移出人（产生单位）",
         [
             ("单位名称", view.producer.name),
@@ -72,7 +113,7 @@ def render(view: ManifestView, park_name: str) -> bytes:
             ("确认时间", _ts(m.created_at)),
         ],
     )
-    section(
+    page.section(
         "二、承运人（运输单位）",
         [
             ("单位名称", view.transporter.name),
@@ -86,7 +127,7 @@ def render(view: ManifestView, park_name: str) -> bytes:
             ("启运时间", _ts(m.departed_at)),
         ],
     )
-    section(
+    page.section(
         "三、接受人（利用处置单位）",
         [
             ("单位名称", view.receiver.name),
@@ -96,45 +137,27 @@ def render(view: ManifestView, park_name: str) -> bytes:
             ("接收确认时间", _ts(m.received_at)),
         ],
     )
-    c.setFont(font, 12)
-    c.drawString(left, y, "四、废物明细")
-    y -= 6 * mm
-    cols = [
-        ("识别码", 0),
-        ("废物代码", 70),
-        ("名称", 92),
-        ("形态", 120),
-        ("危险特性", 132),
-        ("包装/件数", 150),
-        ("发出kg", 167),
-        ("接收kg", 182),
-    ]
-    c.setFont(font, 7.5)
-    for title, x in cols:
-        c.drawString(left + x * mm, y, title)
-    y -= 4.5 * mm
-    total = Decimal(0)
-    for ln, b, p in view.lines:
-        if y < 25 * mm:
-            c.showPage()
-            c.setFont(font, 7.5)
-            y = h - 20 * mm
-        values = [
-            ln.code,
-            b.waste_code,
-            p.name[:8],
-            p.form,
-            ",".join(p.hazards),
-            f"{b.packaging}/{b.package_count}",
-            g_to_kg(ln.dispatched_g),
-            g_to_kg(ln.received_g) if ln.received_g is not None else "—",
-        ]
-        for (_, x), v in zip(cols, values, strict=True):
-            c.drawString(left + x * mm, y, v)
-        total += Decimal(g_to_kg(ln.dispatched_g))
-        y -= 4.5 * mm
-    c.setFont(font, 9.5)
-    c.drawString(left, y - 2 * mm, f"合计 {len(view.lines)} 件，发出重量 {total} 千克")
+
+
+def render(view: ManifestView, park_name: str) -> bytes:
+    """Return the manifest PDF bytes."""
+    m = view.manifest
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    c.setTitle(f"危险废物转移联单 {m.number}")
+    page = _Page(c, font_name())
+    font, left, y, w, h = page.font, page.left, page.y, page.w, page.h
+    c.setFont(font, 18)
+    c.drawString(left, y, "危险废物转移联单（电子）")
+    c.setFont(font, 10)
+    c.drawString(left, y - 8 * mm, f"联单编号：{m.number}")
+    c.drawString(
+        left, y - 14 * mm, f"状态：{MANIFEST_ZH[ManifestStatus(m.status)]}    园区：{park_name}"
+    )
+    _qr(c, qr_payload(view), w - 15 * mm - 40 * mm, h - 15 * mm - 40 * mm, 40 * mm)
+    page.y -= 30 * mm
+    _parties(page, view)
+    page.lines(view)
     c.setFont(font, 7)
     c.drawString(
         left, 12 * mm, f"本联单由 hwtrace 生成；台账序号 {m.last_seq}，可凭签名检查点验证。"
