@@ -65,6 +65,9 @@ def free_port() -> int:
 
 
 def server_env(db_url: str, tmp: Path) -> dict[str, str]:
+    from hwtrace.keys import init_keys
+
+    init_keys(tmp / "ledger.key", "hwtrace.local/bench", None)
     return {
         **os.environ,
         "HWTRACE_DATABASE_URL": db_url,

@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from hwtrace import migrate
 from hwtrace.app import create_app
 from hwtrace.demo import seed
 from hwtrace.domain import codes as C
+from hwtrace.keys import init_keys
 from hwtrace.services.context import Context
 from hwtrace.store.stats import add_monthly, month_of
 from hwtrace.store.tables import Batch, Enterprise, StorageRoom, WasteProfile
@@ -52,6 +54,7 @@ PAGES = [
 @contextmanager
 def app_on(url: str, tmp: str) -> Iterator[Any]:
     migrate.upgrade(url)
+    init_keys(Path(tmp) / "key", "hwtrace.local/bench", None)
     app = create_app(
         {
             "DATABASE_URL": url,

@@ -134,6 +134,9 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 @contextmanager
 def gunicorn(tmp: Path, workers: int, db_url: str) -> Iterator[str]:
     """A local server on a fresh demo park."""
+    from hwtrace.keys import init_keys
+
+    init_keys(tmp / "ledger.key", "hwtrace.local/bench", None)
     e = {
         **os.environ,
         "HWTRACE_DATABASE_URL": db_url,

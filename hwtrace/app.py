@@ -3,30 +3,17 @@ blueprints and CLI; nothing is created at import time."""
 
 from __future__ import annotations
 
-import logging
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 
-from hwtrace import api, pages, problems
+from hwtrace import api, keys, observe, pages, problems
 from hwtrace.config import DEFAULTS
 from hwtrace.db import Database
-from hwtrace.keys import load_or_create_signer
 from hwtrace.services.context import Context, Settings
-
-
-def _secret_key(instance: Path) -> str:
-    path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
 
 
 def _check_schema(url: str) -> None:
@@ -43,29 +30,37 @@ def _check_schema(url: str) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the hwtrace server: defaults, then HWTRACE_* variables, then ``config``."""
-    app = Flask("hwtrace", instance_relative_config=True)
-    app.config.update(DEFAULTS)
-    app.config.from_prefixed_env("HWTRACE")
-    if config:
-        app.config.update(config)
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    merged: dict[str, Any] = dict(DEFAULTS)
+    env = Config(os.getcwd())
+    env.from_prefixed_env("HWTRACE")
+    merged.update(env)
+    merged.update(config or {})
+    # Nothing is written here: the instance directory is made by `hwtrace keys init` or
+    # `hwtrace db upgrade`, the keys only by `hwtrace keys init`.
+    instance = keys.instance_dir(merged["INSTANCE_DIR"])
+    app = Flask("hwtrace", instance_path=str(instance))
+    app.config.update(merged)
+    app.config["INSTANCE_DIR"] = str(instance)
     if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'hwtrace.sqlite'}"
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / keys.SQLITE_FILE}"
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _secret_key(instance)
-    key_file = app.config["LEDGER_KEY_FILE"] or str(instance / "ledger_signing.key")
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+        app.config["SECRET_KEY"] = keys.read_secret(instance / keys.SECRET_FILE)
+    app.config["LEDGER_KEY_FILE"] = str(
+        app.config["LEDGER_KEY_FILE"] or instance / keys.SIGNING_KEY_FILE
+    )
+    observe.configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     settings = Settings.from_config(app.config)
+    key_file = Path(app.config["LEDGER_KEY_FILE"])
     context = Context(
         db=Database(app.config["DATABASE_URL"]),
         settings=settings,
-        signer=load_or_create_signer(Path(key_file), settings.ledger_origin),
+        signer_loader=lambda: keys.load_signer(key_file, settings.ledger_origin),
     )
     app.extensions["hwtrace"] = context
     if app.config["CHECK_SCHEMA"]:
         _check_schema(app.config["DATABASE_URL"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    observe.init_app(app)
     problems.init_app(app)
     api.init_app(app)
     pages.init_app(app)
@@ -75,3 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"ok": True, "pid": os.getpid()}
 
     return app
+
+
+def require_keys(app: Flask) -> None:
+    """Refuse to serve without the session secret and the ledger signing key
+    (:class:`hwtrace.keys.KeyMissing` names the file and says to run `hwtrace keys init`)."""
+    if not app.config["SECRET_KEY"]:
+        keys.require_secret(Path(app.instance_path) / keys.SECRET_FILE)
+    app.extensions["hwtrace"].signer  # noqa: B018 - loads the key or raises KeyMissing

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,16 +19,61 @@ def _app() -> Flask:
     from hwtrace.app import create_app
 
     # The CLI migrates the database itself, so it must start on an old schema too.
-    return create_app({"CHECK_SCHEMA": False})
+    app = create_app({"CHECK_SCHEMA": False})
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True, mode=0o700
+        )
+    return app
 
 
 def _ctx(app: Flask) -> Context:
     return app.extensions["hwtrace"]  # type: ignore[no-any-return]
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns a missing key or a misplaced instance directory into a clear message (no
+    traceback) in every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from hwtrace.keys import InstanceInsideVenv, KeyMissing
+
+        try:
+            return super().invoke(ctx)
+        except (KeyMissing, InstanceInsideVenv) as err:
+            raise click.ClickException(f"{err.message_zh}\n{err.message_en}") from None
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """hwtrace — hazardous-waste traceability (危险废物一笔一码追溯)."""
+
+
+@main.group()
+def keys() -> None:
+    """The instance's keys: the ledger signing key and the session secret."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Make the ledger signing key and the session secret in the instance directory where they
+    do not exist yet (existing keys are kept); print where they are and the verifier key."""
+    from hwtrace import keys as keys_mod
+
+    app = _app()
+    secret = None if app.config["SECRET_KEY"] else Path(app.instance_path) / keys_mod.SECRET_FILE
+    report = keys_mod.init_keys(
+        Path(app.config["LEDGER_KEY_FILE"]), _ctx(app).settings.ledger_origin, secret
+    )
+    verb = "created / 已生成" if report.signing_key_created else "kept / 已存在，未改动"
+    click.echo(f"ledger signing key: {report.signing_key} ({verb})")
+    if report.secret is None:
+        click.echo("session secret: from HWTRACE_SECRET_KEY")
+    else:
+        verb = "created / 已生成" if report.secret_created else "kept / 已存在，未改动"
+        click.echo(f"session secret: {report.secret} ({verb})")
+    click.echo(f"verifier key / 验证公钥: {report.vkey}")
+    click.echo(f"instance directory / 实例目录 (back it up / 请备份): {app.instance_path}")
 
 
 @main.group()
@@ -77,6 +122,57 @@ def db_grant_app_role(role: str) -> None:
     )
 
 
+def _where(app: Flask) -> Any:
+    from hwtrace import keys as keys_mod
+    from hwtrace.services.backup import Where
+
+    # The secret is the instance's file unless HWTRACE_SECRET_KEY gives it (then no file).
+    secret: Path | None = Path(app.instance_path) / keys_mod.SECRET_FILE
+    if app.config["SECRET_KEY"] and not secret.exists():  # type: ignore[union-attr]
+        secret = None
+    return Where(app.config["DATABASE_URL"], Path(app.config["LEDGER_KEY_FILE"]), secret)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup(directory: str) -> None:
+    """Back up the instance into the new DIRECTORY: signing key, session secret, database
+    (SQLite online copy, or pg_dump) and a manifest with the ledger's size and root."""
+    from hwtrace.domain.errors import HwtraceError
+    from hwtrace.services import backup as backup_svc
+
+    app = _app()
+    try:
+        manifest = backup_svc.backup(_ctx(app), _where(app), Path(directory))
+    except HwtraceError as err:
+        raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
+    click.echo(
+        f"{directory}: {manifest['database']}, keys, ledger at tree size {manifest['tree_size']} "
+        f"root {manifest['root']}"
+    )
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+def restore(directory: str) -> None:
+    """Restore a backup DIRECTORY into this (empty) instance, then verify the whole ledger and
+    check it still holds the backup's entries; exit 1 if not."""
+    from hwtrace.domain.errors import HwtraceError
+    from hwtrace.services import backup as backup_svc
+
+    app = _app()
+    try:
+        manifest = backup_svc.restore(Path(directory), _where(app))
+        migrate.upgrade(app.config["DATABASE_URL"])
+        report = backup_svc.check_restored(_ctx(_app()), manifest)
+    except HwtraceError as err:
+        raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
+    click.echo(
+        f"restored / 已恢复: ledger OK, {report.size} entries, the backup's "
+        f"{manifest['tree_size']} unchanged (root {manifest['root']})"
+    )
+
+
 @main.command()
 @click.option("--batches", default=40, show_default=True, help="batches per producer")
 def demo(batches: int) -> None:
@@ -95,9 +191,15 @@ def demo(batches: int) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=os.cpu_count() or 2, show_default="number of CPUs", type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
+@click.option(
+    "--workers",
+    default=os.cpu_count() or 2,
+    show_default="number of CPUs",
+    type=int,
+    help="gunicorn worker processes",
+)
 @click.option(
     "--threads",
     default=2,
@@ -106,26 +208,36 @@ def demo(batches: int) -> None:
     help="threads per worker; few, because a writer holding the ledger lock must not wait for "
     "the interpreter lock behind many others (bench/RESULTS.md)",
 )
-@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn")
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Flask's development server instead of gunicorn (never in production)",
+)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
-    """Run the server (gunicorn when installed, else Flask's development server)."""
+    """Migrate the database, then run the server under gunicorn with hwtrace/gunicorn_conf.py
+    (JSON logs, metrics across workers); --dev runs Flask's development server instead."""
+    import importlib.util
+
+    from hwtrace.app import require_keys
+
     app = _app()
+    require_keys(app)
+    if not dev and importlib.util.find_spec("gunicorn") is None:
+        raise click.ClickException(
+            "gunicorn is not installed: `pip install gunicorn` (it comes with hwtrace on Linux "
+            "and macOS), or `hwtrace serve --dev` for Flask's development server "
+            "(未安装 gunicorn；开发服务器请用 --dev)"
+        )
     migrate.upgrade(app.config["DATABASE_URL"])
-    gunicorn = shutil.which("gunicorn") or shutil.which(
-        "gunicorn", path=os.path.dirname(sys.executable)
-    )
-    if dev or gunicorn is None:
+    if dev:
         app.run(host=host, port=port, threaded=True)
         return
     os.execv(
-        gunicorn,
+        sys.executable,
         [
-            gunicorn,
+            *(sys.executable, "-m", "gunicorn", "--config", "python:hwtrace.gunicorn_conf"),
             *("--bind", f"{host}:{port}"),
             *("--workers", str(workers), "--threads", str(threads)),
-            # Handhelds and scanners keep their connection open between scans.
-            *("--keep-alive", "5"),
-            *("--access-logfile", "-"),
             "hwtrace.wsgi:app",
         ],
     )
@@ -152,8 +264,6 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
 def label(code: str, fmt: str, profile: str | None, volume: int | None, output: str) -> None:
     """Render the label of batch CODE to a file or device, e.g. -o /dev/rfcomm0 (this renders;
     it records no print)."""
-    import sys
-    from pathlib import Path
 
     from hwtrace.domain.errors import HwtraceError
     from hwtrace.services import labels
@@ -187,23 +297,6 @@ def label(code: str, fmt: str, profile: str | None, volume: int | None, output: 
 @main.group("ledger")
 def ledger_group() -> None:
     """The tamper-evident ledger: verify, checkpoint, prove, bundle."""
-
-
-# Chinese for the fault codes of ledger.bundle.verify_bundle (the library speaks English).
-BUNDLE_FAULT_ZH = {
-    "bundle.malformed": "文件不是有效的台账数据包",
-    "bundle.unsupported_format": "不支持的台账数据包格式或版本",
-    "bundle.key_mismatch": "数据包的验证公钥与指定的园区公钥不一致",
-    "bundle.bad_key": "验证公钥无效",
-    "bundle.bad_signature": "检查点签名验证失败（签名缺失、错误，或检查点被改动）",
-    "bundle.head_mismatch": "数据包所述的来源、树大小或根哈希与签名检查点不一致",
-    "bundle.bad_entry": "台账记录格式错误",
-    "bundle.duplicate_index": "台账记录序号重复",
-    "bundle.index_out_of_range": "台账记录序号超出签名检查点的范围",
-    "bundle.not_canonical": "台账记录的字节不是规范格式（记录已被改动）",
-    "bundle.wrong_place": "台账记录的序号或所属台账与其位置不符",
-    "bundle.bad_proof": "台账记录的包含证明推导不出签名的根哈希（记录或证明已被改动）",
-}
 
 
 @ledger_group.command("verify")
@@ -245,47 +338,11 @@ def ledger_verify(bundle_file: str | None, vkey: str | None) -> None:
 
 def _verify_bundle(path: str, vkey: str | None) -> None:
     """Verify a bundle file with nothing but the file (and the key): no app, no database."""
-    from pathlib import Path
+    from ledger.verify_cli import check
 
-    from ledger.bundle import verify_bundle
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        click.echo(f"验证失败：无法读取文件 {path}（{err.strerror}）", err=True)
-        click.echo(f"FAILED: cannot read {path}: {err.strerror}", err=True)
-        sys.exit(1)
-    report = verify_bundle(data, vkey=vkey)
-    if not report.ok:
-        zh = BUNDLE_FAULT_ZH.get(report.code or "", "验证失败")
-        where_zh = where_en = ""
-        if report.first_bad_index is not None:
-            where_zh, where_en = (
-                f"第 {report.first_bad_index} 号台账记录：",
-                f"entry {report.first_bad_index}: ",
-            )
-        elif report.first_bad_position is not None:
-            where_zh = f"数据包第 {report.first_bad_position + 1} 条记录："
-            where_en = f"bundle item {report.first_bad_position}: "
-        click.echo(f"验证失败：{where_zh}{zh}", err=True)
-        click.echo(f"FAILED ({report.code}): {where_en}{report.reason}", err=True)
-        sys.exit(1)
-    assert report.root is not None
-    click.echo(
-        f"验证通过：{report.entries_checked} 条台账记录均包含在 {report.origin} 的签名检查点"
-        f"（树大小 {report.tree_size}）中"
-    )
-    click.echo(
-        f"OK: {report.entries_checked} entries proven against the signed checkpoint of "
-        f"{report.origin} at tree size {report.tree_size}, root {report.root.hex()}"
-    )
-    if report.key_pinned:
-        click.echo(f"key: {report.vkey} (pinned with --vkey / 已核对园区公钥)")
-    else:
-        click.echo(
-            f"key: {report.vkey} (NOT pinned: pass the park's published key with --vkey / "
-            "未核对园区公钥：请用 --vkey 指定园区公布的验证公钥)"
-        )
+    status = check(path, vkey, sys.stdout, sys.stderr)
+    if status:
+        sys.exit(status)
 
 
 @ledger_group.command("bundle")
@@ -295,7 +352,6 @@ def _verify_bundle(path: str, vkey: str | None) -> None:
 def ledger_bundle(uscc: str | None, subjects: tuple[str, ...], output: str) -> None:
     """Write a signed ledger bundle (as the park) that verifies offline with
     `hwtrace ledger verify --bundle FILE`."""
-    from pathlib import Path
 
     from hwtrace.domain.errors import HwtraceError
     from hwtrace.services import exports

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    "DATABASE_URL": None,  # HWTRACE_DATABASE_URL; None = SQLite file hwtrace.sqlite in the instance folder
-    "SECRET_KEY": None,  # HWTRACE_SECRET_KEY; None = random per instance, kept in instance/secret_key
+    "INSTANCE_DIR": None,  # HWTRACE_INSTANCE_DIR; database, keys, uploads (back it up); None = ./instance in the working directory, never inside the venv
+    "DATABASE_URL": None,  # HWTRACE_DATABASE_URL; None = SQLite file hwtrace.sqlite in the instance directory
+    "SECRET_KEY": None,  # HWTRACE_SECRET_KEY; None = instance/secret_key (made by `hwtrace keys init`)
     "PARK_CODE": "DEMO",  # HWTRACE_PARK_CODE; the park this server's ledger belongs to (one log per park)
     "PARK_NAME": "示范化工园区",  # HWTRACE_PARK_NAME; shown on pages and in the checkpoint origin
     "LEDGER_ORIGIN": None,  # HWTRACE_LEDGER_ORIGIN; checkpoint origin line; None = "hwtrace.local/<park code>"
-    "LEDGER_KEY_FILE": None,  # HWTRACE_LEDGER_KEY_FILE; Ed25519 signing key; None = instance/ledger_signing.key (made on first run)
+    "LEDGER_KEY_FILE": None,  # HWTRACE_LEDGER_KEY_FILE; Ed25519 signing key; None = instance/ledger_signing.key (made by `hwtrace keys init`, never on its own)
     "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token (device tokens do not expire; revoke them)
     "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per user and address before throttling
     "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins
@@ -30,5 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",  # HWTRACE_TIMEZONE; the park's local time: business dates (codes, production dates, storage days, months)
     "PUBLIC_URL": "",  # HWTRACE_PUBLIC_URL; base URL appended to QR payloads (optional; never URL-only)
     "LOG_LEVEL": "INFO",  # HWTRACE_LOG_LEVEL; Python logging level
+    "LOG_FORMAT": "json",  # HWTRACE_LOG_FORMAT; "json" (one object per line, with the request id) or "text"
+    "METRICS_TOKEN": None,  # HWTRACE_METRICS_TOKEN; /metrics needs "Authorization: Bearer <token>"; None = loopback only, never through a proxy
+    "MQTT_URL": None,  # HWTRACE_MQTT_URL; mqtt://[user:password@]host:port of the park's broker; /readyz checks it when set
     "CHECK_SCHEMA": True,  # HWTRACE_CHECK_SCHEMA; refuse to start on a database not migrated to head
 }

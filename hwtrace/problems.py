@@ -1,5 +1,9 @@
-"""Every error leaves the server as one JSON shape: ``code`` (stable), ``status``, ``message``
-(Simplified Chinese), ``message_en`` and optional ``detail``, plus the request id.
+"""Every error leaves the server as one ``application/problem+json`` body (RFC 9457): ``type``
+(``urn:hwtrace:problem:<code>``), ``title`` (the HTTP status phrase), ``status``, ``detail``
+(Chinese, then English) and ``instance`` (``urn:hwtrace:request:<request id>``), with the
+extension members clients match on: ``code`` (stable), ``message`` (Simplified Chinese),
+``message_en``, ``request_id`` and, when the error carries facts, ``context`` (an object, e.g.
+the limit that was exceeded).
 
 Known errors are ``HwtraceError`` (domain) and its stable code; Werkzeug's HTTP errors map to the
 same shape; anything else is logged with the request id and answered with one generic 500.
@@ -8,11 +12,11 @@ same shape; anything else is logged with the request id and answered with one ge
 from __future__ import annotations
 
 import logging
-import uuid
+from http import HTTPStatus
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
 from hwtrace.domain.errors import HwtraceError
@@ -35,12 +39,32 @@ HTTP_ERRORS = {
 }
 
 
+PROBLEM_TYPE = "urn:hwtrace:problem:"
+MIMETYPE = "application/problem+json"
+
+
 def problem(body: dict[str, Any], status: int) -> Response:
-    """Return a JSON problem response carrying the request id."""
-    body = {**body, "request_id": getattr(g, "request_id", None)}
-    resp = jsonify(body)
-    resp.status_code = status
-    return resp
+    """Return an RFC 9457 problem response from ``{code, message, message_en[, detail]}``
+    (``detail`` there is the error's facts: it becomes the ``context`` member)."""
+    rid = getattr(g, "request_id", None)
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    out: dict[str, Any] = {
+        "type": PROBLEM_TYPE + str(body["code"]),
+        "title": title,
+        "status": status,
+        "detail": f"{body['message']} / {body['message_en']}",
+        "instance": f"urn:hwtrace:request:{rid}" if rid else None,
+        "code": body["code"],
+        "message": body["message"],
+        "message_en": body["message_en"],
+        "request_id": rid,
+    }
+    if body.get("detail"):
+        out["context"] = body["detail"]
+    return Response(json.dumps(out, ensure_ascii=False), status=status, mimetype=MIMETYPE)
 
 
 def _on_hwtrace_error(err: HwtraceError) -> Response:
@@ -121,13 +145,8 @@ def _on_unexpected(err: Exception) -> Response:
     )
 
 
-def _assign_request_id() -> None:
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
-
-
 def init_app(app: Flask) -> None:
     """Register the handlers that turn every error into a JSON problem."""
-    app.before_request(_assign_request_id)
     app.register_error_handler(HwtraceError, _on_hwtrace_error)
     app.register_error_handler(LedgerError, _on_ledger_error)
     app.register_error_handler(HTTPException, http_error)

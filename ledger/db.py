@@ -17,14 +17,17 @@ fails with a clear error and the next one reconnects.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
+import sys
 import threading
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+if sys.platform != "win32":  # Windows has no flock: SQLite's busy timeout alone orders writers
+    import fcntl
 
 
 class WriterQueue:
@@ -59,7 +62,8 @@ class WriterQueue:
         if not self._threads.acquire(timeout=self.timeout):
             raise sqlite3.OperationalError("database is locked (writer queue)")
         try:
-            fcntl.flock(self._file(), fcntl.LOCK_EX)
+            if sys.platform != "win32":
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
         except BaseException:
             self._threads.release()
             raise
@@ -67,7 +71,8 @@ class WriterQueue:
     def release(self) -> None:
         """Let the next writer in."""
         try:
-            fcntl.flock(self._file(), fcntl.LOCK_UN)
+            if sys.platform != "win32":
+                fcntl.flock(self._file(), fcntl.LOCK_UN)
         finally:
             self._threads.release()
 

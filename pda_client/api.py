@@ -2,8 +2,9 @@
 dependency, quick to import on a handheld).
 
 Errors come back as ``ApiError`` with the server's stable code and its Chinese and English
-messages (the problem body ``{"code", "status", "message", "message_en", "detail"}``; a body
-wrapped as ``{"error": {...}}`` is read too); an unreachable server is ``NetworkError``.
+messages (the RFC 9457 problem body with ``code``, ``message``, ``message_en`` and
+``context``; a body wrapped as ``{"error": {...}}`` is read too); an unreachable server is
+``NetworkError``.
 """
 
 from __future__ import annotations
@@ -64,11 +65,20 @@ class ApiError(Exception):
                 str(data.get("code")),
                 str(data.get("message") or data.get("message_en") or ""),
                 str(data.get("message_en") or data.get("message") or ""),
-                data.get("detail") if isinstance(data.get("detail"), dict) else {},
+                _facts(data),
             )
         return cls(
             status, f"http.{status}", f"服务器返回错误 {status}", f"server answered {status}"
         )
+
+
+def _facts(problem: dict[str, Any]) -> dict[str, Any]:
+    """The error's facts: ``context`` in an RFC 9457 body (``detail`` in older servers)."""
+    for key in ("context", "detail"):
+        value = problem.get(key)
+        if isinstance(value, dict):
+            return value
+    return {}
 
 
 @dataclass(frozen=True)

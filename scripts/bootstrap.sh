@@ -2,7 +2,7 @@
 # Install what hwtrace needs on a fresh Debian machine: system packages (zbar for decoding the
 # labels in tests, poppler for PDF checks, the CJK TrueType font the labels embed, socat for
 # pseudo-terminal serial pairs, Chromium for page tests) and a virtualenv at .venv with the
-# project and its test/dev extras.
+# project and its test/dev extras, at the tested versions of constraints.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="libzbar0 zbar-tools poppler-utils fonts-wqy-microhei socat chromium"
@@ -18,5 +18,5 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,dev,pg,server]'
+.venv/bin/python -m pip install -q -c constraints.txt -e '.[test,dev,pg]'
 echo "bootstrap done: .venv ready"

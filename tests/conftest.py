@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hwtrace import create_app, migrate
+from hwtrace.keys import init_keys
 from hwtrace.services.context import Context
 from tests.dbutil import fresh_postgres_database, pg_base_url, sqlite_url
 from tests.factories import World, build_world
@@ -46,16 +47,17 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """An app on its own park (own ledger log) in the session database."""
     park = "T" + uuid.uuid4().hex[:10].upper()
+    init_keys(tmp_path / "ledger.key", "hwtrace.local/test", None)
     application = create_app(
         {
             **TEST_CONFIG,
+            "INSTANCE_DIR": str(tmp_path),
             "DATABASE_URL": database_url,
             "PARK_CODE": park,
             "LEDGER_KEY_FILE": str(tmp_path / "ledger.key"),
             "SECRET_KEY": "test",
         }
     )
-    application.instance_path = str(tmp_path)
     yield application
     application.extensions["hwtrace"].db.dispose()
 

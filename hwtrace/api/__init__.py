@@ -20,6 +20,7 @@ ROUTE_MODULES = (
     "exports",
     "audit",
     "openapi",
+    "docs",
     "reference",
     "sync",
     "bookings",

@@ -34,14 +34,18 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
 COMPONENTS: dict[str, Any] = {
     "Problem": _obj(
         {
-            "code": STR,
+            "type": STR,
+            "title": STR,
             "status": INT,
+            "detail": STR,
+            "instance": NSTR,
+            "code": STR,
             "message": STR,
             "message_en": STR,
-            "detail": {"type": "object"},
             "request_id": NSTR,
+            "context": {"type": "object"},
         },
-        ["code", "status", "message", "message_en"],
+        ["type", "title", "status", "detail", "code", "message", "message_en"],
     ),
     "Ok": _obj({"ok": {"type": "boolean"}}),
     "Token": _obj(
@@ -356,7 +360,7 @@ _ERRORS = {
 def _error_content(code: str) -> dict[str, Any]:
     if code == "414":  # answered by the HTTP server (gunicorn) before the app sees the request
         return {"text/html": {"schema": {"type": "string"}}}
-    return {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def _body_schema(name: str) -> dict[str, Any]:

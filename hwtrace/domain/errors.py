@@ -57,6 +57,8 @@ printer.*                      422     the label cannot be printed that way (see
 value.future_date              400     a date in the future
 value.invalid                  400     a value is out of range
 ledger.*                       409     the ledger refused the entry (see ledger.errors)
+keys.missing                   503     no signing key or session secret (hwtrace keys init)
+instance.inside_venv           500     the instance directory is inside the virtualenv
 internal                       500     an unexpected error (logged with the request id)
 =============================  ======  ==============================================
 """

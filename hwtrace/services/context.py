@@ -68,8 +68,17 @@ class Context:
 
     db: Database
     settings: Settings
-    signer: ledger.Signer
+    signer_loader: Callable[[], ledger.Signer]
     clock: Callable[[], dt.datetime] = field(default=_utcnow)
+    _signer: ledger.Signer | None = field(default=None, init=False, repr=False)
+
+    @property
+    def signer(self) -> ledger.Signer:
+        """Return the ledger's signing key, read on first use (commands that never sign run
+        without one; the loader raises ``hwtrace.keys.KeyMissing`` when it does not exist)."""
+        if self._signer is None:
+            self._signer = self.signer_loader()
+        return self._signer
 
     @property
     def log(self) -> ledger.Log:

@@ -154,10 +154,12 @@ def test_ledger_endpoints_are_scoped(world: World, handed: dict[str, Any], who: 
 def test_other_park_is_invisible(world: World, app: Any, database_url: str, tmp_path: Any) -> None:
     """A second park on the same database: none of its users sees the first park's data."""
     from hwtrace import create_app
+    from hwtrace.keys import init_keys
     from tests.conftest import TEST_CONFIG
     from tests.factories import build_world
 
     code = world.as_("p1op").register(world.profiles["p1"])["code"]
+    init_keys(tmp_path / "k2", "hwtrace.local/test", None)
     other_app = create_app(
         {
             **TEST_CONFIG,

@@ -215,14 +215,14 @@ def test_incompatible_waste_is_refused_naming_a_batch_on_the_shelf(world: World)
     r = op.act(drum, "store", room_id=room)
     body = r.get_json()
     assert r.status_code == 409 and body["code"] == "storage.incompatible", body
-    assert body["detail"]["batch"] in stored and body["detail"]["rule"] == "infectious-other"
-    assert body["detail"]["batch"] in body["message"]
+    assert body["context"]["batch"] in stored and body["context"]["rule"] == "infectious-other"
+    assert body["context"]["batch"] in body["message"]
     assert op.get(f"/api/v1/batches/{drum}").get_json()["status"] == "LABELLED"
     # Capacity counts the three stored batches (3 kg of 100): 98 kg more is refused, 97 kg is not.
     heavy = op.register(world.profiles["p1"], "98")["code"]
     assert op.act(heavy, "label").status_code == 200
     r = op.act(heavy, "store", room_id=room)
-    assert r.status_code == 409 and r.get_json()["detail"]["stored_kg"] == "3.000"
+    assert r.status_code == 409 and r.get_json()["context"]["stored_kg"] == "3.000"
     fits = op.register(world.profiles["p1"], "97")["code"]
     assert op.act(fits, "label").status_code == 200
     assert op.act(fits, "store", room_id=room).status_code == 200

@@ -214,7 +214,7 @@ def test_missing_batch_at_loading_is_reported_before_departure(world: World) -> 
     size = _size(world)
     r = world.as_("t").post(f"/api/v1/manifests/{number}/depart", {})
     assert r.status_code == 409 and r.get_json()["code"] == "manifest.missing_batches"
-    assert r.get_json()["detail"]["missing"] == [b]
+    assert r.get_json()["context"]["missing"] == [b]
     assert _size(world) == size
     # A batch that is not on this manifest is refused at loading, and nothing is written.
     (other,) = _stored(world, "p1", 1)

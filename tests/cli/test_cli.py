@@ -38,6 +38,7 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> object:
         "HWTRACE_LEDGER_KEY_FILE": str(tmp / "key"),
         "HWTRACE_SECRET_KEY": "t",
     }
+    assert _run(env, "keys", "init").returncode == 0
     if pg_base_url():
         with fresh_postgres_database() as url:
             env["HWTRACE_DATABASE_URL"] = url

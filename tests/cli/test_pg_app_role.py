@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from hwtrace import create_app, migrate
+from hwtrace.keys import init_keys
 from tests.conftest import TEST_CONFIG
 from tests.dbutil import fresh_postgres_database, pg_base_url
 from tests.factories import build_world
@@ -27,6 +28,7 @@ def test_server_runs_as_append_only_role(tmp_path: Path) -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
         try:
+            init_keys(tmp_path / "key", "hwtrace.local/test", None)
             env = {
                 **os.environ,
                 "HWTRACE_DATABASE_URL": url,

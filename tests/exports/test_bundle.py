@@ -279,6 +279,6 @@ def test_many_proofs_from_one_rebuilt_tree_match_the_logs(
 def test_oversized_bundles_are_refused(journeys: Journeys, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(exports, "MAX_BUNDLE_ENTRIES", 5)
     r = journeys.world.as_("park").get("/api/v1/exports/bundle.json")
-    assert r.status_code == 400 and r.get_json()["detail"]["limit"] == 5
+    assert r.status_code == 400 and r.get_json()["context"]["limit"] == 5
     r = journeys.world.as_("park").get(f"/api/v1/exports/bundle.json?subject={journeys.in_store}")
     assert r.status_code == 200

@@ -190,7 +190,7 @@ def test_oversized_exports_are_refused(journeys: Journeys, monkeypatch: pytest.M
     monkeypatch.setattr(exports, "MAX_TABLE_ROWS", 3)
     for path in ("batches.csv", "ledger.xlsx"):
         r = journeys.world.as_("park").get(f"/api/v1/exports/{path}")
-        assert r.status_code == 400 and r.get_json()["detail"]["limit"] == 3
+        assert r.status_code == 400 and r.get_json()["context"]["limit"] == 3
     r = journeys.world.as_("park").get(f"/api/v1/exports/ledger.csv?subject={journeys.in_store}")
     assert r.status_code == 200
 

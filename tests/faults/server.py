@@ -16,6 +16,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from hwtrace.keys import init_keys
+
 BIN = Path(sys.executable).parent
 
 
@@ -26,6 +28,7 @@ def free_port() -> int:
 
 
 def server_env(db_url: str, tmp: Path) -> dict[str, str]:
+    init_keys(tmp / "ledger.key", "hwtrace.local/test", None)
     return {
         **os.environ,
         "HWTRACE_DATABASE_URL": db_url,
