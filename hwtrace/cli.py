@@ -44,9 +44,15 @@ class _Group(click.Group):
             raise click.ClickException(f"{err.message_zh}\n{err.message_en}") from None
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hwtrace", prog_name="hwtrace")
 def main() -> None:
-    """hwtrace — hazardous-waste traceability (危险废物一笔一码追溯)."""
+    """hwtrace — hazardous-waste traceability (危险废物一笔一码追溯).
+
+    Settings come from HWTRACE_* variables (hwtrace/config.py lists them all); the instance
+    directory (database, keys) is HWTRACE_INSTANCE_DIR, by default ./instance. Shell
+    completion: eval "$(_HWTRACE_COMPLETE=bash_source hwtrace)" (zsh_source, fish_source).
+    """
 
 
 @main.group()
@@ -82,7 +88,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="head", show_default=True, help="the revision to upgrade to")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to the newest schema."""
     app = _app()
@@ -95,6 +101,52 @@ def db_current() -> None:
     """Print the database's schema revision."""
     app = _app()
     click.echo(migrate.current(app.config["DATABASE_URL"]) or "(empty)")
+
+
+@db.command("downgrade", context_settings={"ignore_unknown_options": True})
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def db_downgrade(revision: str, yes: bool) -> None:
+    """Downgrade the database to REVISION (a revision id, or -1 for one step); tables and
+    columns added since are dropped with their data: back up first (`hwtrace backup`)."""
+    app = _app()
+    url = app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(
+            f"downgrade {sa_url(url)} from {migrate.current(url)} to {revision}? "
+            "Data in what is dropped is lost (降级会删除新增表和列中的数据)",
+            abort=True,
+        )
+    migrate.downgrade(url, revision)
+    click.echo(f"database at {migrate.current(url) or '(empty)'}")
+
+
+@db.command("history")
+def db_history() -> None:
+    """List the migrations, newest first, marking the database's current one."""
+    migrate.history(_app().config["DATABASE_URL"])
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration changes")
+@click.option(
+    "--autogenerate/--empty",
+    default=True,
+    show_default=True,
+    help="compare hwtrace/store/tables.py with the database (migrated to head), or write an "
+    "empty migration",
+)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """For developers: write a new migration into hwtrace/migrations/versions/ (then check it
+    on SQLite and PostgreSQL; docs/ARCHITECTURE.md, "A migration")."""
+    migrate.revision(_app().config["DATABASE_URL"], message, autogenerate)
+
+
+def sa_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
 @db.command("grant-app-role")
@@ -135,15 +187,29 @@ def _where(app: Flask) -> Any:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def backup(directory: str) -> None:
+@click.option(
+    "--dated",
+    is_flag=True,
+    help="write into a new subdirectory of DIRECTORY named after the time (UTC), "
+    "e.g. hwtrace-20261129T023000Z (for a nightly timer)",
+)
+def backup(directory: str, dated: bool) -> None:
     """Back up the instance into the new DIRECTORY: signing key, session secret, database
     (SQLite online copy, or pg_dump) and a manifest with the ledger's size and root."""
+    import datetime as dt
+
     from hwtrace.domain.errors import HwtraceError
     from hwtrace.services import backup as backup_svc
 
+    if dated:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        directory = str(Path(directory) / f"hwtrace-{stamp}")
     app = _app()
+    from hwtrace.progress import progress
+
     try:
-        manifest = backup_svc.backup(_ctx(app), _where(app), Path(directory))
+        with progress("backup / 备份", unit="pages") as bar:
+            manifest = backup_svc.backup(_ctx(app), _where(app), Path(directory), bar.to)
     except HwtraceError as err:
         raise click.ClickException(f"{err.code}: {err.message_zh} / {err.message_en}") from None
     click.echo(
@@ -178,10 +244,12 @@ def restore(directory: str) -> None:
 def demo(batches: int) -> None:
     """Create the demo park on the configured database and print its logins."""
     from hwtrace.demo import seed
+    from hwtrace.progress import progress
 
     app = _app()
     migrate.upgrade(app.config["DATABASE_URL"])
-    logins = seed(_ctx(app), batches_per_producer=batches)
+    with progress("demo park / 演示园区", unit="days") as bar:
+        logins = seed(_ctx(app), batches_per_producer=batches, progress=bar.to)
     click.echo("演示园区已就绪 / demo park ready. Logins (username / password):")
     for row in logins:
         click.echo(
@@ -191,29 +259,32 @@ def demo(batches: int) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
+@click.option(
+    "--host", help="address to listen on [default: 127.0.0.1, or the host of HWTRACE_BIND]"
+)
+@click.option(
+    "--port", type=int, help="port to listen on [default: 8000, or the port of HWTRACE_BIND]"
+)
 @click.option(
     "--workers",
-    default=os.cpu_count() or 2,
-    show_default="number of CPUs",
     type=int,
-    help="gunicorn worker processes",
+    help="gunicorn worker processes [default: HWTRACE_WORKERS, else the number of CPUs]",
 )
 @click.option(
     "--threads",
-    default=2,
-    show_default=True,
     type=int,
-    help="threads per worker; few, because a writer holding the ledger lock must not wait for "
-    "the interpreter lock behind many others (bench/RESULTS.md)",
+    help="threads per worker [default: HWTRACE_THREADS, else 2]; few, because a writer holding "
+    "the ledger lock must not wait for the interpreter lock behind many others "
+    "(bench/RESULTS.md)",
 )
 @click.option(
     "--dev",
     is_flag=True,
     help="Flask's development server instead of gunicorn (never in production)",
 )
-def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int | None, threads: int | None, dev: bool
+) -> None:
     """Migrate the database, then run the server under gunicorn with hwtrace/gunicorn_conf.py
     (JSON logs, metrics across workers); --dev runs Flask's development server instead."""
     import importlib.util
@@ -230,17 +301,17 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         )
     migrate.upgrade(app.config["DATABASE_URL"])
     if dev:
-        app.run(host=host, port=port, threaded=True)
+        app.run(host=host or "127.0.0.1", port=port or 8000, threaded=True)
         return
-    os.execv(
-        sys.executable,
-        [
-            *(sys.executable, "-m", "gunicorn", "--config", "python:hwtrace.gunicorn_conf"),
-            *("--bind", f"{host}:{port}"),
-            *("--workers", str(workers), "--threads", str(threads)),
-            "hwtrace.wsgi:app",
-        ],
-    )
+    # Options given here win over hwtrace/gunicorn_conf.py (and its HWTRACE_* variables).
+    args = [sys.executable, "-m", "gunicorn", "--config", "python:hwtrace.gunicorn_conf"]
+    if host is not None or port is not None:
+        args += ["--bind", f"{host or '127.0.0.1'}:{port or 8000}"]
+    if workers is not None:
+        args += ["--workers", str(workers)]
+    if threads is not None:
+        args += ["--threads", str(threads)]
+    os.execv(sys.executable, [*args, "hwtrace.wsgi:app"])
 
 
 @main.command()
@@ -251,6 +322,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     type=click.Choice(["pdf", "png", "escpos", "tspl"]),
     default="pdf",
     show_default=True,
+    help="PDF or PNG in colour; ESC/POS or TSPL bytes for a thermal printer",
 )
 @click.option("--profile", default=None, help="printer profile, e.g. escpos-4inch, tspl-4inch")
 @click.option(
@@ -260,7 +332,13 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     help="container volume in litres, when the batch has none recorded (sets the label size); "
     "asked on a terminal",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="the file or device to write, e.g. label.pdf or /dev/rfcomm0",
+)
 def label(code: str, fmt: str, profile: str | None, volume: int | None, output: str) -> None:
     """Render the label of batch CODE to a file or device, e.g. -o /dev/rfcomm0 (this renders;
     it records no print)."""
@@ -321,9 +399,11 @@ def ledger_verify(bundle_file: str | None, vkey: str | None) -> None:
         return
     if vkey is not None:
         raise click.UsageError("--vkey is used with --bundle")
+    from hwtrace.progress import progress
     from hwtrace.services import audit
 
-    report = audit.verify(_ctx(_app()))
+    with progress("verify / 校验", unit="entries") as bar:
+        report = audit.verify(_ctx(_app()), progress=bar.to)
     if report.ok:
         click.echo(
             f"OK: {report.size} entries, root {report.root.hex()}, "
@@ -348,7 +428,9 @@ def _verify_bundle(path: str, vkey: str | None) -> None:
 @ledger_group.command("bundle")
 @click.option("--enterprise", "uscc", help="only this enterprise's entries (its USCC)")
 @click.option("--subject", "subjects", multiple=True, help="only entries about this subject")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="the file to write"
+)
 def ledger_bundle(uscc: str | None, subjects: tuple[str, ...], output: str) -> None:
     """Write a signed ledger bundle (as the park) that verifies offline with
     `hwtrace ledger verify --bundle FILE`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,9 +95,14 @@ def _actor(ctx: Context, username: str) -> Actor:
 
 
 def seed(
-    ctx: Context, *, batches_per_producer: int = 40, rng_seed: int = 7
+    ctx: Context,
+    *,
+    batches_per_producer: int = 40,
+    rng_seed: int = 7,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Create the demo park (once) and return its logins."""
+    """Create the demo park (once) and return its logins (``progress(day, days)`` as the
+    simulated year goes by)."""
     D.ensure_park(ctx)
     logins: list[dict[str, Any]] = []
     with ctx.db.read_session() as s:
@@ -120,7 +126,7 @@ def seed(
                 ),
             )
         _users(ctx, list(ents.values()))
-        _activity(ctx, batches_per_producer, random.Random(rng_seed))
+        _activity(ctx, batches_per_producer, random.Random(rng_seed), progress)
         audit.sign_checkpoint(ctx)
     with ctx.db.read_session() as s:
         for user, ent in s.execute(sa.select(User, Enterprise).join(Enterprise).order_by(User.id)):
@@ -213,19 +219,29 @@ class _Producer:
     stored: list[tuple[str, str]] = field(default_factory=list)  # (code, category)
 
 
-def _activity(ctx: Context, per_producer: int, rng: random.Random) -> None:
+def _activity(
+    ctx: Context,
+    per_producer: int,
+    rng: random.Random,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     real_now = ctx.now()
     saved = ctx.clock
     sim = _SimClock(real_now - dt.timedelta(days=380))
     ctx.clock = sim
     try:
-        _year(ctx, sim, real_now, per_producer, rng)
+        _year(ctx, sim, real_now, per_producer, rng, progress or (lambda done, total: None))
     finally:
         ctx.clock = saved
 
 
 def _year(
-    ctx: Context, sim: _SimClock, real_now: dt.datetime, per_producer: int, rng: random.Random
+    ctx: Context,
+    sim: _SimClock,
+    real_now: dt.datetime,
+    per_producer: int,
+    rng: random.Random,
+    progress: Callable[[int, int], None],
 ) -> None:
     transporter = _actor(ctx, "driver")
     incinerator = _actor(ctx, "receiver")
@@ -243,6 +259,7 @@ def _year(
         plan.setdefault(10, []).append((p, -1))
         plan.setdefault(days - 350, []).append((p, -2))
     for day in range(days + 1):
+        progress(day, days + 1)
         sim.t = start + dt.timedelta(days=day, hours=9)
         for p, i in plan.get(day, []):
             profile = p.profiles[(i if i >= 0 else p.n) % len(p.profiles)]
@@ -287,6 +304,7 @@ def _year(
         for p in producers:
             if (day + 2 * p.n) % 14 == 0 and day < days - 2:
                 _pickup(ctx, sim, p, transporter, incinerator, recycler, rng, days - day)
+    progress(days + 1, days + 1)
     sim.t = real_now - dt.timedelta(hours=2)
     _scenarios(ctx, sim, producers, transporter, incinerator, recycler, rng)
 

@@ -23,6 +23,22 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Downgrade the database at ``url`` to ``revision`` (e.g. ``-1``, or a revision id)."""
+    command.downgrade(alembic_config(url), revision)
+
+
+def history(url: str) -> None:
+    """Print the migrations, newest first, marking the database's current one."""
+    command.history(alembic_config(url), indicate_current=True)
+
+
+def revision(url: str, message: str, autogenerate: bool) -> None:
+    """Write a new migration into the package's versions folder (for developers: the models
+    in ``hwtrace/store/tables.py`` against the database at ``url`` when ``autogenerate``)."""
+    command.revision(alembic_config(url), message=message, autogenerate=autogenerate)
+
+
 def current(url: str) -> str | None:
     """Return the database's current revision."""
     engine = sa.create_engine(url)

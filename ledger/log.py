@@ -302,6 +302,12 @@ class Log:
 
     # -- verify ---------------------------------------------------------------------------
 
-    def verify(self, conn: Connection, verifier: Verifier | None = None) -> VerifyReport:
-        """Recompute the log from its rows; report the first bad sequence number if any."""
-        return FastVerifier(self.log_id, conn, verifier).run()
+    def verify(
+        self,
+        conn: Connection,
+        verifier: Verifier | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyReport:
+        """Recompute the log from its rows; report the first bad sequence number if any.
+        ``progress(done, total)`` is called after each chunk of entries checked."""
+        return FastVerifier(self.log_id, conn, verifier, progress).run()

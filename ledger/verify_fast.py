@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -238,9 +239,16 @@ class FastVerifier(ReferenceVerifier):
     # and a third backend only competes for the same cores: measured slower there).
     PREFETCH = frozenset({"sqlite"})
 
-    def __init__(self, log_id: str, conn: Connection, verifier: Verifier | None) -> None:
+    def __init__(
+        self,
+        log_id: str,
+        conn: Connection,
+        verifier: Verifier | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         super().__init__(log_id, conn, verifier)
         self._nodes: _NodeFetch | None = None
+        self._progress = progress
 
     def _start(self) -> int | None:
         return self._fast() if self._fast_applies() else 0
@@ -299,6 +307,8 @@ class FastVerifier(ReferenceVerifier):
                 if not self._fast_chunk(lo, min(n, lo + self.CHUNK)):
                     failed = lo
                     break
+                if self._progress is not None:
+                    self._progress(min(n, lo + self.CHUNK), n)
         except BaseException:
             side.abandon()
             raise

@@ -42,6 +42,20 @@ CONFIG_KEYS = (
 )
 
 
+CONFIG_HELP = {
+    "printer": "label printer: serial:///dev/rfcomm0?baudrate=9600, tcp://host:9100, file:///path",
+    "printer_profile": "printer profile: escpos-4inch (default), tspl-4inch, ...",
+    "label_format": "escpos, tspl, pdf or png (default: the printer profile's)",
+    "scanner": "serial scanner port (default: keyboard wedge on stdin)",
+    "scanner_baud": "serial scanner baud rate",
+    "scale": "scale serial port, e.g. /dev/ttyUSB0",
+    "scale_baud": "scale baud rate",
+    "scale_format": "scale frames: auto, mt, text or a9",
+    "scale_unit": "the unit the scale sends: kg or g",
+    "scale_timeout": "seconds to wait for a stable weight",
+}
+
+
 def _common(p: argparse.ArgumentParser, top: bool) -> None:
     d = None if top else S
     p.add_argument("--db", default=d, help="local database (default ~/.hwtrace-pda/pda.sqlite)")
@@ -55,13 +69,21 @@ def _printing(p: argparse.ArgumentParser) -> None:
         "--printer", help="serial:///dev/rfcomm0?baudrate=9600, tcp://host:9100, file:///path"
     )
     p.add_argument("--printer-profile", help="escpos-4inch (default), tspl-4inch, ...")
-    p.add_argument("--label-format", choices=["escpos", "tspl", "pdf", "png"])
+    p.add_argument(
+        "--label-format",
+        choices=["escpos", "tspl", "pdf", "png"],
+        help="what is sent to the printer (default: the printer profile's language)",
+    )
 
 
 def _scale(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", help="scale serial port, e.g. /dev/ttyUSB0")
-    p.add_argument("--scale-baud", type=int)
-    p.add_argument("--scale-format", choices=["auto", "mt", "text", "a9"])
+    p.add_argument("--scale-baud", type=int, help="scale baud rate (default 9600)")
+    p.add_argument(
+        "--scale-format",
+        choices=["auto", "mt", "text", "a9"],
+        help="scale frames: Mettler-Toledo, plain text, Yaohua A9, or auto (default)",
+    )
     p.add_argument("--scale-timeout", type=float, help="seconds to wait for a stable weight")
 
 
@@ -78,67 +100,69 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = cmd("login", "log in and store a device token")
-    p.add_argument("--username")
+    p.add_argument("--username", help="the user to log in as; else asked")
     p.add_argument("--password", help="else $HWTRACE_PDA_PASSWORD, else asked")
     p = cmd("logout", "revoke and forget the current user's device token")
     p.add_argument("--force", action="store_true", help="even with items queued")
     cmd("refresh", "cache waste profiles, rooms and enterprises")
     cmd("menu", "the interactive menu")
     p = cmd("reserve", "reserve codes for offline registration")
-    p.add_argument("--profile", type=int, required=True)
-    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--profile", type=int, required=True, help="waste profile id (see refresh)")
+    p.add_argument("--count", type=int, default=20, help="how many codes (default 20)")
     p.add_argument("--date", help="production date YYYY-MM-DD (default today)")
 
     p = cmd("register", "register batches (reserved codes) and print their labels")
-    p.add_argument("--profile", type=int, required=True)
+    p.add_argument("--profile", type=int, required=True, help="waste profile id (see refresh)")
     p.add_argument("--weight", help="kg; else read from --scale")
-    p.add_argument("--packages", type=int, default=1)
-    p.add_argument("--packaging")
-    p.add_argument("--process")
+    p.add_argument("--packages", type=int, default=1, help="number of packages (default 1)")
+    p.add_argument("--packaging", help="packaging as written on the label, e.g. 桶 (drum)")
+    p.add_argument("--process", help="the process that produced the waste")
     p.add_argument("--volume", type=int, help="container volume in litres (label size)")
-    p.add_argument("--remarks")
-    p.add_argument("--count", type=int, default=1)
-    p.add_argument("--no-print", action="store_true")
+    p.add_argument("--remarks", help="free text printed on the label")
+    p.add_argument("--count", type=int, default=1, help="how many batches alike (default 1)")
+    p.add_argument("--no-print", action="store_true", help="register without printing labels")
     _printing(p)
     _scale(p)
 
     p = cmd("scan", "queue an action for every scanned code until the scanner ends")
-    p.add_argument("--action", required=True, choices=ACTIONS)
-    p.add_argument("--room", type=int)
-    p.add_argument("--transporter", type=int)
-    p.add_argument("--receiver", type=int)
+    p.add_argument("--action", required=True, choices=ACTIONS, help="what each scan records")
+    p.add_argument("--room", type=int, help="storage room id (store)")
+    p.add_argument("--transporter", type=int, help="transporter enterprise id (unstore)")
+    p.add_argument("--receiver", type=int, help="receiving enterprise id (unstore)")
     p.add_argument("--weight", help="kg for every code (receive); else read from --scale")
-    p.add_argument("--reason")
+    p.add_argument("--reason", help="why (reject, void)")
     p.add_argument("--method", help="utilization/disposal method code, e.g. R2, D10")
-    p.add_argument("--note")
+    p.add_argument("--note", help="a note recorded with every scan")
     p.add_argument("--manifest", help="transfer manifest number (load, receive, reject)")
     p.add_argument("--rejected", help="kg rejected of a received batch (partial rejection)")
     p.add_argument("--scanner", help="serial scanner port; default: lines on stdin")
-    p.add_argument("--scanner-baud", type=int)
-    p.add_argument("--max-scans", type=int)
+    p.add_argument("--scanner-baud", type=int, help="serial scanner baud rate (default 9600)")
+    p.add_argument("--max-scans", type=int, help="stop after this many codes")
     p.add_argument("--idle-timeout", type=float, help="serial scanner: stop after S idle seconds")
     _scale(p)
 
     p = cmd("print", "print (or reprint, with --reason) the label of CODE")
-    p.add_argument("code")
-    p.add_argument("--reason")
+    p.add_argument("code", help="the batch's identification code")
+    p.add_argument("--reason", help="why it is reprinted (a reprint is recorded in the ledger)")
     p.add_argument(
         "--volume", type=int, help="container volume in litres, if the batch has none (label size)"
     )
     _printing(p)
 
     p = cmd("sync", "send everything queued")
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--workers", type=int, default=4, help="codes sent in parallel (default 4)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = cmd("status", "what waits to sync, what was refused")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="as JSON, for scripts")
     p = cmd("refused", "retry or acknowledge refused actions")
-    p.add_argument("--retry", type=int, metavar="ID")
-    p.add_argument("--dismiss", metavar="ID|all")
+    p.add_argument("--retry", type=int, metavar="ID", help="send refused action ID again")
+    p.add_argument(
+        "--dismiss", metavar="ID|all", help="acknowledge refused action ID (or all) and drop it"
+    )
     p = cmd("config", "store device settings (printer, scanner, scale)")
     for key in CONFIG_KEYS:
         if key != "lang":  # --lang is a common option; with config it is stored
-            p.add_argument("--" + key.replace("_", "-"))
+            p.add_argument("--" + key.replace("_", "-"), help=CONFIG_HELP[key])
     return ap
 
 

@@ -23,6 +23,7 @@ TEST_CONFIG: dict[str, Any] = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_KIB": 256,
     "TESTING": True,
+    "LOG_LEVEL": "WARNING",  # no access-log line per request in the captured output
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,7 +234,8 @@ def prove_subject(ctx: Context, *, subject: str) -> dict[str, Any]:
     return {"checkpoint": cp.note, "vkey": ctx.signer.vkey, "entries": entries}
 
 
-def verify(ctx: Context) -> Any:
-    """Recompute the whole log from its rows and check every signed checkpoint."""
+def verify(ctx: Context, progress: Callable[[int, int], None] | None = None) -> Any:
+    """Recompute the whole log from its rows and check every signed checkpoint
+    (``progress(done, total)`` after each chunk of entries)."""
     with ctx.db.read_session() as s:
-        return ctx.log.verify(s.connection(), ctx.signer.verifier())
+        return ctx.log.verify(s.connection(), ctx.signer.verifier(), progress)

@@ -14,6 +14,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,14 @@ def _copy_private(src: Path, dst: Path) -> None:
     dst.chmod(0o600)
 
 
-def backup(ctx: Context, where: Where, out: Path) -> dict[str, Any]:
-    """Write a backup of the instance into the new directory ``out``; return its manifest."""
+def backup(
+    ctx: Context,
+    where: Where,
+    out: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Write a backup of the instance into the new directory ``out``; return its manifest
+    (``progress(pages copied, pages)`` while a SQLite database is copied)."""
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"备份目录 {out} 不是空目录", f"the backup directory {out} is not empty")
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -85,7 +92,13 @@ def backup(ctx: Context, where: Where, out: Path) -> dict[str, Any]:
         src = sqlite3.connect(sqlite_file)
         dst = sqlite3.connect(out / keys.SQLITE_FILE)
         try:
-            src.backup(dst)
+            src.backup(
+                dst,
+                pages=4096,
+                progress=None
+                if progress is None
+                else lambda _status, left, total: progress(total - left, total),
+            )
         finally:
             dst.close()
             src.close()
