@@ -176,6 +176,19 @@ def _ledger_unsigned(ctx: Context) -> float:
     return float(state.size - state.signed_size)
 
 
+@scrape_gauge("hwtrace_warnings", "current warnings (alarms) of the park, by kind", ("kind",))
+def _warnings(ctx: Context) -> dict[tuple[str, ...], float]:
+    from hwtrace.domain.errors import NotFound
+    from hwtrace.services import exports, warnings
+
+    try:
+        park = exports.park_actor(ctx)
+    except NotFound:  # no park in this database yet
+        return {}
+    _, counts = warnings.compute(ctx, actor=park)
+    return {(kind,): float(n) for kind, n in counts.items()}
+
+
 _HTTP: dict[str, Any] = {}
 
 

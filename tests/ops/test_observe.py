@@ -139,6 +139,7 @@ def test_metrics_are_loopback_only_or_need_the_token(
     r = c.get("/metrics")
     assert r.status_code == 200
     assert b"hwtrace_http_requests_total" in r.data and b"hwtrace_ledger_entries" in r.data
+    assert b"# HELP hwtrace_warnings " in r.data
     assert c.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
     assert c.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
 
