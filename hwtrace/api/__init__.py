@@ -17,6 +17,7 @@ ROUTE_MODULES = (
     "reservations",
     "labels",
     "directory",
+    "facilities",
     "exports",
     "audit",
     "openapi",

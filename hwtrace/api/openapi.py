@@ -123,6 +123,32 @@ COMPONENTS: dict[str, Any] = {
         },
         ["id", "enterprise_id", "name", "capacity_kg"],
     ),
+    "Facility": _obj(
+        {
+            "id": INT,
+            "enterprise_id": INT,
+            "kind": {"enum": ["storage", "zone", "utilization", "disposal"]},
+            "kind_zh": STR,
+            "code": {"type": "string", "pattern": r"^TS[0-9]{3}(-[0-9]{2})?$"},
+            "name": STR,
+            "room_id": {"type": ["integer", "null"]},
+            "allowed_categories": {"type": "array", "items": STR},
+            "methods": {"type": "array", "items": STR},
+        },
+        ["id", "enterprise_id", "kind", "code", "name"],
+    ),
+    "FacilityView": _obj(
+        {
+            "facility": {"$ref": "#/components/schemas/Facility"},
+            "enterprise": {"type": "object"},
+            "stored": {"type": "array", "items": {"type": "object"}},
+            "stored_kg": KG,
+            "hazards": {"type": "array", "items": STR},
+            "limits": {"type": "object"},
+            "alarms": {"type": "array", "items": {"type": "object"}},
+        },
+        ["facility", "enterprise", "stored", "limits", "alarms"],
+    ),
     "Batch": _obj(
         {
             "code": STR,

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         console,
         directory,
         exports,
+        facilities,
         filters,
         labels,
         warnings,

@@ -14,7 +14,7 @@ from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
-from hwtrace.services import directory, labels
+from hwtrace.services import directory, facilities, labels
 from hwtrace.services import manifests as manifests_svc
 
 FLOWS = {
@@ -90,12 +90,20 @@ def m_scan(flow: str) -> Any:
         else []
     )
     form = request.form if request.method == "POST" else request.args
+    room_id = form.get("room_id") or ""
     results: list[dict[str, Any]] = []
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
         try:
-            _scan(flow, action, code, form)
-            results.append({"ok": True, "code": code, "message": t("成功")})
+            # Scanning a room's (or zone's) facility sign selects that room for the next scans.
+            room = facilities.room_for_scan(ctx(), actor=a, text=code) if flow == "store" else None
+            if room is not None:
+                room_id = str(room.id)
+                message = f"{t('已选择库房')}：{room.name}"
+                results.append({"ok": True, "code": code, "message": message, "room": True})
+            else:
+                _scan(flow, action, code, form)
+                results.append({"ok": True, "code": code, "message": t("成功")})
         except HwtraceError as err:
             results.append({"ok": False, "code": code, "message": _msg(err), "error": err.code})
     status = 200 if all(r["ok"] for r in results) else 409
@@ -107,6 +115,7 @@ def m_scan(flow: str) -> Any:
             rooms=rooms,
             manifests=manifests,
             form=form,
+            room_id=room_id,
             results=results,
         ),
         status,

@@ -8,12 +8,13 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain.errors import BadValue
+from hwtrace.domain.facilities import KIND_ZH as FACILITY_KIND_ZH
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.warnings import KIND_ZH
 from hwtrace.pages import svg as S
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx, t
-from hwtrace.services import console
+from hwtrace.services import console, facilities
 from hwtrace.services import warnings as warnings_svc
 
 
@@ -65,6 +66,8 @@ def enterprise(enterprise_id: int) -> Any:
         file=file,
         f=f,
         warnings=warns,
+        facilities=facilities.list_facilities(ctx(), actor=a, enterprise_id=enterprise_id),
+        facility_kind_zh=FACILITY_KIND_ZH,
         statuses=list(BatchStatus),
         kinds=KIND_ZH_ENT,
         kind_zh=KIND_ZH,

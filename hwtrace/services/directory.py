@@ -16,6 +16,7 @@ from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.catalogue import check_form, check_packaging, waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.quantities import kg_to_g
+from hwtrace.services import facilities
 from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -477,6 +478,8 @@ def create_room(
             created_at=ctx.now(),
         )
         s.add(room)
+        s.flush()
+        facilities.add_storage(s, room)  # the room is a storage facility with a code
         s.flush()
         return room
 

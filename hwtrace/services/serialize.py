@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 from typing import Any
 
+from hwtrace.domain.facilities import KIND_ZH, FacilityKind
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
@@ -19,6 +20,7 @@ from hwtrace.domain.transport import (
 )
 from hwtrace.services.auth import IssuedToken
 from hwtrace.services.bookings import booking_subject
+from hwtrace.services.facilities import FacilityView
 from hwtrace.services.manifests import ManifestView
 from hwtrace.store.tables import (
     ApiToken,
@@ -26,6 +28,7 @@ from hwtrace.store.tables import (
     Booking,
     Discrepancy,
     Enterprise,
+    Facility,
     Manifest,
     StorageRoom,
     TransferLine,
@@ -138,6 +141,44 @@ def room(r: StorageRoom, stored_g: int | None = None) -> dict[str, Any]:
     if stored_g is not None:
         out["stored_kg"] = g_to_kg(stored_g)
     return out
+
+
+def facility(f: Facility) -> dict[str, Any]:
+    """Return the JSON form of a facility."""
+    return {
+        "id": f.id,
+        "enterprise_id": f.enterprise_id,
+        "kind": f.kind,
+        "kind_zh": KIND_ZH[FacilityKind(f.kind)],
+        "code": f.code,
+        "name": f.name,
+        "room_id": f.room_id,
+        "allowed_categories": list(f.allowed_categories or []),
+        "methods": list(f.methods or []),
+    }
+
+
+def facility_view(v: FacilityView) -> dict[str, Any]:
+    """Return the JSON form of a facility's page: what it holds now, its limits, its alarms."""
+    return {
+        "facility": facility(v.facility),
+        "enterprise": {"id": v.enterprise.id, "name": v.enterprise.name, "uscc": v.enterprise.uscc},
+        "stored": v.stored,
+        "stored_kg": g_to_kg(v.stored_g),
+        "hazards": v.hazards,
+        "limits": v.limits,
+        "alarms": [
+            {
+                "kind": w.kind.value,
+                "level": w.level.value,
+                "key": w.key,
+                "subject": w.subject,
+                "message": w.message_zh,
+                "message_en": w.message_en,
+            }
+            for w in v.alarms
+        ],
+    }
 
 
 def entry(e: Any) -> dict[str, Any]:

@@ -140,6 +140,26 @@ class StorageRoom(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Facility(Base):
+    """A facility with a code (设施编码) and a sign: a storage room (kind ``storage``, one per
+    room), a zone inside a room (``zone``), a utilization or disposal facility."""
+
+    __tablename__ = "facility"
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    code: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # storage: the room itself; zone: the room it is in
+    room_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("storage_room.id"), nullable=True, index=True
+    )
+    allowed_categories: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    methods: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # utilization/disposal
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Batch(Base):
     __tablename__ = "batch"
     __table_args__ = (
