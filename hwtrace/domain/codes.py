@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hwtrace.domain.errors import Conflict, HwtraceError
+from hwtrace.domain.errors import BadValue, Conflict, HwtraceError
 from schemas import formats
 
 
@@ -54,3 +54,21 @@ def check_sequence(seq: int) -> None:
 def make_code(*, uscc: str, waste_code: str, day: dt.date, seq: int) -> str:
     """Return the full code (with its check character) for the given segments."""
     return formats.format_code(uscc=uscc, waste_code=waste_code, day=day, seq=seq)
+
+
+MAX_RESERVED_BLOCK = 500
+
+
+def check_reservation(*, count: int, day: dt.date, today: dt.date) -> None:
+    """Refuse a reservation of more than a block of codes, or for a production date other than
+    yesterday up to seven days ahead (a handheld registers with them offline)."""
+    if not 1 <= count <= MAX_RESERVED_BLOCK:
+        raise BadValue(
+            zh=f"预留数量须在 1 到 {MAX_RESERVED_BLOCK} 之间",
+            en=f"count must be 1..{MAX_RESERVED_BLOCK}",
+        )
+    if not today - dt.timedelta(days=1) <= day <= today + dt.timedelta(days=7):
+        raise BadValue(
+            zh="只能为昨天到未来七天预留识别码",
+            en="codes can be reserved for yesterday up to seven days ahead",
+        )

@@ -1,4 +1,5 @@
-"""Storage rules (GB 18597-2023): incompatible wastes are never stored together.
+"""Storage rules (GB 18597-2023): a room is its producer's, takes the categories it allows up to
+its capacity, and incompatible wastes are never stored together.
 
 The incompatibility table is reference data (``schemas/reference/incompatibility.json``):
 pairs of hazard characteristics or waste categories that must not share a room.
@@ -11,6 +12,7 @@ from typing import Any
 
 import schemas
 from hwtrace.domain.errors import Conflict
+from hwtrace.domain.quantities import g_to_kg
 
 
 @cache
@@ -64,3 +66,36 @@ def check_compatible(
     found = find_incompatible(new, present)
     if found is not None:
         raise incompatible(found[0], found[1], room_name)
+
+
+def check_room_owner(room_enterprise_id: int | None, producer_id: int) -> None:
+    """Refuse a room that does not exist (None) or belongs to another producer."""
+    if room_enterprise_id is None or room_enterprise_id != producer_id:
+        raise Conflict(
+            zh="库房不属于该批次的产废单位",
+            en="the room does not belong to the batch's producer",
+            code="storage.room_mismatch",
+        )
+
+
+def check_room_category(room_name: str, allowed: list[str], category: str) -> None:
+    """Refuse a waste category the room may not hold (an empty list allows every category)."""
+    if allowed and category not in allowed:
+        raise Conflict(
+            zh=f"库房「{room_name}」不允许贮存 {category} 类废物",
+            en=f"room {room_name} may not hold {category}",
+            code="storage.category_not_allowed",
+            detail={"allowed": allowed},
+        )
+
+
+def check_room_capacity(room_name: str, *, stored_g: int, adding_g: int, capacity_g: int) -> None:
+    """Refuse a batch that would take the room over its capacity."""
+    if stored_g + adding_g > capacity_g:
+        raise Conflict(
+            zh=f"库房「{room_name}」容量不足（已存 {g_to_kg(stored_g)} 千克，"
+            f"容量 {g_to_kg(capacity_g)} 千克）",
+            en=f"room {room_name} would be over capacity",
+            code="storage.capacity",
+            detail={"stored_kg": g_to_kg(stored_g), "capacity_kg": g_to_kg(capacity_g)},
+        )

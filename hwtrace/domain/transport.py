@@ -275,3 +275,49 @@ def check_transport_permit(permits: dict[str, Any], today: dt.date, name: str) -
             code="permit.expired",
         )
     return number
+
+
+def check_booking_codes(codes: list[str]) -> None:
+    """Refuse a booking of no batch, or of a batch listed twice."""
+    if not codes:
+        raise BadValue(zh="至少选择一个批次", en="choose at least one batch")
+    if len(set(codes)) != len(codes):
+        raise BadValue(zh="批次重复", en="a batch is listed twice")
+
+
+def check_driver_licence(licence: str) -> str:
+    """Return the driver's dangerous-goods qualification number, trimmed; refuse a blank one."""
+    text = licence.strip()
+    if not text:
+        raise BadValue(
+            zh="须填写驾驶员危险货物运输从业资格证号",
+            en="the driver's qualification number is required",
+        )
+    return text
+
+
+def check_departure(loaded: list[str], missing: list[str], reason: str | None) -> None:
+    """Refuse a departure with nothing loaded, or with batches of the manifest not loaded and
+    no reason to leave them behind."""
+    if not loaded:
+        raise Conflict(
+            zh="没有装车的批次，不能发车", en="nothing was loaded", code="manifest.nothing_loaded"
+        )
+    if missing and not (reason or "").strip():
+        raise Conflict(
+            zh=f"还有 {len(missing)} 个批次未装车：{', '.join(missing)}",
+            en=f"{len(missing)} batch(es) on the manifest were not loaded",
+            code="manifest.missing_batches",
+            detail={"missing": missing},
+        )
+
+
+def check_partial_rejection(received_g: int, rejected_g: int, reason: str) -> None:
+    """Refuse a partial rejection of all the received weight or more, or without a reason."""
+    if rejected_g >= received_g:
+        raise BadValue(
+            zh="部分拒收的重量须小于接收重量；整批拒收请用拒收",
+            en="rejected_kg must be less than the received weight; reject the batch instead",
+        )
+    if not reason:
+        raise BadValue(zh="部分拒收须填写原因", en="a reason is required for a partial rejection")

@@ -26,6 +26,7 @@ weight_outlier           amber  the declared weight's modified z-score against t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -149,3 +150,43 @@ def _median(xs: list[Any]) -> Decimal:
     if n % 2:
         return Decimal(xs[mid])
     return (Decimal(xs[mid - 1]) + Decimal(xs[mid])) / 2
+
+
+def storage_deadline(
+    produced_on: dt.date, *, limit_days: int, today: dt.date
+) -> tuple[dt.date, int]:
+    """Return the last day a batch may be stored (production date + the limit) and the days
+    left until then (negative once it has passed)."""
+    deadline = produced_on + dt.timedelta(days=limit_days)
+    return deadline, (deadline - today).days
+
+
+def storage_messages(produced_on: dt.date, deadline: dt.date, days_left: int) -> tuple[str, str]:
+    """Return the storage-limit warning in Chinese and English."""
+    if days_left < 0:
+        return (
+            f"已超过一年贮存期限 {-days_left} 天（产生于 {produced_on}）",
+            f"stored {-days_left} days past the one-year limit",
+        )
+    return (
+        f"距一年贮存期限还有 {days_left} 天（{deadline} 到期）",
+        f"{days_left} days left before the one-year limit ({deadline})",
+    )
+
+
+def map_colour(
+    *,
+    over_limit: int,
+    near_limit: int,
+    open_discrepancies: int,
+    overdue_transfers: int,
+    fill_pct: int,
+) -> str:
+    """Return an enterprise's colour on the park map, the rule of its legend: red for anything
+    past a limit (storage, a discrepancy, a transfer, a room over full), amber for a storage
+    limit near or rooms 80 % full, else green."""
+    if over_limit or open_discrepancies or overdue_transfers or fill_pct > 100:
+        return "red"
+    if near_limit or fill_pct >= 80:
+        return "amber"
+    return "green"

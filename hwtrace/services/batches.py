@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hwtrace.domain import batches as rules
 from hwtrace.domain import codes
 from hwtrace.domain.access import (
     Actor,
@@ -42,8 +43,6 @@ from hwtrace.store.tables import (
 from hwtrace.store.unit_of_work import UnitOfWork
 
 S = BatchStatus
-# Device clocks drift; an event up to this much earlier than the previous one is not flagged.
-CLOCK_SLACK = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -139,19 +138,11 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
     produced_on = command.produced_on or (
         codes.parse_scanned(command.code).day if command.code else today
     )
-    if produced_on > today:
-        raise BadValue(
-            "产生日期不能晚于今天", "the production date is in the future", code="value.future_date"
-        )
-    if produced_on < today - dt.timedelta(days=ctx.settings.storage_limit_days):
-        raise BadValue(
-            "产生日期早于一年前，请核实",
-            "the production date is more than a year ago",
-            detail={"produced_on": produced_on.isoformat()},
-        )
-    if not 1 <= command.package_count <= 10000:
-        raise BadValue("包装数量须在 1 到 10000 之间", "package_count must be 1..10000")
-    _check_volume(command.container_volume_l)
+    rules.check_produced_on(
+        produced_on, today=today, storage_limit_days=ctx.settings.storage_limit_days
+    )
+    rules.check_package_count(command.package_count)
+    rules.check_volume(command.container_volume_l)
     with ctx.uow() as uow:
         s = uow.session
         producer = parties.enterprise(s, actor.enterprise_id)
@@ -233,33 +224,12 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         return batch
 
 
-MAX_VOLUME_L = 100000
-
-
-def _check_volume(volume: int | None) -> None:
-    if volume is not None and not 1 <= volume <= MAX_VOLUME_L:
-        raise BadValue(
-            f"容器容积须在 1 到 {MAX_VOLUME_L} 升之间",
-            f"the container volume must be 1..{MAX_VOLUME_L} litres",
-        )
-
-
 def _record_volume(batch: Batch, volume: int | None, payload: dict[str, Any]) -> None:
-    """Record the container volume a label was printed for, when the batch has none yet (the
-    label size follows it, HJ 1276-2022); another volume than the recorded one is refused."""
-    if volume is None:
-        return
-    _check_volume(volume)
-    if batch.container_volume_l is None:
-        batch.container_volume_l = volume
-        payload["container_volume_l"] = volume
-    elif batch.container_volume_l != volume:
-        raise Conflict(
-            f"该批次已登记容器容积 {batch.container_volume_l} 升",
-            f"the batch's container volume is recorded as {batch.container_volume_l} litres",
-            code="batch.volume_differs",
-            detail={"container_volume_l": batch.container_volume_l},
-        )
+    """Record the container volume a label was printed for, when the batch has none yet."""
+    new = rules.volume_to_record(batch.container_volume_l, volume)
+    if new is not None:
+        batch.container_volume_l = new
+        payload["container_volume_l"] = new
 
 
 def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:
@@ -273,13 +243,7 @@ def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch
 
 
 def _refuse_voided(batch: Batch) -> None:
-    if batch.status == S.VOIDED.value:
-        raise Conflict(
-            "该标签已作废，不能再使用",
-            "this label was voided and may not be used",
-            code="batch.voided",
-            detail={"code": batch.code},
-        )
+    rules.check_usable(BatchStatus(batch.status), batch.code)
 
 
 def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: EnterpriseKind) -> int:
@@ -322,8 +286,7 @@ def _effects(
     elif event.action in (Action.RECEIVE, Action.REJECT):
         return _receipt(ctx, uow, actor, batch, event, payload)
     elif event.action is Action.VOID:
-        if not (event.reason or "").strip():
-            raise BadValue("须填写原因", "a reason is required")
+        rules.need_reason(event.reason)
         batch.room_id = None
         month = month_of(batch.produced_on)
         add_monthly(
@@ -383,8 +346,8 @@ def _receipt(
 ) -> list[Any]:
     if event.action is Action.RECEIVE and event.weight_kg is None:
         raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
-    if event.action is Action.REJECT and not (event.reason or "").strip():
-        raise BadValue("须填写原因", "a reason is required")
+    if event.action is Action.REJECT:
+        rules.need_reason(event.reason)
     weight_g = handover.parse_kg(event.weight_kg)
     facts = handover.ReceiptFacts(
         weight_g=weight_g,
@@ -429,7 +392,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         batch.status = after.value
         batch.updated_at = now
         when = event.client_ts or now
-        out_of_order = batch.event_at is not None and when < batch.event_at - CLOCK_SLACK
+        out_of_order = rules.out_of_order(when, batch.event_at)
         if out_of_order:
             assert batch.event_at is not None
             payload["out_of_order"] = {"previous_event_at": batch.event_at.isoformat()}
@@ -471,12 +434,7 @@ def reprint(
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
         require_party(actor, Party.PRODUCER, batch_parties(batch))
-        if batch.status == S.REGISTERED.value:
-            raise Conflict(
-                "标签尚未打印过，请先打印",
-                "the label was never printed; print it first",
-                code="batch.illegal_transition",
-            )
+        rules.check_reprintable(BatchStatus(batch.status))
         payload: dict[str, Any] = {"prev": batch.last_seq, "reason": reason.strip(), "format": fmt}
         _record_volume(batch, container_volume_l, payload)
         entry = uow.record(
@@ -502,9 +460,6 @@ class Correction:
     client_ts: dt.datetime | None = None
 
 
-CORRECTABLE = frozenset({S.REGISTERED, S.LABELLED, S.STORED, S.AWAITING_PICKUP})
-
-
 def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correction) -> Batch:
     """Correct a batch's weight or waste profile with a new entry; nothing is edited in place."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
@@ -517,12 +472,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
         require_party(actor, Party.PRODUCER, batch_parties(batch))
-        if BatchStatus(batch.status) not in CORRECTABLE:
-            raise Conflict(
-                "批次已交出，不能再由产废单位更正",
-                "the batch has left the producer; it cannot be corrected",
-                code="batch.illegal_transition",
-            )
+        rules.check_correctable(BatchStatus(batch.status))
         target = uow.log.get(s.connection(), correction.corrects_seq)
         if target is None or target.subject != batch.code:
             raise BadValue(

@@ -13,14 +13,17 @@ from sqlalchemy.orm import Session
 
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.batches import check_bookable, need_reason
 from hwtrace.domain.catalogue import disposal_method
-from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.errors import Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
     BookingStatus,
     LineOutcome,
     booking_step,
+    check_booking_codes,
+    check_driver_licence,
     check_plate,
     check_receiver_permit,
     check_transport_permit,
@@ -36,9 +39,6 @@ from hwtrace.store.tables import (
 )
 
 S = BatchStatus
-
-
-BOOKABLE = frozenset({S.STORED, S.AWAITING_PICKUP})
 
 
 def booking_subject(booking_id: int) -> str:
@@ -94,15 +94,45 @@ def receiver_used_g(s: Session, receiver_id: int, now: dt.datetime) -> int:
     return int(accepted or 0) + int(pending or 0)
 
 
+def _lock_bookable(s: Session, producer_id: int, codes: list[str]) -> dict[str, Batch]:
+    """Lock the producer's batches of ``codes``; refuse one that is not its own, not in storage
+    or already booked."""
+    batches = {
+        b.code: b
+        for b in s.scalars(sa.select(Batch).where(Batch.code.in_(codes)).with_for_update())
+    }
+    for c in codes:
+        b = batches.get(c)
+        if b is None or b.producer_id != producer_id:
+            raise NotFound(
+                "未找到该识别码对应的批次", "no batch with this code", detail={"code": c}
+            )
+        check_bookable(c, BatchStatus(b.status), b.booking_id)
+    return batches
+
+
+def _put_on(s: Session, booking: Booking, b: Batch) -> None:
+    """Put a batch on a booking: its line, and the parties it is now handed to."""
+    s.add(
+        TransferLine(
+            booking_id=booking.id,
+            batch_id=b.id,
+            code=b.code,
+            dispatched_g=b.weight_g,
+            outcome=LineOutcome.PENDING.value,
+        )
+    )
+    b.booking_id = booking.id
+    b.transporter_id = booking.transporter_id
+    b.receiver_id = booking.receiver_id
+
+
 def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booking:
     """A producer books a pickup of stored batches; refused if the receiver may not take them."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden("只有产废单位可以预约转运", "only producers book pickups")
-    if not req.codes:
-        raise BadValue("至少选择一个批次", "choose at least one batch")
-    if len(set(req.codes)) != len(req.codes):
-        raise BadValue("批次重复", "a batch is listed twice")
+    check_booking_codes(req.codes)
     now = ctx.now()
     check_window(req.window_start, req.window_end, now)
     method = disposal_method(req.planned_method)
@@ -117,30 +147,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         receiver = parties.enterprise_of_kind(s, actor, req.receiver_id, EnterpriseKind.RECEIVER)
         check_transport_permit(transporter.permits, ctx.today(), transporter.name)
         wanted = [codes.normalize(c) for c in req.codes]
-        batches = {
-            b.code: b
-            for b in s.scalars(sa.select(Batch).where(Batch.code.in_(wanted)).with_for_update())
-        }
-        for c in wanted:
-            b = batches.get(c)
-            if b is None or b.producer_id != producer.id:
-                raise NotFound(
-                    "未找到该识别码对应的批次", "no batch with this code", detail={"code": c}
-                )
-            if BatchStatus(b.status) not in BOOKABLE:
-                raise Conflict(
-                    f"批次 {c} 不在库中，不能预约转运",
-                    f"batch {c} is not in storage",
-                    code="batch.illegal_transition",
-                    detail={"code": c, "status": b.status},
-                )
-            if b.booking_id is not None:
-                raise Conflict(
-                    f"批次 {c} 已在另一个转运预约中",
-                    f"batch {c} is already on another booking",
-                    code="booking.batch_taken",
-                    detail={"code": c, "booking_id": b.booking_id},
-                )
+        batches = _lock_bookable(s, producer.id, wanted)
         total_g = sum(batches[c].weight_g for c in wanted)
         check_receiver_permit(
             receiver.permits,
@@ -167,19 +174,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         s.add(booking)
         s.flush()
         for c in wanted:
-            b = batches[c]
-            s.add(
-                TransferLine(
-                    booking_id=booking.id,
-                    batch_id=b.id,
-                    code=b.code,
-                    dispatched_g=b.weight_g,
-                    outcome=LineOutcome.PENDING.value,
-                )
-            )
-            b.booking_id = booking.id
-            b.transporter_id = transporter.id
-            b.receiver_id = receiver.id
+            _put_on(s, booking, batches[c])
         booking.last_seq = parties.record(
             uow,
             actor,
@@ -211,10 +206,7 @@ class Acceptance:
 def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptance) -> Booking:
     """The transporter accepts with a vehicle and a driver of its own."""
     plate = check_plate(acc.vehicle_plate)
-    if not acc.driver_licence.strip():
-        raise BadValue(
-            "须填写驾驶员危险货物运输从业资格证号", "the driver's qualification number is required"
-        )
+    licence = check_driver_licence(acc.driver_licence)
     with ctx.uow() as uow:
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
@@ -232,7 +224,7 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
         booking.status = new.value
         booking.vehicle_plate = plate
         booking.driver_user_id = driver.id
-        booking.driver_licence = acc.driver_licence.strip()
+        booking.driver_licence = licence
         booking.updated_at = ctx.now()
         booking.last_seq = parties.record(
             uow,
@@ -285,7 +277,7 @@ def cancel_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) 
 def _end_booking(ctx: Context, actor: Actor, booking_id: int, reason: str, step: str) -> Booking:
     """End a booking without a transfer (declined by the transporter, cancelled by the
     producer): one entry with the reason; its batches are released."""
-    why = parties.need_reason(reason)
+    why = need_reason(reason)
     with ctx.uow() as uow:
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
@@ -318,7 +310,7 @@ def reschedule_booking(
     reason: str,
 ) -> Booking:
     """Producer or transporter moves the window; the transporter must accept again."""
-    why = parties.need_reason(reason)
+    why = need_reason(reason)
     check_window(window_start, window_end, ctx.now())
     with ctx.uow() as uow:
         s = uow.session

@@ -16,6 +16,7 @@ from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import ManifestStatus
+from hwtrace.domain.warnings import map_colour
 from hwtrace.services.audit import entry_dict
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -241,16 +242,13 @@ class Plot:
     @property
     def risk(self) -> str:
         """green / amber / red, with the rule on the map legend."""
-        if (
-            self.over_limit
-            or self.open_discrepancies
-            or self.overdue_transfers
-            or self.fill_pct > 100
-        ):
-            return "red"
-        if self.near_limit or self.fill_pct >= 80:
-            return "amber"
-        return "green"
+        return map_colour(
+            over_limit=self.over_limit,
+            near_limit=self.near_limit,
+            open_discrepancies=self.open_discrepancies,
+            overdue_transfers=self.overdue_transfers,
+            fill_pct=self.fill_pct,
+        )
 
     @property
     def reasons(self) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hwtrace.domain.access import Actor, Role
+from hwtrace.domain.batches import need_reason
 from hwtrace.domain.errors import Conflict, Forbidden, NotFound
 from hwtrace.domain.transport import (
     DiscrepancyKind,
@@ -76,7 +77,7 @@ def resolve_discrepancy(
     ctx: Context, *, actor: Actor, discrepancy_id: int, resolution: str
 ) -> Discrepancy:
     """Close a discrepancy with an explanation (a new entry; the opening one stays)."""
-    why = parties.need_reason(resolution)
+    why = need_reason(resolution)
     with ctx.uow() as uow:
         s = uow.session
         d = s.execute(

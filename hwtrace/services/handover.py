@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain.access import Actor
-from hwtrace.domain.errors import BadValue, Conflict
+from hwtrace.domain.errors import Conflict
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.transport import (
@@ -22,6 +22,7 @@ from hwtrace.domain.transport import (
     DiscrepancyKind,
     LineOutcome,
     ManifestStatus,
+    check_partial_rejection,
     weight_discrepancy,
 )
 from hwtrace.services import discrepancies, manifests
@@ -159,13 +160,7 @@ def on_receipt(
         follow.append((DiscrepancyKind.REJECTION, {"reason": facts.reason}))
     elif facts.rejected_g:
         assert facts.weight_g is not None
-        if facts.rejected_g >= facts.weight_g:
-            raise BadValue(
-                "部分拒收的重量须小于接收重量；整批拒收请用拒收",
-                "rejected_kg must be less than the received weight; reject the batch instead",
-            )
-        if not facts.reason:
-            raise BadValue("部分拒收须填写原因", "a reason is required for a partial rejection")
+        check_partial_rejection(facts.weight_g, facts.rejected_g, facts.reason)
         line.outcome = LineOutcome.PARTIAL.value
         line.rejected_g = facts.rejected_g
         line.reason = facts.reason

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor
+from hwtrace.domain.batches import need_reason
 from hwtrace.domain.errors import Conflict, NotFound
 from hwtrace.domain.lifecycle import TERMINAL
 from hwtrace.domain.quantities import g_to_kg
@@ -24,6 +25,7 @@ from hwtrace.domain.transport import (
     LineOutcome,
     ManifestStatus,
     booking_step,
+    check_departure,
     manifest_number,
     manifest_step,
 )
@@ -166,17 +168,7 @@ def depart(
         lines = manifest_lines(s, manifest.booking_id)
         loaded = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED.value]
         missing = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.PENDING.value]
-        if not loaded:
-            raise Conflict(
-                "没有装车的批次，不能发车", "nothing was loaded", code="manifest.nothing_loaded"
-            )
-        if missing and not (missing_reason or "").strip():
-            raise Conflict(
-                f"还有 {len(missing)} 个批次未装车：{', '.join(missing)}",
-                f"{len(missing)} batch(es) on the manifest were not loaded",
-                code="manifest.missing_batches",
-                detail={"missing": missing},
-            )
+        check_departure(loaded, missing, missing_reason)
         now = ctx.now()
         manifest.status = new.value
         manifest.departed_at = now
@@ -257,7 +249,7 @@ def confirm_receipt(ctx: Context, *, actor: Actor, number: str) -> Manifest:
 
 def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> Manifest:
     """The producer voids a manifest before departure; its batches go back to storage."""
-    why = parties.need_reason(reason)
+    why = need_reason(reason)
     with ctx.uow() as uow:
         s = uow.session
         manifest = lock_manifest(s, actor, number)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.errors import Conflict, Forbidden, NotFound
 from hwtrace.store.tables import (
     Booking,
     Discrepancy,
@@ -112,9 +112,3 @@ def record(
         payload=payload,
     )
     return entry.seq
-
-
-def need_reason(reason: str) -> str:
-    if not reason.strip():
-        raise BadValue("须填写原因", "a reason is required")
-    return reason.strip()

@@ -14,13 +14,11 @@ import sqlalchemy as sa
 
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.errors import BadValue, Forbidden, NotFound
+from hwtrace.domain.errors import Forbidden, NotFound
 from hwtrace.services.allocation import allocate_block
 from hwtrace.services.context import Context
 from hwtrace.services.directory import require_authorized
 from hwtrace.store.tables import Batch, CodeReservation, Enterprise, WasteProfile
-
-MAX_BLOCK = 500
 
 
 def reserve_codes(
@@ -30,15 +28,9 @@ def reserve_codes(
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden("只有产废单位可以预留识别码", "only producers reserve codes")
-    if not 1 <= count <= MAX_BLOCK:
-        raise BadValue(f"预留数量须在 1 到 {MAX_BLOCK} 之间", f"count must be 1..{MAX_BLOCK}")
     today = ctx.today()
     day = produced_on or today
-    if not today - dt.timedelta(days=1) <= day <= today + dt.timedelta(days=7):
-        raise BadValue(
-            "只能为昨天到未来七天预留识别码",
-            "codes can be reserved for yesterday up to seven days ahead",
-        )
+    codes.check_reservation(count=count, day=day, today=today)
     with ctx.uow() as uow:
         s = uow.session
         ent = s.get_one(Enterprise, actor.enterprise_id)

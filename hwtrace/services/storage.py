@@ -6,10 +6,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hwtrace.domain.errors import BadValue, Conflict
+from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import BatchStatus
-from hwtrace.domain.quantities import g_to_kg
-from hwtrace.domain.storage import find_incompatible, incompatible
+from hwtrace.domain.storage import (
+    check_room_capacity,
+    check_room_category,
+    check_room_owner,
+    find_incompatible,
+    incompatible,
+)
 from hwtrace.store.tables import Batch, StorageRoom, WasteProfile
 
 
@@ -20,19 +25,9 @@ def room_for(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
     if room_id is None:
         raise BadValue("入库须指定贮存库房", "room_id is required to store a batch")
     room = s.get(StorageRoom, room_id)
-    if room is None or room.enterprise_id != batch.producer_id:
-        raise Conflict(
-            "库房不属于该批次的产废单位",
-            "the room does not belong to the batch's producer",
-            code="storage.room_mismatch",
-        )
-    if room.allowed_categories and batch.category not in room.allowed_categories:
-        raise Conflict(
-            f"库房「{room.name}」不允许贮存 {batch.category} 类废物",
-            f"room {room.name} may not hold {batch.category}",
-            code="storage.category_not_allowed",
-            detail={"allowed": room.allowed_categories},
-        )
+    check_room_owner(room.enterprise_id if room else None, batch.producer_id)
+    assert room is not None
+    check_room_category(room.name, list(room.allowed_categories or []), batch.category)
     # One pass over the room's stored batches, grouped by waste profile (index-only on
     # ix_batch_room): the weight held and the wastes present, however many batches there are.
     held = s.execute(
@@ -41,14 +36,9 @@ def room_for(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
         .group_by(Batch.profile_id)
     ).all()
     stored = sum(int(w or 0) for _, w in held)
-    if stored + batch.weight_g > room.capacity_g:
-        raise Conflict(
-            f"库房「{room.name}」容量不足（已存 {g_to_kg(stored)} 千克，"
-            f"容量 {g_to_kg(room.capacity_g)} 千克）",
-            f"room {room.name} would be over capacity",
-            code="storage.capacity",
-            detail={"stored_kg": g_to_kg(stored), "capacity_kg": g_to_kg(room.capacity_g)},
-        )
+    check_room_capacity(
+        room.name, stored_g=stored, adding_g=batch.weight_g, capacity_g=room.capacity_g
+    )
     present = {pid for pid, _ in held}
     profiles = (
         s.execute(

@@ -18,7 +18,14 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import DISCREPANCY_ZH, BookingStatus, DiscrepancyKind, ManifestStatus
-from hwtrace.domain.warnings import KIND_EN, KIND_ZH, Kind, Warning
+from hwtrace.domain.warnings import (
+    KIND_EN,
+    KIND_ZH,
+    Kind,
+    Warning,
+    storage_deadline,
+    storage_messages,
+)
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -133,18 +140,8 @@ def _storage(
             .limit(PER_KIND_LIMIT)
         ).all()
         for r in rows:
-            deadline = r.produced_on + dt.timedelta(days=limit_days)
-            days = (deadline - today).days
-            zh = (
-                f"已超过一年贮存期限 {-days} 天（产生于 {r.produced_on}）"
-                if days < 0
-                else f"距一年贮存期限还有 {days} 天（{deadline} 到期）"
-            )
-            en = (
-                f"stored {-days} days past the one-year limit"
-                if days < 0
-                else f"{days} days left before the one-year limit ({deadline})"
-            )
+            deadline, days = storage_deadline(r.produced_on, limit_days=limit_days, today=today)
+            zh, en = storage_messages(r.produced_on, deadline, days)
             out.append(
                 Warning(
                     kind=kind,
