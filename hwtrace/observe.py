@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -190,12 +191,18 @@ def _warnings(ctx: Context) -> dict[tuple[str, ...], float]:
 
 
 _HTTP: dict[str, Any] = {}
+_HTTP_LOCK = threading.Lock()
 
 
 def _http_metrics() -> dict[str, Any]:
     """The request counter and latency histogram (made on first use, after the process knows
-    whether it runs in multiprocess mode)."""
-    if not _HTTP:
+    whether it runs in multiprocess mode). Made once under a lock: a threaded worker answers
+    its first requests at the same time, and a second registration of the same metric fails."""
+    if "latency" in _HTTP:
+        return _HTTP
+    with _HTTP_LOCK:
+        if "latency" in _HTTP:
+            return _HTTP
         from prometheus_client import Counter, Histogram
 
         _HTTP["requests"] = Counter(

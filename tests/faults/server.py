@@ -51,24 +51,26 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self, timeout: float = 30) -> None:
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-                "hwtrace.wsgi:app",
-            ],
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # HWTRACE_TEST_SERVER_LOG=FILE keeps what the server logged (tracebacks included)
+        with open(os.environ.get("HWTRACE_TEST_SERVER_LOG", os.devnull), "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(self.workers),
+                    "--threads",
+                    "4",
+                    "--log-level",
+                    "warning",
+                    "hwtrace.wsgi:app",
+                ],
+                env=self.env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
