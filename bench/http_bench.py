@@ -10,8 +10,8 @@ Setup: a fresh database, ``hwtrace demo --batches 1`` (migrations and the demo p
 the services in this process, one big room per producer and waste profile (100,000 kg, the most
 a room may hold; batches weigh 1.5 kg, so capacity never refuses) and ``--batches`` batches
 registered and labelled, spread over the three producers and their profiles (``--profile``
-registers as many again for the profiled run). The server is started with gunicorn, as the
-fault tests start it.
+registers as many again for the profiled run). The server is started by the tests' live-server
+harness (tests/support/live_server.py), under gunicorn.
 
 Phases, each ``--seconds`` long, ``--clients`` threads each on its own keep-alive
 ``http.client`` connection and its own login token (clients are spread over the producers'
@@ -35,8 +35,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,100 +48,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tests.support.live_server import Server, server_env
+
 BIN = Path(sys.executable).parent
 PASSWORD = "hwtrace-demo"
 TICK = os.sysconf("SC_CLK_TCK")
+GUNICORN_ARGS = ("--keep-alive", "5", "--backlog", "256")
 
 
 # -- server ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def server_env(db_url: str, tmp: Path) -> dict[str, str]:
-    from hwtrace.keys import init_keys
-
-    init_keys(tmp / "ledger.key", "hwtrace.local/bench", None)
-    return {
-        **os.environ,
-        "HWTRACE_DATABASE_URL": db_url,
-        "HWTRACE_LEDGER_KEY_FILE": str(tmp / "ledger.key"),
-        "HWTRACE_SECRET_KEY": "bench",
-        "HWTRACE_ARGON2_TIME_COST": "1",
-        "HWTRACE_ARGON2_MEMORY_KIB": "256",
-        "HWTRACE_LOGIN_MAX_FAILURES": "1000",
-        "HWTRACE_LOG_LEVEL": "WARNING",
-    }
-
-
-@dataclass
-class Gunicorn:
-    env: dict[str, str]
-    workers: int
-    threads: int
-    app: str = "hwtrace.wsgi:app"
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def config(self) -> str:
-        kind = "gthread" if self.threads > 1 else "sync"
-        return f"gunicorn {self.workers} workers x {self.threads} threads ({kind}), keep-alive 5 s"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                *("--bind", f"127.0.0.1:{self.port}"),
-                *("--workers", str(self.workers), "--threads", str(self.threads)),
-                *("--keep-alive", "5", "--backlog", "256", "--log-level", "warning"),
-                self.app,
-            ],
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start")
-
-    def pids(self) -> list[int]:
-        """The master and its workers."""
-        assert self.proc is not None
-        return [self.proc.pid, *children(self.proc.pid)]
-
-    def stop(self) -> None:
-        """Graceful stop (workers run their exit handlers), then make sure."""
-        if self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        self.proc = None
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(entry))
-    return out
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -434,7 +347,7 @@ def verdict(scan: Phase, me: Phase) -> str:
     return "met" if not missed else "MISSED: " + ", ".join(missed)
 
 
-def report(kind: str, a: argparse.Namespace, server: Gunicorn, phases: dict[str, Phase]) -> None:
+def report(kind: str, a: argparse.Namespace, server: Server, phases: dict[str, Phase]) -> None:
     scan, me = phases["scan"], phases["me"]
     name = f"[{kind}] handover scan over HTTP, {a.clients} clients"
     ratio = scan.throughput / me.throughput if me.throughput else float("nan")
@@ -465,7 +378,7 @@ def report(kind: str, a: argparse.Namespace, server: Gunicorn, phases: dict[str,
 def run(a: argparse.Namespace) -> None:
     kind = "pg" if a.pg else "sqlite"
     with database(a.pg) as (url, tmp):
-        env = server_env(url, tmp)
+        env = server_env(url, tmp, HWTRACE_LOG_LEVEL="WARNING")
         t = time.perf_counter()
         total = a.batches * (1 + a.profile + a.serialize)
         producers = prepare(env, total)
@@ -475,7 +388,7 @@ def run(a: argparse.Namespace) -> None:
         runs = [[Producer(p.operator, p.queue[k::parts]) for p in producers] for k in range(parts)]
         producers = runs[0]
         db_pids = pg_backend_pids(url) if a.pg else list
-        server = Gunicorn(env, a.workers, a.threads)
+        server = Server(env, workers=a.workers, threads=a.threads, extra_args=GUNICORN_ARGS)
         server.start()
         try:
             logged = login_all(server.port, producers, a.clients)
@@ -507,7 +420,7 @@ def scan_again(
     env: dict[str, str], a: argparse.Namespace, producers: list[Producer], app: str, name: str
 ) -> Phase:
     """Run the scan phase again on a server running the wrapped ``app``."""
-    server = Gunicorn(env, a.workers, a.threads, app=app)
+    server = Server(env, workers=a.workers, threads=a.threads, extra_args=GUNICORN_ARGS, app=app)
     server.start()
     try:
         clients = scan_clients(login_all(server.port, producers, a.clients))

@@ -15,20 +15,19 @@ import argparse
 import json
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.support.live_server import Server, seed_demo, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -100,12 +99,6 @@ def start_ms(db: Path, *args: str, n: int = 15) -> float:
     return statistics.median(times)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def database(kind: str, tmp: Path) -> Iterator[str]:
     """A fresh SQLite file, or a fresh PostgreSQL database (HWTRACE_TEST_DATABASE_URL or the
@@ -133,49 +126,15 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
 
 @contextmanager
 def gunicorn(tmp: Path, workers: int, db_url: str) -> Iterator[str]:
-    """A local server on a fresh demo park."""
-    from hwtrace.keys import init_keys
-
-    init_keys(tmp / "ledger.key", "hwtrace.local/bench", None)
-    e = {
-        **os.environ,
-        "HWTRACE_DATABASE_URL": db_url,
-        "HWTRACE_LEDGER_KEY_FILE": str(tmp / "ledger.key"),
-        "HWTRACE_SECRET_KEY": "bench",
-        "HWTRACE_ARGON2_TIME_COST": "1",
-        "HWTRACE_ARGON2_MEMORY_KIB": "256",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "1"],
-        env=e,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    exe = shutil.which("gunicorn", path=str(BIN)) or "gunicorn"
-    p = subprocess.Popen(
-        [
-            exe,
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "2"),
-            *("--log-level", "warning", "hwtrace.wsgi:app"),
-        ],
-        env=e,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    """A local server on a fresh demo park (the tests' live-server harness)."""
+    env = server_env(db_url, tmp)
+    seed_demo(env, batches=1)
+    server = Server(env, workers=workers, threads=2)
+    server.start()
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        yield url
+        yield server.url
     finally:
-        os.killpg(p.pid, 9)
-        p.wait()
+        server.stop()
 
 
 @contextmanager

@@ -15,21 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.dbutil import fresh_postgres_database, pg_base_url
-from tests.faults.server import Server, call, free_port, server_env
+from tests.support.live_server import Server, call, free_port, seed_demo, server_env
 
 KILLS = int(os.environ.get("HWTRACE_CRASH_KILLS", "20"))
 CLIENTS = 16
-
-
-def _prepare(env: dict[str, str]) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -39,11 +28,11 @@ def crash_env(request: pytest.FixtureRequest, tmp_path: Path) -> object:
             pytest.skip("PostgreSQL: set HWTRACE_TEST_DATABASE_URL to run")
         with fresh_postgres_database() as url:
             env = server_env(url, tmp_path)
-            _prepare(env)
+            seed_demo(env, batches=1)
             yield env
     else:
         env = server_env(f"sqlite:///{tmp_path}/crash.sqlite", tmp_path)
-        _prepare(env)
+        seed_demo(env, batches=1)
         yield env
 
 

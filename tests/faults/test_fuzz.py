@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.server import Server, call, free_port, server_env
+from tests.support.live_server import Server, call, free_port, seed_demo, server_env
 
 ROLES = ["p1admin", "p1op", "driver", "receiver", "park", "auditor"]
 CHECKS = (
@@ -23,16 +23,8 @@ CHECKS = (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> object:
     tmp = tmp_path_factory.mktemp("fuzz")
-    env = server_env(f"sqlite:///{tmp}/fuzz.sqlite", tmp)
-    env["HWTRACE_LOGIN_MAX_FAILURES"] = "1000000"
-    r = subprocess.run(
-        [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "10"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
+    env = server_env(f"sqlite:///{tmp}/fuzz.sqlite", tmp, HWTRACE_LOGIN_MAX_FAILURES="1000000")
+    seed_demo(env, batches=10)
     srv = Server(env, free_port(), workers=2)
     srv.start()
     yield srv

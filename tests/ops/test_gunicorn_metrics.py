@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hwtrace.services import audit
 from tests.factories import World
-from tests.faults.server import free_port
+from tests.support.live_server import free_port
 
 
 @contextlib.contextmanager
@@ -104,4 +104,3 @@ def test_two_workers_add_up_in_one_scrape(world: World, tmp_path: Path) -> None:
     assert samples[("hwtrace_ledger_unsigned_entries", ())] == 1
     # The registered scrape-time gauges: the park's current warnings by kind.
     assert "# TYPE hwtrace_warnings gauge" in text
-

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.dbutil import fresh_postgres_database, pg_base_url
-from tests.faults.server import Server, call, free_port, server_env
+from tests.support.live_server import call, demo_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("HWTRACE_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
@@ -44,29 +41,8 @@ class Live:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")
-
-    def run(url: str) -> Iterator[Live]:
-        env = server_env(url, tmp)
-        r = subprocess.run(
-            [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "24"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert r.returncode == 0, r.stderr[-3000:]
-        server = Server(env, free_port(), workers=2)
-        server.start()
-        try:
-            yield Live(server.url, {})
-        finally:
-            server.stop()
-
-    if pg_base_url():
-        with fresh_postgres_database() as url:
-            yield from run(url)
-    else:
-        yield from run(f"sqlite:///{tmp / 'demo.sqlite'}")
+    with demo_server(tmp, batches=24) as server:
+        yield Live(server.url, {})
 
 
 @pytest.fixture(scope="session")

@@ -13,15 +13,14 @@ import threading
 import time
 import tty
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.dbutil import fresh_postgres_database, pg_base_url
-from tests.faults.server import Server, call, free_port, server_env
+from tests.support.live_server import Server, call, scratch_database, seed_demo, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "hwtrace-demo"
@@ -94,32 +93,15 @@ class Park:
 def park(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Park]:
     """A gunicorn server on a migrated database with the demo park, for the whole session."""
     tmp = tmp_path_factory.mktemp("pda-server")
-    with _database(tmp) as db_url:
+    with scratch_database(tmp, "hwtrace_pda") as db_url:
         env = server_env(db_url, tmp)
-        r = subprocess.run(
-            [sys.executable, "-m", "hwtrace.cli", "demo", "--batches", "1"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert r.returncode == 0, r.stderr
-        server = Server(env, free_port())
+        seed_demo(env, batches=1)
+        server = Server(env)
         server.start()
         try:
             yield Park(server.url, db_url, env, server)
         finally:
             server.stop()
-
-
-@contextmanager
-def _database(tmp: Path) -> Iterator[str]:
-    """A fresh PostgreSQL database when configured, else a SQLite file."""
-    if pg_base_url():
-        with fresh_postgres_database("hwtrace_pda") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp / 'server.sqlite'}"
 
 
 def pda_env() -> dict[str, str]:

@@ -19,8 +19,8 @@ import pytest
 from pda_client.scale import make_mettler
 from schemas import formats
 from tests.factories import random_uscc
-from tests.faults.server import free_port
 from tests.pda.conftest import Park, PdaCli, Pty
+from tests.support.live_server import free_port
 
 CODE_RE = re.compile(r"\b[0-9A-Z]{38}\b")
 HW49 = "900-041-49"
