@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from hwtrace.api.routing import actor, ok, route
+from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain import catalogue
+from hwtrace.services import catalogue as catalogue_svc
 
 R = "#/components/schemas/"
 
@@ -32,10 +33,10 @@ R = "#/components/schemas/"
     response={"type": "array", "items": {"$ref": R + "WasteCode"}},
 )
 def waste_codes() -> Response:
-    actor()
+    a = actor()
     q = (request.args.get("q") or "").strip()
     cat = (request.args.get("category") or "").strip() or None
-    return ok(catalogue.search(q, category=cat, limit=200))
+    return ok(catalogue_svc.search(ctx(), actor=a, q=q, category=cat, limit=200)["items"])
 
 
 @route(

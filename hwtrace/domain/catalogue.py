@@ -728,3 +728,13 @@ def check_packaging(packaging: str) -> None:
             f"unknown packaging {packaging!r}",
             detail={"known": sorted(known)},
         )
+
+
+def waste_forms() -> list[dict[str, str]]:
+    """The waste forms of the reference list (固态, 半固态, 液态, ...), in its order."""
+    return list(schemas.reference("waste_forms")["items"])
+
+
+def packaging_types() -> list[dict[str, str]]:
+    """The packaging types of the reference list (桶, 袋, ...), in its order."""
+    return list(schemas.reference("packaging_types")["items"])

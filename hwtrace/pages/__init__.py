@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         audit,
         auth,
         batches,
+        catalogue,
         console,
         directory,
         exports,
