@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hwtrace.domain.access import Actor, Role
-from hwtrace.domain.lifecycle import Action
+from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
@@ -622,7 +622,7 @@ def _scenarios(
         stored = int(
             s.scalar(
                 sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0)).where(
-                    Batch.room_id == p8.rooms["HW49"], Batch.status == "STORED"
+                    Batch.room_id == p8.rooms["HW49"], Batch.status == BatchStatus.STORED
                 )
             )
             or 0

@@ -139,7 +139,7 @@ class _Lot:
     count: int
     declared: Decimal
     weight: Decimal
-    status: str = BatchStatus.REGISTERED.value
+    status: str = BatchStatus.REGISTERED
     holder: str | None = None
     room: str = ""
     receiver: str | None = None
@@ -164,7 +164,7 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
 
 
-IN_HAND = frozenset({BatchStatus.STORED.value, BatchStatus.RECEIVED.value})
+IN_HAND = frozenset({BatchStatus.STORED, BatchStatus.RECEIVED})
 
 
 @dataclass(frozen=True)

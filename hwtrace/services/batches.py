@@ -166,7 +166,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         history = list(
             s.scalars(
                 sa.select(Batch.weight_g)
-                .where(Batch.profile_id == profile.id, Batch.status != S.VOIDED.value)
+                .where(Batch.profile_id == profile.id, Batch.status != S.VOIDED)
                 .order_by(Batch.id.desc())
                 .limit(OUTLIER_WINDOW)
             )
@@ -186,7 +186,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             process=command.process if command.process is not None else profile.process,
             produced_on=produced_on,
             remarks=command.remarks,
-            status=S.REGISTERED.value,
+            status=S.REGISTERED,
             created_at=now,
             updated_at=now,
             event_at=command.client_ts or now,
@@ -243,7 +243,7 @@ def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch
 
 
 def _refuse_voided(batch: Batch) -> None:
-    rules.check_usable(BatchStatus(batch.status), batch.code)
+    rules.check_usable(batch.status, batch.code)
 
 
 def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: EnterpriseKind) -> int:
@@ -373,7 +373,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         s = uow.session
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
-        before = BatchStatus(batch.status)
+        before = batch.status
         after, party = next_status(before, event.action)
         require_party(actor, party, batch_parties(batch))
         payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
@@ -389,7 +389,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
             payload["note"] = event.note.strip()
         if event.extra:
             payload["extra"] = event.extra
-        batch.status = after.value
+        batch.status = after
         batch.updated_at = now
         when = event.client_ts or now
         out_of_order = rules.out_of_order(when, batch.event_at)
@@ -434,7 +434,7 @@ def reprint(
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
         require_party(actor, Party.PRODUCER, batch_parties(batch))
-        rules.check_reprintable(BatchStatus(batch.status))
+        rules.check_reprintable(batch.status)
         payload: dict[str, Any] = {"prev": batch.last_seq, "reason": reason.strip(), "format": fmt}
         _record_volume(batch, container_volume_l, payload)
         entry = uow.record(
@@ -472,7 +472,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
         require_party(actor, Party.PRODUCER, batch_parties(batch))
-        rules.check_correctable(BatchStatus(batch.status))
+        rules.check_correctable(batch.status)
         target = uow.log.get(s.connection(), correction.corrects_seq)
         if target is None or target.subject != batch.code:
             raise BadValue(

@@ -72,7 +72,7 @@ def receiver_used_g(s: Session, receiver_id: int, now: dt.datetime) -> int:
         .join(Booking, Booking.id == TransferLine.booking_id)
         .where(
             Booking.receiver_id == receiver_id,
-            TransferLine.outcome.in_([LineOutcome.ACCEPTED.value, LineOutcome.PARTIAL.value]),
+            TransferLine.outcome.in_([LineOutcome.ACCEPTED, LineOutcome.PARTIAL]),
             TransferLine.received_at >= _year_start(now),
         )
     )
@@ -83,12 +83,12 @@ def receiver_used_g(s: Session, receiver_id: int, now: dt.datetime) -> int:
             Booking.receiver_id == receiver_id,
             Booking.status.in_(
                 [
-                    BookingStatus.REQUESTED.value,
-                    BookingStatus.ACCEPTED.value,
-                    BookingStatus.MANIFESTED.value,
+                    BookingStatus.REQUESTED,
+                    BookingStatus.ACCEPTED,
+                    BookingStatus.MANIFESTED,
                 ]
             ),
-            TransferLine.outcome.in_([LineOutcome.PENDING.value, LineOutcome.LOADED.value]),
+            TransferLine.outcome.in_([LineOutcome.PENDING, LineOutcome.LOADED]),
         )
     )
     return int(accepted or 0) + int(pending or 0)
@@ -119,7 +119,7 @@ def _put_on(s: Session, booking: Booking, b: Batch) -> None:
             batch_id=b.id,
             code=b.code,
             dispatched_g=b.weight_g,
-            outcome=LineOutcome.PENDING.value,
+            outcome=LineOutcome.PENDING,
         )
     )
     b.booking_id = booking.id
@@ -161,7 +161,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
             producer_id=producer.id,
             transporter_id=transporter.id,
             receiver_id=receiver.id,
-            status=BookingStatus.REQUESTED.value,
+            status=BookingStatus.REQUESTED,
             window_start=req.window_start,
             window_end=req.window_end,
             planned_method=method["code"],
@@ -211,7 +211,7 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
         parties.require_member(actor, booking.transporter_id, "承运人")
-        new = booking_step(BookingStatus(booking.status), "accept")
+        new = booking_step(booking.status, "accept")
         transporter = parties.enterprise(s, booking.transporter_id)
         permit = check_transport_permit(transporter.permits, ctx.today(), transporter.name)
         driver = s.get(User, acc.driver_user_id)
@@ -221,7 +221,7 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
                 "the driver must be an active user of the transporter",
                 code="transport.driver_invalid",
             )
-        booking.status = new.value
+        booking.status = new
         booking.vehicle_plate = plate
         booking.driver_user_id = driver.id
         booking.driver_licence = licence
@@ -285,7 +285,7 @@ def _end_booking(ctx: Context, actor: Actor, booking_id: int, reason: str, step:
             parties.require_member(actor, booking.transporter_id, "承运人")
         else:
             parties.require_member(actor, booking.producer_id, "移出人")
-        booking.status = booking_step(BookingStatus(booking.status), step).value
+        booking.status = booking_step(booking.status, step)
         booking.reason = why
         booking.updated_at = ctx.now()
         released = release(s, booking)
@@ -320,7 +320,7 @@ def reschedule_booking(
             raise Forbidden(
                 "只有移出人或承运人可以改期", "only the producer or transporter may reschedule"
             )
-        booking.status = booking_step(BookingStatus(booking.status), "reschedule").value
+        booking.status = booking_step(booking.status, "reschedule")
         old = [booking.window_start.isoformat(), booking.window_end.isoformat()]
         booking.window_start, booking.window_end = window_start, window_end
         booking.reason = why

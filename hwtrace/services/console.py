@@ -32,7 +32,7 @@ from ledger.schema import ledger_entry as E
 
 S = BatchStatus
 AT_PRODUCER = [s.value for s in (S.REGISTERED, S.LABELLED, S.STORED, S.AWAITING_PICKUP)]
-FINAL = [S.UTILIZED.value, S.DISPOSED.value]
+FINAL = [S.UTILIZED, S.DISPOSED]
 
 
 def visible_enterprise(ctx: Context, actor: Actor, enterprise_id: int) -> Enterprise:
@@ -127,7 +127,7 @@ def enterprise_file(
             # batch's row (141 ms of a 246 ms page at 10 M entries on PostgreSQL).
             .where(
                 Batch.room_id.in_(own_rooms),
-                Batch.status == S.STORED.value,
+                Batch.status == S.STORED,
             )
             .group_by(Batch.room_id)
             .subquery()
@@ -300,7 +300,7 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
         for r in s.execute(
             sa.select(
                 pid,
-                sa.func.sum(sa.case((Batch.status == S.STORED.value, Batch.weight_g), else_=0)),
+                sa.func.sum(sa.case((Batch.status == S.STORED, Batch.weight_g), else_=0)),
                 sa.func.sum(sa.case((Batch.produced_on <= over_day, 1), else_=0)),
                 sa.func.sum(
                     sa.case(
@@ -317,7 +317,7 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
         rooms_of = sa.select(StorageRoom.id).where(StorageRoom.enterprise_id.in_(ids))
         per_room = (
             sa.select(Batch.room_id, sa.func.sum(Batch.weight_g).label("g"))
-            .where(Batch.room_id.in_(rooms_of), Batch.status == S.STORED.value)
+            .where(Batch.room_id.in_(rooms_of), Batch.status == S.STORED)
             .group_by(Batch.room_id)
             .subquery()
         )
@@ -348,7 +348,7 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
             sa.select(Manifest.producer_id, sa.func.count())
             .where(
                 Manifest.park_id == actor.park_id,
-                Manifest.status == ManifestStatus.IN_TRANSIT.value,
+                Manifest.status == ManifestStatus.IN_TRANSIT,
                 Manifest.receipt_due_at < now,
                 Manifest.producer_id.in_(ids),
             )

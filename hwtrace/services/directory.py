@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.catalogue import check_form, check_packaging, waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import kg_to_g
 from hwtrace.services import facilities
 from hwtrace.services.auth import hash_password
@@ -491,7 +492,7 @@ def list_rooms(
     target = _scope_enterprise(actor, enterprise_id)
     stored = (
         sa.select(sa.func.coalesce(sa.func.sum(Batch.weight_g), 0))
-        .where(Batch.room_id == StorageRoom.id, Batch.status == "STORED")
+        .where(Batch.room_id == StorageRoom.id, Batch.status == BatchStatus.STORED)
         .scalar_subquery()
     )
     with ctx.db.read_session() as s:

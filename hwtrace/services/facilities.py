@@ -18,6 +18,7 @@ from hwtrace.domain import facilities as F
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.catalogue import disposal_method
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.warnings import Warning
 from hwtrace.services import warnings
@@ -198,7 +199,7 @@ def view(ctx: Context, *, actor: Actor, facility: Facility) -> FacilityView:
         room = s.get(StorageRoom, facility.room_id) if facility.room_id else None
         out = FacilityView(facility, ent, room)
         if room is not None:
-            cond = [Batch.room_id == room.id, Batch.status == "STORED"]
+            cond = [Batch.room_id == room.id, Batch.status == BatchStatus.STORED]
             if facility.kind == F.FacilityKind.ZONE.value and facility.allowed_categories:
                 cond.append(Batch.category.in_(facility.allowed_categories))
             rows = s.execute(

@@ -43,14 +43,14 @@ def on_unstore(s: Session, batch: Batch) -> bool:
     if batch.booking_id is None:
         return False
     booking = s.get_one(Booking, batch.booking_id)
-    return booking.status in (BookingStatus.ACCEPTED.value, BookingStatus.MANIFESTED.value) or (
-        booking.status == BookingStatus.REQUESTED.value
+    return booking.status in (BookingStatus.ACCEPTED, BookingStatus.MANIFESTED) or (
+        booking.status == BookingStatus.REQUESTED
     )
 
 
 def on_store(s: Session, batch: Batch) -> None:
     """A rejected batch back in the producer's storage leaves its old manifest."""
-    if batch.status == BatchStatus.REJECTED.value:
+    if batch.status == BatchStatus.REJECTED:
         batch.booking_id = None
         batch.manifest_id = None
         batch.transporter_id = None
@@ -93,13 +93,13 @@ def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
 def on_load(s: Session, batch: Batch, now: dt.datetime) -> dict[str, Any]:
     """Loading: the batch must be on a manifest that has not left yet."""
     manifest, line = _line(s, batch)
-    if manifest.status != ManifestStatus.CREATED.value:
+    if manifest.status != ManifestStatus.CREATED:
         raise Conflict(
             "联单已发车或已作废，不能再装车",
             "the manifest has left or was voided",
             code="manifest.illegal_transition",
         )
-    line.outcome = LineOutcome.LOADED.value
+    line.outcome = LineOutcome.LOADED
     line.loaded_at = now
     return {"manifest": manifest.number, "vehicle_plate": manifest.vehicle_plate}
 
@@ -126,13 +126,13 @@ def on_receipt(
     """Receipt or rejection at the receiver: update the line, say which discrepancies follow."""
     s = uow.session
     manifest, line = _line(s, batch)
-    if manifest.status != ManifestStatus.IN_TRANSIT.value:
+    if manifest.status != ManifestStatus.IN_TRANSIT:
         raise Conflict(
             "联单不在运输中，不能接收",
             "the manifest is not in transit",
             code="manifest.illegal_transition",
         )
-    if line.outcome != LineOutcome.LOADED.value:
+    if line.outcome != LineOutcome.LOADED:
         raise Conflict(
             "该批次未装车，不能接收", "the batch was not loaded", code="manifest.not_loaded"
         )
@@ -154,14 +154,14 @@ def on_receipt(
                 )
             )
     if action is Action.REJECT:
-        line.outcome = LineOutcome.REJECTED.value
+        line.outcome = LineOutcome.REJECTED
         line.rejected_g = facts.weight_g if facts.weight_g is not None else line.dispatched_g
         line.reason = facts.reason
         follow.append((DiscrepancyKind.REJECTION, {"reason": facts.reason}))
     elif facts.rejected_g:
         assert facts.weight_g is not None
         check_partial_rejection(facts.weight_g, facts.rejected_g, facts.reason)
-        line.outcome = LineOutcome.PARTIAL.value
+        line.outcome = LineOutcome.PARTIAL
         line.rejected_g = facts.rejected_g
         line.reason = facts.reason
         payload["rejected_kg"] = g_to_kg(facts.rejected_g)
@@ -172,7 +172,7 @@ def on_receipt(
             )
         )
     else:
-        line.outcome = LineOutcome.ACCEPTED.value
+        line.outcome = LineOutcome.ACCEPTED
     if facts.scale_frame:
         payload["scale_frame"] = facts.scale_frame
     return payload, follow

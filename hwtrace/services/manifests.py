@@ -20,7 +20,6 @@ from hwtrace.domain.errors import Conflict, NotFound
 from hwtrace.domain.lifecycle import TERMINAL
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
-    BookingStatus,
     DiscrepancyKind,
     LineOutcome,
     ManifestStatus,
@@ -60,7 +59,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         s = uow.session
         booking = bookings.lock_booking(s, actor, booking_id)
         parties.require_member(actor, booking.producer_id, "移出人")
-        booking.status = booking_step(BookingStatus(booking.status), "manifest").value
+        booking.status = booking_step(booking.status, "manifest")
         now = ctx.now()
         receiver = parties.enterprise(s, booking.receiver_id)
         transporter = parties.enterprise(s, booking.transporter_id)
@@ -80,7 +79,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
             producer_id=booking.producer_id,
             transporter_id=booking.transporter_id,
             receiver_id=booking.receiver_id,
-            status=ManifestStatus.CREATED.value,
+            status=ManifestStatus.CREATED,
             vehicle_plate=booking.vehicle_plate,
             driver_user_id=booking.driver_user_id,
             driver_licence=booking.driver_licence,
@@ -164,13 +163,13 @@ def depart(
         s = uow.session
         manifest = lock_manifest(s, actor, number)
         parties.require_member(actor, manifest.transporter_id, "承运人")
-        new = manifest_step(ManifestStatus(manifest.status), "depart")
+        new = manifest_step(manifest.status, "depart")
         lines = manifest_lines(s, manifest.booking_id)
-        loaded = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED.value]
-        missing = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.PENDING.value]
+        loaded = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED]
+        missing = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.PENDING]
         check_departure(loaded, missing, missing_reason)
         now = ctx.now()
-        manifest.status = new.value
+        manifest.status = new
         manifest.departed_at = now
         manifest.receipt_due_at = now + dt.timedelta(hours=ctx.settings.receipt_deadline_hours)
         manifest.last_seq = parties.record(
@@ -187,9 +186,9 @@ def depart(
             },
         )
         for ln, b, _ in lines:
-            if ln.outcome != LineOutcome.PENDING.value:
+            if ln.outcome != LineOutcome.PENDING:
                 continue
-            ln.outcome = LineOutcome.NOT_LOADED.value
+            ln.outcome = LineOutcome.NOT_LOADED
             discrepancies.open_discrepancy(
                 uow,
                 actor,
@@ -215,14 +214,12 @@ def confirm_receipt(ctx: Context, *, actor: Actor, number: str) -> Manifest:
         s = uow.session
         manifest = lock_manifest(s, actor, number)
         parties.require_member(actor, manifest.receiver_id, "接受人")
-        new = manifest_step(ManifestStatus(manifest.status), "confirm")
+        new = manifest_step(manifest.status, "confirm")
         lines = manifest_lines(s, manifest.booking_id)
         now = ctx.now()
-        missing = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED.value]
-        summary = {
-            o.value: sum(1 for ln, _, _ in lines if ln.outcome == o.value) for o in LineOutcome
-        }
-        manifest.status = new.value
+        missing = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED]
+        summary = {o.value: sum(1 for ln, _, _ in lines if ln.outcome == o) for o in LineOutcome}
+        manifest.status = new
         manifest.received_at = now
         manifest.last_seq = parties.record(
             uow,
@@ -237,8 +234,8 @@ def confirm_receipt(ctx: Context, *, actor: Actor, number: str) -> Manifest:
             },
         )
         for ln, b, _ in lines:
-            if ln.outcome == LineOutcome.LOADED.value:
-                ln.outcome = LineOutcome.MISSING.value
+            if ln.outcome == LineOutcome.LOADED:
+                ln.outcome = LineOutcome.MISSING
                 discrepancies.open_discrepancy(
                     uow, actor, manifest, b, DiscrepancyKind.MISSING_AT_RECEIPT, {}
                 )
@@ -254,13 +251,13 @@ def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> 
         s = uow.session
         manifest = lock_manifest(s, actor, number)
         parties.require_member(actor, manifest.producer_id, "移出人")
-        new = manifest_step(ManifestStatus(manifest.status), "cancel")
+        new = manifest_step(manifest.status, "cancel")
         loaded = s.scalar(
             sa.select(sa.func.count())
             .select_from(TransferLine)
             .where(
                 TransferLine.booking_id == manifest.booking_id,
-                TransferLine.outcome == LineOutcome.LOADED.value,
+                TransferLine.outcome == LineOutcome.LOADED,
             )
         )
         if loaded:
@@ -269,7 +266,7 @@ def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> 
                 "batches were loaded already; unload them first",
                 code="manifest.illegal_transition",
             )
-        manifest.status = new.value
+        manifest.status = new
         booking = s.get_one(Booking, manifest.booking_id)
         released = bookings.release(s, booking)
         manifest.last_seq = parties.record(
@@ -285,7 +282,7 @@ def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> 
 
 def maybe_complete(uow: UnitOfWork, actor: Actor, manifest: Manifest) -> None:
     """Close a received manifest once no accepted batch waits for utilization/disposal."""
-    if manifest.status != ManifestStatus.RECEIVED.value:
+    if manifest.status != ManifestStatus.RECEIVED:
         return
     s = uow.session
     waiting = s.scalar(
@@ -294,13 +291,13 @@ def maybe_complete(uow: UnitOfWork, actor: Actor, manifest: Manifest) -> None:
         .join(Batch, Batch.id == TransferLine.batch_id)
         .where(
             TransferLine.booking_id == manifest.booking_id,
-            TransferLine.outcome.in_([LineOutcome.ACCEPTED.value, LineOutcome.PARTIAL.value]),
-            Batch.status.not_in([st.value for st in TERMINAL]),
+            TransferLine.outcome.in_([LineOutcome.ACCEPTED, LineOutcome.PARTIAL]),
+            Batch.status.not_in(list(TERMINAL)),
         )
     )
     if waiting:
         return
-    manifest.status = manifest_step(ManifestStatus(manifest.status), "complete").value
+    manifest.status = manifest_step(manifest.status, "complete")
     manifest.completed_at = uow.now()
     manifest.last_seq = parties.record(
         uow, actor, "manifest.complete", manifest.number, {"prev": manifest.last_seq}

@@ -32,7 +32,7 @@ def room_for(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
     # ix_batch_room): the weight held and the wastes present, however many batches there are.
     held = s.execute(
         sa.select(Batch.profile_id, sa.func.sum(Batch.weight_g))
-        .where(Batch.room_id == room.id, Batch.status == BatchStatus.STORED.value)
+        .where(Batch.room_id == room.id, Batch.status == BatchStatus.STORED)
         .group_by(Batch.profile_id)
     ).all()
     stored = sum(int(w or 0) for _, w in held)
@@ -59,7 +59,7 @@ def room_for(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
         example = s.scalar(
             sa.select(sa.func.min(Batch.code)).where(
                 Batch.room_id == room.id,
-                Batch.status == BatchStatus.STORED.value,
+                Batch.status == BatchStatus.STORED,
                 Batch.profile_id == found[0],
             )
         )

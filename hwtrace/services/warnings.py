@@ -175,9 +175,7 @@ def _rooms(
         )
         .join(Batch, Batch.room_id == StorageRoom.id)
         # phrased on the rooms, so the (room_id, status, weight_g) index covers the sum
-        .where(
-            StorageRoom.enterprise_id.in_(_room_owners(actor, ent)), Batch.status == S.STORED.value
-        )
+        .where(StorageRoom.enterprise_id.in_(_room_owners(actor, ent)), Batch.status == S.STORED)
         .group_by(
             StorageRoom.id, StorageRoom.name, StorageRoom.enterprise_id, StorageRoom.capacity_g
         )
@@ -221,7 +219,7 @@ def _labelled(
 ) -> None:
     cond = [
         *_batch_cond(actor, ent),
-        Batch.status.in_([S.REGISTERED.value, S.LABELLED.value]),
+        Batch.status.in_([S.REGISTERED, S.LABELLED]),
         Batch.created_at < before,
     ]
     counts[Kind.LABELLED_NOT_STORED] = int(s.scalar(sa.select(sa.func.count()).where(*cond)) or 0)
@@ -258,7 +256,7 @@ def _transfers(
         sa.select(Manifest)
         .where(
             *_party(actor, Manifest, ent),
-            Manifest.status == ManifestStatus.IN_TRANSIT.value,
+            Manifest.status == ManifestStatus.IN_TRANSIT,
             Manifest.receipt_due_at < now,
         )
         .limit(PER_KIND_LIMIT)
@@ -281,7 +279,7 @@ def _transfers(
         sa.select(Booking)
         .where(
             *_party(actor, Booking, ent),
-            Booking.status == BookingStatus.ACCEPTED.value,
+            Booking.status == BookingStatus.ACCEPTED,
             Booking.window_end < now,
         )
         .limit(PER_KIND_LIMIT)
@@ -365,7 +363,7 @@ def _batch_flags(
                 facts={"seq": r.out_of_order_seq},
             )
         )
-    cond_w = [*base, Batch.weight_outlier.is_not(None), Batch.status != S.VOIDED.value]
+    cond_w = [*base, Batch.weight_outlier.is_not(None), Batch.status != S.VOIDED]
     counts[Kind.WEIGHT_OUTLIER] = int(s.scalar(sa.select(sa.func.count()).where(*cond_w)) or 0)
     for r in s.execute(
         sa.select(Batch.code, Batch.producer_id, Batch.weight_g, Batch.weight_outlier)

@@ -7,10 +7,14 @@ Weights are integer grams (exact on every database); the API shows them as kg de
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.transport import BookingStatus, LineOutcome, ManifestStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,6 +49,28 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StatusColumn(sa.types.TypeDecorator[E]):
+    """A state column typed as its domain enum: stored as the enum's value (a short string,
+    the same column as before), read back as the enum member; an unknown value is refused when
+    written, so no state outside the domain's list reaches the table."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -205,7 +231,7 @@ class Batch(Base):
     process: Mapped[str] = mapped_column(sa.String(200), default="")
     produced_on: Mapped[dt.date] = mapped_column(sa.Date)
     remarks: Mapped[str] = mapped_column(sa.String(500), default="")
-    status: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[BatchStatus] = mapped_column(StatusColumn(BatchStatus, 20))
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("storage_room.id"), nullable=True)
     stored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     transporter_id: Mapped[int | None] = mapped_column(
@@ -291,7 +317,7 @@ class Booking(Base):
     producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     transporter_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    status: Mapped[BookingStatus] = mapped_column(StatusColumn(BookingStatus, 16), index=True)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     planned_method: Mapped[str] = mapped_column(sa.String(10))
@@ -317,7 +343,7 @@ class Manifest(Base):
     producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     transporter_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    status: Mapped[ManifestStatus] = mapped_column(StatusColumn(ManifestStatus, 16), index=True)
     vehicle_plate: Mapped[str] = mapped_column(sa.String(16))
     driver_user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
     driver_licence: Mapped[str] = mapped_column(sa.String(64))
@@ -342,7 +368,7 @@ class TransferLine(Base):
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(48))
     dispatched_g: Mapped[int] = mapped_column(sa.BigInteger)
-    outcome: Mapped[str] = mapped_column(sa.String(16))
+    outcome: Mapped[LineOutcome] = mapped_column(StatusColumn(LineOutcome, 16))
     loaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     received_g: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     rejected_g: Mapped[int] = mapped_column(sa.BigInteger, default=0)
