@@ -372,6 +372,74 @@ def label(code: str, fmt: str, profile: str | None, volume: int | None, output: 
     click.echo(f"{output}: {len(data)} bytes ({fmt})")
 
 
+@main.group()
+def catalogue() -> None:
+    """The national waste catalogue (《国家危险废物名录》): its editions, importing a new one."""
+
+
+@catalogue.command("editions")
+def catalogue_editions() -> None:
+    """List the editions known here (shipped with hwtrace or imported); the newest is in use."""
+    from hwtrace.services import catalogue as svc
+
+    app = _app()
+    known = svc.editions(_ctx(app))
+    for edition, how in known:
+        ed = svc.edition(_ctx(app), edition)
+        mark = "*" if edition == known[-1][0] else " "
+        click.echo(
+            f"{mark} {edition}  {how:<8}  {len(ed)} codes, {len(ed.categories)} categories  "
+            f"{ed.source}"
+        )
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--edition", required=True, help="the edition's year, e.g. 2025")
+@click.option(
+    "--source", default=None, help="where the table comes from [default: the file's name]"
+)
+@click.option("--dry-run", is_flag=True, help="check and compare only; write nothing")
+def catalogue_import(file: str, edition: str, source: str | None, dry_run: bool) -> None:
+    """Import an edition of the catalogue from FILE, a CSV table in the columns of
+    schemas/reference/waste-catalogue-2021.csv (category, category_name, industry, code,
+    description, hazards, hazards_official), and print what changed from the edition in use.
+    Every row is checked first; a table with problems imports nothing. Batches keep the edition
+    they were registered under; new batches use the newest edition."""
+    import csv
+
+    from hwtrace.domain.errors import HwtraceError
+    from hwtrace.services import catalogue as svc
+    from hwtrace.services import directory
+
+    app = _app()
+    migrate.upgrade(app.config["DATABASE_URL"])
+    if not dry_run:
+        directory.ensure_park(_ctx(app))  # a new instance may have no park row yet
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    try:
+        diff = svc.import_edition(
+            _ctx(app),
+            rows=rows,
+            edition=edition,
+            source=source or Path(file).name,
+            actor=os.environ.get("USER") or "cli",
+            dry_run=dry_run,
+        )
+    except HwtraceError as err:
+        lines = [f"{err.code}: {err.message_zh} / {err.message_en}"]
+        lines += [f"  {p}" for p in (err.detail or {}).get("problems", [])]
+        raise click.ClickException("\n".join(lines)) from None
+    for line in diff.lines():
+        click.echo(line)
+    click.echo(
+        "(dry run: nothing written / 未写入)"
+        if dry_run
+        else f"imported / 已导入: {edition} edition in use for new batches / 新登记批次使用该版本"
+    )
+
+
 @main.group("ledger")
 def ledger_group() -> None:
     """The tamper-evident ledger: verify, checkpoint, prove, bundle."""

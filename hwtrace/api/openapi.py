@@ -158,6 +158,8 @@ COMPONENTS: dict[str, Any] = {
             "profile_id": INT,
             "waste_code": STR,
             "category": STR,
+            "catalogue_edition": STR,
+            "waste_description": STR,
             "weight_kg": KG,
             "received_weight_kg": {"type": ["string", "null"]},
             "packaging": STR,

@@ -36,6 +36,7 @@ ENTRY_TYPE_ZH = {
     "enterprise.register": "单位登记",
     "personnel.authorize": "人员授权",
     "profile.create": "废物档案建立",
+    "catalogue.import": "导入名录版本",
     "codes.reserve": "识别码预留",
     "warning.acknowledge": "预警确认",
 }

@@ -31,7 +31,7 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
-from hwtrace.services import allocation, bookings, handover, parties, storage
+from hwtrace.services import allocation, bookings, catalogue, handover, parties, storage
 from hwtrace.services.context import Context
 from hwtrace.services.directory import require_authorized
 from hwtrace.store.stats import add_monthly, month_of
@@ -115,6 +115,8 @@ def batch_payload(batch: Batch, profile: WasteProfile, producer: Enterprise) -> 
         "profile_id": profile.id,
         "waste_code": batch.waste_code,
         "category": batch.category,
+        "catalogue_edition": batch.catalogue_edition,
+        "waste_description": batch.waste_description,
         "name": profile.name,
         "form": profile.form,
         "hazards": list(profile.hazards),
@@ -154,6 +156,9 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
                 "该废物档案已停用", "the waste profile is inactive", code="waste.profile_inactive"
             )
         require_authorized(s, actor, profile)
+        # The edition in use; a profile whose code it no longer has cannot register.
+        edition = catalogue.edition_in(s, ctx)
+        listed = edition.entry(profile.waste_code)
         if command.code is None:
             code = allocation.allocate_code(
                 s, uscc=producer.uscc, waste_code=profile.waste_code, day=produced_on
@@ -177,8 +182,10 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             park_id=actor.park_id,
             producer_id=producer.id,
             profile_id=profile.id,
-            waste_code=profile.waste_code,
-            category=profile.category,
+            waste_code=listed.code,
+            category=listed.category,
+            catalogue_edition=edition.edition,
+            waste_description=listed.description,
             weight_g=weight_g,
             packaging=command.packaging or profile.packaging,
             package_count=command.package_count,

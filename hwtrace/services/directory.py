@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.catalogue import check_form, check_packaging, waste_entry
+from hwtrace.domain.catalogue import check_form, check_packaging
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import kg_to_g
-from hwtrace.services import facilities
+from hwtrace.services import catalogue, facilities
 from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -373,7 +373,8 @@ def create_profile(ctx: Context, *, actor: Actor, new: NewProfile) -> WasteProfi
     require_role(actor, Role.ADMIN)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden("只有产废单位可以建立废物档案", "only producers have waste profiles")
-    entry = waste_entry(new.waste_code)
+    listed = catalogue.current(ctx)
+    entry = listed.entry(new.waste_code)
     check_form(new.form)
     check_packaging(new.packaging)
     with ctx.uow() as uow:
@@ -381,8 +382,8 @@ def create_profile(ctx: Context, *, actor: Actor, new: NewProfile) -> WasteProfi
         ent = s.get_one(Enterprise, actor.enterprise_id)
         p = WasteProfile(
             enterprise_id=ent.id,
-            waste_code=new.waste_code,
-            category=entry["category"],
+            waste_code=entry.code,
+            category=entry.category,
             name=new.name.strip(),
             form=new.form,
             hazards=sorted(set(new.hazards)),
@@ -405,6 +406,7 @@ def create_profile(ctx: Context, *, actor: Actor, new: NewProfile) -> WasteProfi
                 "id": p.id,
                 "waste_code": p.waste_code,
                 "category": p.category,
+                "catalogue_edition": listed.edition,
                 "name": p.name,
                 "form": p.form,
                 "hazards": p.hazards,
@@ -460,6 +462,7 @@ def create_room(
         raise Forbidden("只有产废单位设置贮存库房", "only producers have storage rooms")
     cap = kg_to_g(capacity_kg, field="capacity_kg")
     with ctx.db.write_session() as s, s.begin():
+        allowed = catalogue.check_categories(s, ctx, allowed_categories)
         if (
             s.scalar(
                 sa.select(StorageRoom.id).where(
@@ -475,7 +478,7 @@ def create_room(
             enterprise_id=actor.enterprise_id,
             name=name,
             capacity_g=cap,
-            allowed_categories=sorted(set(allowed_categories)),
+            allowed_categories=allowed,
             created_at=ctx.now(),
         )
         s.add(room)

@@ -21,7 +21,7 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.warnings import Warning
-from hwtrace.services import warnings
+from hwtrace.services import catalogue, warnings
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, Enterprise, Facility, StorageRoom, WasteProfile
 
@@ -85,7 +85,9 @@ def create_facility(
                 )
             )
             assert parent is not None  # every room has its storage facility
-            allowed = sorted(set(allowed_categories or room.allowed_categories or []))
+            allowed = catalogue.check_categories(
+                s, ctx, allowed_categories or room.allowed_categories or []
+            )
             outside = set(allowed) - set(room.allowed_categories or allowed)
             if outside:
                 raise Conflict(
@@ -103,7 +105,7 @@ def create_facility(
                     "only receivers and self-disposing producers have such facilities",
                 )
             methods = [disposal_method(m)["code"] for m in (methods or [])]
-            allowed = sorted(set(allowed_categories or []))
+            allowed = catalogue.check_categories(s, ctx, allowed_categories or [])
             room = None
             code = F.next_code(existing)
         facility = Facility(

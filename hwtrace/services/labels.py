@@ -9,9 +9,9 @@ import sqlalchemy as sa
 import printer
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor
-from hwtrace.domain.catalogue import waste_entry
 from hwtrace.domain.errors import BadValue, HwtraceError, NotFound
 from hwtrace.domain.quantities import g_to_kg
+from hwtrace.services import catalogue
 from hwtrace.services.batches import get_batch
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, Enterprise, WasteProfile
@@ -93,10 +93,12 @@ def label_data(
             url=url,
         )
     )
-    category = waste_entry(batch.waste_code)
+    # The category as named by the edition the batch was registered under.
+    listed = catalogue.edition(ctx, batch.catalogue_edition).get(batch.waste_code)
+    category = f"{batch.category} {listed.category_name if listed else ''}".strip()
     label = printer.LabelData(
         name=profile.name,
-        category=f"{category['category']} {category.get('category_name', '')}".strip(),
+        category=category,
         waste_code=batch.waste_code,
         form=profile.form,
         hazards=tuple(profile.hazards),

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 from typing import Any
 
+from hwtrace.domain import catalogue
 from hwtrace.domain.facilities import KIND_ZH, FacilityKind
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
@@ -42,6 +43,15 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def waste_description(b: Batch) -> str:
+    """The batch's waste code in the wording of the edition it was registered under (batches
+    registered before the wording was kept are the shipped 2021 edition's)."""
+    if b.waste_description is not None:
+        return b.waste_description
+    entry = catalogue.shipped(b.catalogue_edition or "2021").get(b.waste_code)
+    return entry.description if entry else ""
+
+
 def batch(b: Batch) -> dict[str, Any]:
     """Return the JSON form of a batch."""
     return {
@@ -52,6 +62,8 @@ def batch(b: Batch) -> dict[str, Any]:
         "profile_id": b.profile_id,
         "waste_code": b.waste_code,
         "category": b.category,
+        "catalogue_edition": b.catalogue_edition,
+        "waste_description": waste_description(b),
         "weight_kg": g_to_kg(b.weight_g),
         "received_weight_kg": g_to_kg(b.received_weight_g) if b.received_weight_g else None,
         "packaging": b.packaging,

@@ -155,6 +155,43 @@ class WasteProfile(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CatalogueEdition(Base):
+    """An edition of the national waste catalogue imported into this park's database
+    (``hwtrace catalogue import``); the shipped editions live in ``schemas/reference/``.
+    An edition, once imported, is never changed: batches name the edition they were
+    registered under."""
+
+    __tablename__ = "catalogue_edition"
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"), primary_key=True)
+    edition: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    code_count: Mapped[int] = mapped_column(sa.Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(sa.String(64))
+    seq: Mapped[int] = mapped_column(sa.BigInteger)  # its ``catalogue.import`` ledger entry
+
+
+class CatalogueEntry(Base):
+    """One row of an imported edition, in the shipped CSV's columns."""
+
+    __tablename__ = "catalogue_entry"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["park_id", "edition"], ["catalogue_edition.park_id", "catalogue_edition.edition"]
+        ),
+    )
+    park_id: Mapped[int] = mapped_column(primary_key=True)
+    edition: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.Integer)  # the row's place in the table
+    category: Mapped[str] = mapped_column(sa.String(4))
+    category_name: Mapped[str] = mapped_column(sa.String(100))
+    industry: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    hazards_official: Mapped[str] = mapped_column(sa.String(32))
+
+
 class StorageRoom(Base):
     __tablename__ = "storage_room"
     __table_args__ = (sa.UniqueConstraint("enterprise_id", "name"),)
@@ -224,6 +261,12 @@ class Batch(Base):
     profile_id: Mapped[int] = mapped_column(sa.ForeignKey("waste_profile.id"))
     waste_code: Mapped[str] = mapped_column(sa.String(10), index=True)
     category: Mapped[str] = mapped_column(sa.String(4))
+    # The catalogue edition the batch was registered under: its code and wording are that
+    # edition's (batches registered before editions were recorded are the 2021 edition's).
+    catalogue_edition: Mapped[str] = mapped_column(sa.String(4))
+    # The code's wording in that edition (NULL for batches registered before it was kept: the
+    # 2021 edition's wording, read from schemas/reference/).
+    waste_description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     weight_g: Mapped[int] = mapped_column(sa.BigInteger)
     packaging: Mapped[str] = mapped_column(sa.String(32))
     package_count: Mapped[int] = mapped_column(sa.Integer, default=1)
