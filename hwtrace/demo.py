@@ -270,7 +270,7 @@ def _year(
                 command=B.RegisterBatch(
                     profile_id=profile.id,
                     weight_kg=weight,
-                    container_volume_l=30 if profile.packaging == "袋" else 200,
+                    container_volume_l=CONTAINER_L.get(profile.packaging, 200),
                     client_ts=sim.t,
                 ),
             )
@@ -309,9 +309,22 @@ def _year(
     _scenarios(ctx, sim, producers, transporter, incinerator, recycler, rng)
 
 
+# What one container of each profile weighs when full: a 200 L drum of distillation residue
+# (about 180 kg), a 50 L bag of contaminated packaging and rags (about 20 kg), a 200 L
+# drum of waste mineral oil filled to 90 % (about 160 kg).
+FULL_KG = {"271-001-02": 180, "900-041-49": 20, "900-249-08": 160}
+CONTAINER_L = {"袋": 50, "桶": 200}
+
+
 def _weight(waste_code: str, rng: random.Random) -> str:
-    base = {"271-001-02": 180, "900-041-49": 40, "900-249-08": 160}.get(waste_code, 100)
-    return f"{base * min(1.2, max(0.8, rng.gauss(1.0, 0.06))):.1f}"
+    """A container's weight: full ones vary by a few per cent (at most ±10 %); one in twenty
+    leaves part-filled (30-70 %), when the pickup comes before it is full."""
+    base = FULL_KG.get(waste_code, 100)
+    if rng.random() < 0.05:
+        fill = rng.uniform(0.3, 0.7)
+    else:
+        fill = min(1.1, max(0.9, rng.gauss(1.0, 0.04)))
+    return f"{base * fill:.1f}"
 
 
 def _setup_producer(ctx: Context, n: int, rng: random.Random) -> _Producer:
@@ -347,7 +360,7 @@ def _setup_producer(ctx: Context, n: int, rng: random.Random) -> _Producer:
         ctx,
         actor=admin,
         name="2号危废暂存间（包装物）",
-        capacity_kg="3000" if n == 8 else "10000",
+        capacity_kg="400" if n == 8 else "10000",  # p8's is a small room
         allowed_categories=["HW49"],
     )
     return _Producer(
@@ -616,7 +629,9 @@ def _scenarios(
             BK.decline_booking(ctx, actor=transporter, booking_id=b.id, reason="车辆年检，改约下周")
         else:
             BK.cancel_booking(ctx, actor=p6.op, booking_id=b.id, reason="改为下次合并转运")
-    # A room over capacity after a weighing correction (p8's packaging room holds 3 t).
+    # A room over capacity after a weighing correction: p8's packaging room holds 400 kg; a ton
+    # bag (吨袋) was registered with a digit missing and re-weighed on the weighbridge. The
+    # correction multiplies the weight by ten, so it is flagged too.
     sim.t = base - dt.timedelta(hours=20)
     with ctx.db.read_session() as s:
         stored = int(
@@ -627,7 +642,9 @@ def _scenarios(
             )
             or 0
         )
-    c8 = fresh(p8, "40", profile=1)
+    weighed_g = max(400_000 - stored + 30_000, 200_000)
+    typed = round(weighed_g / 10_000, 1)  # kilograms, a digit missing
+    c8 = fresh(p8, f"{typed:.1f}", profile=1)
     with ctx.db.read_session() as s:
         reg_seq = next(iter(ctx.log.entries(s.connection(), subject=c8))).seq
     B.correct_batch(
@@ -636,8 +653,8 @@ def _scenarios(
         code=c8,
         correction=B.Correction(
             corrects_seq=reg_seq,
-            reason="地磅复秤，原重量录入错误",
-            weight_kg=f"{(3_000_000 - stored + 250_000) / 1000:.3f}",
+            reason="吨袋录入时少输一位，地磅复秤",
+            weight_kg=f"{typed * 10:.1f}",
         ),
     )
     # A declared weight far out of line with the profile's history (p7), and an event whose

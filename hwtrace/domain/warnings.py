@@ -18,9 +18,14 @@ transfer_overdue         red    a manifest in transit is past its receipt deadli
 discrepancy              red    an open weight / missing / rejection discrepancy
 out_of_order             amber  an event's device time is earlier than the batch's previous
                                 event (an offline PDA synced late, or a wrong device clock)
-weight_outlier           amber  the declared weight's modified z-score against the last
-                                50 batches of the same waste profile exceeds 3.5
-                                (Iglewicz & Hoaglin: 0.6745·|w − median| / MAD)
+weight_outlier           amber  the declared weight is a multiple of what the same waste
+                                profile's last 50 batches weigh: at least 3 times their
+                                median and twice their 90th percentile, or under a 20th of
+                                the median (a slip of the unit or an extra digit); or a
+                                correction multiplied or divided a weight by 3 or more and
+                                the new weight is not in line with that history.
+                                It ends when the cause does: a correction brings the
+                                weight back in line, or the receiver's scale confirms it
 =======================  =====  ============================================================
 """
 
@@ -108,40 +113,89 @@ class Warning:
 
 OUTLIER_WINDOW = 50
 OUTLIER_MIN_HISTORY = 10
-OUTLIER_THRESHOLD = Decimal("3.5")
+# Containers hold what they hold: a drum of the same waste weighs about the same each time
+# (drum-to-drum variation of ±10 % is ordinary) and a part-filled one weighs less. What is not
+# ordinary is a multiple: a digit too many, kilograms typed as grams or tonnes. These factors
+# were tuned on the demo year (bench/weight_outlier.py; figures in bench/RESULTS.md).
+OUTLIER_HIGH = Decimal(3)  # at least this many times the median ...
+OUTLIER_HIGH_OF_P90 = Decimal(2)  # ... and this many times the 90th percentile of the history
+OUTLIER_LOW = Decimal(20)  # or under the median divided by this
+CORRECTION_FACTOR = Decimal(3)  # a correction multiplying or dividing a weight by this or more
+
+
+def _ratio(a: Decimal, b: Decimal) -> str:
+    return str((a / b).quantize(Decimal("0.01"))) if b else "inf"
 
 
 def weight_outlier(weight_g: int, history_g: list[int]) -> dict[str, Any] | None:
-    """Return the explanation if ``weight_g`` is out of line with ``history_g``, else None.
-
-    The modified z-score uses the median and the median absolute deviation (MAD), so a few
-    earlier outliers do not hide a new one. Fewer than 10 earlier batches: no judgement.
-    When MAD is 0 (identical weights), any weight differing by more than 50 % is flagged.
-    """
+    """Return the explanation if ``weight_g`` is a multiple of what the profile's batches weigh
+    (``history_g``, the last ones, newest first), else None. Fewer than 10 earlier batches: no
+    judgement. High: at least 3 times the median and twice the 90th percentile; low: under a
+    20th of the median. Ordinary drum-to-drum variation and part-filled containers pass."""
     if len(history_g) < OUTLIER_MIN_HISTORY:
         return None
     xs = sorted(history_g)
     med = _median(xs)
-    mad = _median(sorted(abs(Decimal(x) - med) for x in xs))
-    dev = abs(Decimal(weight_g) - med)
-    if mad == 0:
-        if med and dev / med > Decimal("0.5"):
-            return {
-                "median_g": str(med),
-                "mad_g": "0",
-                "score": "inf",
-                "rule": "identical history; >50% from it",
-            }
+    top = Decimal(xs[(9 * (len(xs) - 1)) // 10])  # the 90th percentile: one odd batch aside
+    w = Decimal(weight_g)
+    if med <= 0:
         return None
-    score = (Decimal("0.6745") * dev / mad).quantize(Decimal("0.01"))
-    if score <= OUTLIER_THRESHOLD:
+    high = w >= OUTLIER_HIGH * med and w >= OUTLIER_HIGH_OF_P90 * top
+    low = w * OUTLIER_LOW < med
+    if not (high or low):
         return None
     return {
+        "rule": "multiple",
         "median_g": str(med),
-        "mad_g": str(mad),
-        "score": str(score),
-        "rule": f"modified z-score > {OUTLIER_THRESHOLD} over last {len(xs)} batches",
+        "p90_g": str(top),
+        "ratio": _ratio(w, med),
+        "history": len(xs),
     }
+
+
+def correction_outlier(old_g: int, new_g: int) -> dict[str, Any] | None:
+    """Return the explanation if a correction multiplies or divides a weight by 3 or more (40 kg
+    corrected to 3,250 kg is a different batch, or a slip), else None."""
+    if old_g <= 0 or new_g <= 0:
+        return None
+    big, small = max(old_g, new_g), min(old_g, new_g)
+    if Decimal(big) < CORRECTION_FACTOR * small:
+        return None
+    return {
+        "rule": "correction",
+        "old_g": str(old_g),
+        "new_g": str(new_g),
+        "ratio": _ratio(Decimal(new_g), Decimal(old_g)),
+    }
+
+
+def outlier_messages(weight_g: int, facts: dict[str, Any]) -> tuple[str, str]:
+    """Return the weight-outlier warning in Chinese and English, the same numbers in both."""
+
+    def kg(grams: Any) -> str:
+        return f"{Decimal(grams) / 1000:,.3f}".rstrip("0").rstrip(".")
+
+    ratio = facts.get("ratio", "")
+    if facts.get("rule") == "correction":
+        old, new = kg(facts["old_g"]), kg(facts["new_g"])
+        return (
+            f"更正将重量从 {old} 千克改为 {new} 千克（{ratio} 倍），请核实",
+            f"a correction changed the weight from {old} kg to {new} kg ({ratio} times); check it",
+        )
+    if facts.get("rule") == "multiple":
+        med = kg(facts["median_g"])
+        return (
+            f"申报 {kg(weight_g)} 千克，为同类废物近 {facts['history']} 批中位数 {med} 千克的 "
+            f"{ratio} 倍",
+            f"declared {kg(weight_g)} kg, {ratio} times the median {med} kg of the last "
+            f"{facts['history']} batches of this waste",
+        )
+    # Recorded by the earlier rule (modified z-score).
+    med, z = kg(Decimal(facts.get("median_g", "0"))), facts.get("score", "")
+    return (
+        f"申报 {kg(weight_g)} 千克，同类废物近期中位数 {med} 千克（稳健 z 值 {z}）",
+        f"declared {kg(weight_g)} kg; recent median {med} kg (modified z {z})",
+    )
 
 
 def _median(xs: list[Any]) -> Decimal:
@@ -181,12 +235,17 @@ def map_colour(
     open_discrepancies: int,
     overdue_transfers: int,
     fill_pct: int,
+    open_red: int = 0,
+    open_amber: int = 0,
 ) -> str:
     """Return an enterprise's colour on the park map, the rule of its legend: red for anything
-    past a limit (storage, a discrepancy, a transfer, a room over full), amber for a storage
-    limit near or rooms 80 % full, else green."""
-    if over_limit or open_discrepancies or overdue_transfers or fill_pct > 100:
+    past a limit (storage, a discrepancy, a transfer, its fullest room over capacity) or any
+    open red warning; amber for a storage limit near, its fullest room at 80 % or more, or any
+    open amber warning (labelled and never stored, an event out of order, a weight out of
+    line); else green. ``fill_pct`` is the fullest room's, never the average of the rooms: one
+    full room is full however empty the others are."""
+    if over_limit or open_discrepancies or overdue_transfers or fill_pct > 100 or open_red:
         return "red"
-    if near_limit or fill_pct >= 80:
+    if near_limit or fill_pct >= 80 or open_amber:
         return "amber"
     return "green"

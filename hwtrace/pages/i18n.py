@@ -36,6 +36,9 @@ EN: dict[str, str] = {
     "名录中没有找到": "Not in the catalogue",
     "查找": "Search",
     "名录": "Catalogue",
+    "年度台账报告的年度": "Year of the annual report",
+    "（上一年度，申报用）": "(last year: the one filed)",
+    "选择": "Choose",
     "行业来源": "Industry",
     "危险废物": "Hazardous waste",
     "T 毒性，C 腐蚀性，I 易燃性，R 反应性，In 感染性": (
@@ -108,11 +111,14 @@ EN: dict[str, str] = {
     "按废物类别汇总（在产废单位）": "Totals by waste category (at producers)",
     "按单位汇总（在产废单位）": "Totals by enterprise (at producers)",
     "图例": "Legend",
-    "红：超期贮存、未处理差异、转移超时或库房超容": (
-        "red: storage past the limit, open discrepancies, overdue transfers or rooms over capacity"
+    "红：超期贮存、未处理差异、转移超时、最满库房超容，或有未处理的红色预警": (
+        "red: storage past the limit, an open discrepancy, a transfer overdue, the fullest room "
+        "over capacity, or any open red warning"
     ),
-    "黄：贮存即将到期或库房占用 ≥ 80%": "amber: storage limit near or rooms ≥ 80 % full",
-    "绿：无异常": "green: nothing to report",
+    "黄：贮存即将到期、最满库房占用 ≥ 80%，或有未处理的黄色预警": (
+        "amber: storage limit near, the fullest room ≥ 80 % full, or any open amber warning"
+    ),
+    "绿：无未处理预警，各库房占用 < 80%": "green: no open warning, every room under 80 % full",
     "最新签名检查点": "Latest signed checkpoint",
     "树大小": "Tree size",
     "根哈希": "Root hash",

@@ -30,7 +30,12 @@ from hwtrace.domain.catalogue import disposal_method, waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
-from hwtrace.domain.warnings import OUTLIER_WINDOW, weight_outlier
+from hwtrace.domain.warnings import (
+    OUTLIER_MIN_HISTORY,
+    OUTLIER_WINDOW,
+    correction_outlier,
+    weight_outlier,
+)
 from hwtrace.services import allocation, bookings, catalogue, handover, parties, storage
 from hwtrace.services.context import Context
 from hwtrace.services.directory import require_authorized
@@ -467,6 +472,33 @@ class Correction:
     client_ts: dt.datetime | None = None
 
 
+def _weight_check(s: Session, batch: Batch, new_g: int) -> dict[str, Any] | None:
+    """Judge a corrected weight: a new weight in line with the profile's history is fine (a
+    warning whose cause the correction removed ends); otherwise a correction that multiplies or
+    divides the weight by 3 or more is flagged, and the new weight is judged like a declared
+    one. Sets the batch's flag; returns what the entry records."""
+    history = list(
+        s.scalars(
+            sa.select(Batch.weight_g)
+            .where(
+                Batch.profile_id == batch.profile_id,
+                Batch.status != S.VOIDED.value,
+                Batch.id != batch.id,
+            )
+            .order_by(Batch.id.desc())
+            .limit(OUTLIER_WINDOW)
+        )
+    )
+    judged = weight_outlier(new_g, history)
+    in_line = judged is None and len(history) >= OUTLIER_MIN_HISTORY  # e.g. a slip undone
+    flag = None if in_line else correction_outlier(batch.weight_g, new_g) or judged
+    was = batch.weight_outlier
+    batch.weight_outlier = flag
+    if flag is None and was is not None:
+        return {"rule": "cleared_by_correction"}
+    return flag
+
+
 def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correction) -> Batch:
     """Correct a batch's weight or waste profile with a new entry; nothing is edited in place."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
@@ -488,9 +520,11 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
                 detail={"corrects_seq": correction.corrects_seq},
             )
         changes: dict[str, Any] = {}
+        check: dict[str, Any] | None = None
         if correction.weight_kg is not None:
             new_g = kg_to_g(correction.weight_kg)
             changes["weight_kg"] = {"old": g_to_kg(batch.weight_g), "new": g_to_kg(new_g)}
+            check = _weight_check(s, batch, new_g)
             add_monthly(
                 s,
                 [
@@ -531,6 +565,7 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
                 "corrects": correction.corrects_seq,
                 "reason": correction.reason.strip(),
                 "changes": changes,
+                **({"weight_check": check} if check is not None else {}),
             },
         )
         batch.last_seq = entry.seq

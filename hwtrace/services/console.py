@@ -16,7 +16,8 @@ from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import ManifestStatus
-from hwtrace.domain.warnings import map_colour
+from hwtrace.domain.warnings import Level, map_colour
+from hwtrace.services import warnings
 from hwtrace.services.audit import entry_dict
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -233,6 +234,8 @@ class Plot:
     open_discrepancies: int = 0
     overdue_transfers: int = 0
     fullest_room_pct: int = 0
+    open_red: int = 0  # warnings not acknowledged, by level
+    open_amber: int = 0
 
     @property
     def fill_pct(self) -> int:
@@ -247,7 +250,9 @@ class Plot:
             near_limit=self.near_limit,
             open_discrepancies=self.open_discrepancies,
             overdue_transfers=self.overdue_transfers,
-            fill_pct=self.fill_pct,
+            fill_pct=self.fullest_room_pct,
+            open_red=self.open_red,
+            open_amber=self.open_amber,
         )
 
     @property
@@ -262,8 +267,10 @@ class Plot:
             out.append(f"未处理差异 {self.open_discrepancies} 项")
         if self.overdue_transfers:
             out.append(f"转移超时 {self.overdue_transfers} 单")
+        if self.open_red or self.open_amber:
+            out.append(f"未处理预警 红 {self.open_red} 项、黄 {self.open_amber} 项")
         if self.capacity_g:
-            out.append(f"库房占用 {self.fill_pct}%（最满库房 {self.fullest_room_pct}%）")
+            out.append(f"最满库房占用 {self.fullest_room_pct}%（全部库房 {self.fill_pct}%）")
         return out
 
 
@@ -373,6 +380,16 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
                 .order_by(sa.func.sum(Batch.weight_g).desc())
             )
         ]
+    # Open warnings colour the plot too (those acknowledged with a note do not).
+    items, _ = warnings.compute(ctx, actor=actor)
+    for w in items:
+        plot = plots.get(w.enterprise_id)
+        if plot is None or w.acknowledged is not None:
+            continue
+        if w.level is Level.RED:
+            plot.open_red += 1
+        else:
+            plot.open_amber += 1
     return ParkMap(list(plots.values()), by_category, by_enterprise)
 
 

@@ -142,6 +142,10 @@ def on_receipt(
     if facts.weight_g is not None:
         line.received_g = facts.weight_g
         diff = weight_discrepancy(line.dispatched_g, facts.weight_g, tolerance_pct)
+        if diff is None and batch.weight_outlier is not None:
+            # The receiver's scale confirms the declared weight: the weight warning ends.
+            batch.weight_outlier = None
+            payload["weight_check"] = {"rule": "confirmed_at_receipt"}
         if diff is not None:
             follow.append(
                 (

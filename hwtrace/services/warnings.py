@@ -23,6 +23,7 @@ from hwtrace.domain.warnings import (
     KIND_ZH,
     Kind,
     Warning,
+    outlier_messages,
     storage_deadline,
     storage_messages,
 )
@@ -374,16 +375,15 @@ def _batch_flags(
         if r.weight_outlier is None:  # JSON null on some engines
             continue
         f = r.weight_outlier
-        med = g_to_kg(int(float(f["median_g"])))
-        kg, z = g_to_kg(r.weight_g), f["score"]
+        zh, en = outlier_messages(r.weight_g, f)
         out.append(
             Warning(
                 kind=Kind.WEIGHT_OUTLIER,
                 key=f"{Kind.WEIGHT_OUTLIER.value}:{r.code}",
                 enterprise_id=r.producer_id,
                 subject=r.code,
-                message_zh=f"申报 {kg} 千克，同类废物近期中位数 {med} 千克（稳健 z 值 {z}）",
-                message_en=f"declared {kg} kg; recent median {med} kg (modified z {z})",
+                message_zh=zh,
+                message_en=en,
                 facts={"weight_kg": g_to_kg(r.weight_g), **f},
             )
         )

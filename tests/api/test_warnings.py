@@ -60,7 +60,7 @@ def test_storage_limit_room_capacity_and_outliers(world: World) -> None:
     outlier = op.register(world.profiles["p1"], "400")
     entries = op.get(f"/api/v1/batches/{outlier['code']}/history").get_json()
     check = entries[0]["payload"]["weight_check"]
-    assert float(check["score"]) > 3.5 and "modified z-score" in check["rule"]
+    assert check["rule"] == "multiple" and float(check["ratio"]) > 15
 
     k = _kinds(world, "p1op")
     assert k["storage_over_limit"] == {old["code"]}
@@ -134,3 +134,58 @@ def test_acknowledge_is_a_ledger_entry_and_scoped(world: World) -> None:
     assert w["acknowledged"]["by"] == world.usernames["p1admin"]
     hist = op.get(f"/api/v1/batches/{old['code']}/history").get_json()
     assert hist[-1]["type"] == "warning.acknowledge" and hist[-1]["payload"]["key"] == key
+
+
+def _correct(world: World, code: str, kg: str, reason: str) -> dict[str, Any]:
+    op = world.as_("p1op")
+    hist = op.get(f"/api/v1/batches/{code}/history").get_json()
+    r = op.post(
+        f"/api/v1/batches/{code}/corrections",
+        {"corrects_seq": hist[0]["seq"], "weight_kg": kg, "reason": reason},
+    )
+    assert r.status_code == 200, r.get_json()
+    last = op.get(f"/api/v1/batches/{code}/history").get_json()[-1]
+    assert last["type"] == "batch.correct"
+    return dict(last["payload"])
+
+
+def test_a_weight_warning_ends_when_its_cause_does(world: World) -> None:
+    op = world.as_("p1op")
+    for i in range(12):  # bags of about 40 kg
+        op.register(world.profiles["p1"], f"{39 + i % 3}")
+    # A bag of 25 kg and a drum-to-drum 10 % are ordinary; a digit too many is not.
+    ordinary = [op.register(world.profiles["p1"], kg)["code"] for kg in ("25", "44")]
+    typo = op.register(world.profiles["p1"], "410")["code"]
+    flagged = _kinds(world, "p1op").get("weight_outlier", set())
+    assert flagged == {typo}, flagged
+    assert not set(ordinary) & flagged
+    # The producer corrects the slip: the warning ends, and the entry says why.
+    payload = _correct(world, typo, "41", "多输入一位数字")
+    assert payload["weight_check"] == {"rule": "cleared_by_correction"}
+    assert "weight_outlier" not in _kinds(world, "p1op")
+    # A correction from 40 kg to 3,250 kg is flagged, whatever the history.
+    big = op.register(world.profiles["p1"], "40")["code"]
+    payload = _correct(world, big, "3250", "地磅复秤")
+    assert payload["weight_check"]["rule"] == "correction"
+    assert payload["weight_check"]["ratio"] == "81.25"
+    items = world.as_("p1op").get("/api/v1/warnings").get_json()["items"]
+    w = next(x for x in items if x["kind"] == "weight_outlier")
+    assert w["subject"] == big and "3,250" in w["message"] and "3,250" in w["message_en"]
+    # A heavy batch that is real: the receiver's scale confirms it, and the warning ends.
+    heavy = op.register(world.profiles["p1"], "410")["code"]
+    assert heavy in _kinds(world, "p1op")["weight_outlier"]
+    assert op.act(heavy, "label").status_code == 200
+    assert op.act(heavy, "store", room_id=world.rooms["p1"]).status_code == 200
+    world.book([heavy])
+    assert op.act(heavy, "unstore").status_code == 200
+    number = world.manifests[heavy]
+    t = world.as_("t")
+    assert t.post(f"/api/v1/manifests/{number}/load", {"code": heavy}).status_code == 200
+    assert t.post(f"/api/v1/manifests/{number}/depart", {}).status_code == 200
+    r = world.as_("r1").post(
+        f"/api/v1/manifests/{number}/receive", {"code": heavy, "weight_kg": "410.5"}
+    )
+    assert r.status_code == 200, r.get_json()
+    assert _kinds(world, "p1op").get("weight_outlier") == {big}
+    hist = op.get(f"/api/v1/batches/{heavy}/history").get_json()
+    assert hist[-1]["payload"]["weight_check"] == {"rule": "confirmed_at_receipt"}
