@@ -17,7 +17,18 @@ from hwtrace.services import exports as X
 def exports() -> Any:
     a = actor()
     ents = directory.reportable_enterprises(ctx(), actor=a)
-    return render_template("exports.html", ents=ents, year=ctx().now().year)
+    this_year = ctx().today().year
+    # Last year's report is the one filed (HJ 1259 yearly declaration); any year may be chosen.
+    years = list(range(this_year, this_year - 10, -1))
+    try:
+        year = int(request.args.get("year", this_year - 1))
+    except ValueError:
+        year = this_year - 1
+    if not 2000 <= year <= this_year:
+        year = this_year - 1
+    return render_template(
+        "exports.html", ents=ents, year=year, years=years, filed_year=this_year - 1
+    )
 
 
 def attachment(data: bytes, mimetype: str, filename: str) -> Response:

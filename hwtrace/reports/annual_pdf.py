@@ -13,7 +13,14 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from hwtrace.domain.annual_records import SECTIONS
 from hwtrace.domain.times import local_text
@@ -79,7 +86,6 @@ def _styles(font: str) -> _Styles:
             leading=14,
             spaceBefore=8,
             spaceAfter=4,
-            keepWithNext=1,
         ),
         body=ParagraphStyle("body", fontName=font, fontSize=8.5, leading=12),
     )
@@ -151,7 +157,15 @@ def render(report: AnnualLedger, *, park_name: str) -> bytes:
     ent = report.enterprise
     story = _front(report, park_name, st)
     for key, heading in SECTIONS:
-        story += [Paragraph(escape(heading), st.h2), _table(report, key, fitted, st)]
+        # A heading stays with the start of its table (a new page only when less than 30 mm
+        # are left); the table then splits across pages with its header repeated. Keeping the
+        # heading with the whole table moved a long first table to page 2, leaving page 1
+        # with the title only.
+        story += [
+            CondPageBreak(30 * mm),
+            Paragraph(escape(heading), st.h2),
+            _table(report, key, fitted, st),
+        ]
     story += [
         Spacer(1, 8 * mm),
         Paragraph(

@@ -7,13 +7,14 @@ or at the gate identifies the manifest offline; the CJK font is embedded (printe
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from hwtrace.domain.catalogue import disposal_methods
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import MANIFEST_ZH, ManifestStatus
 from printer.renderers._qr import matrix as qr_matrix
@@ -33,16 +34,36 @@ def _ts(value: object) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
 
 
+# The waste lines' columns: title, width in mm, right-aligned. They add up to the width between
+# the margins (A4 210 mm less 15 mm each side); text that would not fit is shortened with "…".
 LINE_COLUMNS = (
-    ("识别码", 0),
-    ("废物代码", 70),
-    ("名称", 92),
-    ("形态", 120),
-    ("危险特性", 132),
-    ("包装/件数", 150),
-    ("发出kg", 167),
-    ("接收kg", 182),
+    ("识别码", 56, False),  # 38 characters: 53.2 mm at 7 pt, never shortened
+    ("废物代码", 15, False),
+    ("名称", 28, False),
+    ("形态", 10, False),
+    ("危险特性", 14, False),
+    ("包装/件数", 15, False),
+    ("发出(kg)", 21, True),
+    ("接收(kg)", 21, True),
 )
+LINE_FONT_SIZE = 7.0
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """Return ``text``, shortened with "…" so it is at most ``width`` points wide."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def method_text(code: str | None) -> str:
+    """A utilization/disposal method as its code and name: "D10 焚烧"."""
+    if not code:
+        return "—"
+    known = {m["code"]: m["name"] for m in disposal_methods()}
+    return f"{code} {known[code]}" if code in known else code
 
 
 class _Page:
@@ -68,37 +89,56 @@ class _Page:
         self.y -= 2 * mm
 
     def lines(self, view: ManifestView) -> None:
-        """The waste lines, continued on new pages, and their total."""
+        """The waste lines, continued on new pages, and the totals dispatched and received."""
         c, left = self.c, self.left
         c.setFont(self.font, 12)
         c.drawString(left, self.y, "四、废物明细")
         self.y -= 6 * mm
-        c.setFont(self.font, 7.5)
-        for title, x in LINE_COLUMNS:
-            c.drawString(left + x * mm, self.y, title)
-        self.y -= 4.5 * mm
-        total = Decimal(0)
+        self.row([title for title, _, _ in LINE_COLUMNS])
+        sent, got, received = 0, 0, 0
         for ln, b, p in view.lines:
             if self.y < 25 * mm:
                 c.showPage()
-                c.setFont(self.font, 7.5)
                 self.y = self.h - 20 * mm
-            values = [
-                ln.code,
-                b.waste_code,
-                p.name[:8],
-                p.form,
-                ",".join(p.hazards),
-                f"{b.packaging}/{b.package_count}",
-                g_to_kg(ln.dispatched_g),
-                g_to_kg(ln.received_g) if ln.received_g is not None else "—",
-            ]
-            for (_, x), v in zip(LINE_COLUMNS, values, strict=True):
-                c.drawString(left + x * mm, self.y, v)
-            total += Decimal(g_to_kg(ln.dispatched_g))
-            self.y -= 4.5 * mm
+                self.row([title for title, _, _ in LINE_COLUMNS])
+            self.row(
+                [
+                    ln.code,
+                    b.waste_code,
+                    p.name,
+                    p.form,
+                    ",".join(p.hazards),
+                    f"{b.packaging}/{b.package_count}",
+                    g_to_kg(ln.dispatched_g),
+                    g_to_kg(ln.received_g) if ln.received_g is not None else "—",
+                ]
+            )
+            sent += ln.dispatched_g
+            if ln.received_g is not None:
+                got += ln.received_g
+                received += 1
         c.setFont(self.font, 9.5)
-        c.drawString(left, self.y - 2 * mm, f"合计 {len(view.lines)} 件，发出重量 {total} 千克")
+        total = f"合计 {len(view.lines)} 件：发出 {g_to_kg(sent)} 千克"
+        if received:
+            total += f"；已接收 {received} 件，接收 {g_to_kg(got)} 千克"
+        else:
+            total += "；接收 —"
+        c.drawString(left, self.y - 2 * mm, total)
+        self.y -= 7 * mm
+
+    def row(self, values: list[str]) -> None:
+        """One row of the waste lines, every cell inside its column."""
+        c, x = self.c, self.left
+        c.setFont(self.font, LINE_FONT_SIZE)
+        for (_, width, right), v in zip(LINE_COLUMNS, values, strict=True):
+            w = width * mm
+            text = fit(str(v), self.font, LINE_FONT_SIZE, w - 1.5 * mm)
+            if right:
+                c.drawRightString(x + w - 1.5 * mm, self.y, text)
+            else:
+                c.drawString(x, self.y, text)
+            x += w
+        self.y -= 4.5 * mm
 
 
 def _parties(page: _Page, view: ManifestView) -> None:
@@ -133,7 +173,7 @@ def _parties(page: _Page, view: ManifestView) -> None:
             ("单位名称", view.receiver.name),
             ("统一社会信用代码", view.receiver.uscc),
             ("危险废物经营许可证", m.operating_permit or "—"),
-            ("拟利用处置方式", m.planned_method),
+            ("拟利用处置方式", method_text(m.planned_method)),
             ("接收确认时间", _ts(m.received_at)),
         ],
     )

@@ -142,3 +142,45 @@ def test_annual_report_scope(journeys: Journeys) -> None:
     assert j.world.as_("p1op").get(url).status_code == 400
     assert j.world.as_("p1op").get(f"{url}?year=1999").status_code == 400
     assert j.world.as_("p1op").get(f"{url}?year=20x5").status_code == 400
+
+
+def _pages(pdf: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [p for p in text.split("\f") if p.strip()]
+
+
+def test_the_first_page_starts_the_tables_however_long_they_are(
+    journeys: Journeys, tmp_path: Path
+) -> None:
+    """A long first table once moved whole to page 2, leaving a first page with the title
+    only: the tables now start on the first page and continue, their header repeated."""
+    import dataclasses
+
+    from hwtrace.reports import annual_pdf
+    from hwtrace.services.auth import actor_for_token
+
+    j = journeys
+    actor = actor_for_token(j.world.ctx, j.world.tokens["p1op"])
+    report = exports.annual_ledger(j.world.ctx, actor=actor, enterprise_id=None, year=_year())
+    headers, rows = report.tables["generation"]
+    assert rows
+    long = dataclasses.replace(
+        report, tables={**report.tables, "generation": (headers, list(rows) * 60)}
+    )
+    pages = _pages(annual_pdf.render(long, park_name="园区"), tmp_path)
+    assert len(pages) > 2
+    first = _squash(pages[0])
+    assert "一、危险废物产生环节记录表" in first and j.p1[0] in first, pages[0][:800]
+    assert _squash(headers[1]) in _squash(pages[1])  # the header repeats on the next page
+
+
+def test_any_year_can_be_chosen_and_last_year_is_offered(journeys: Journeys) -> None:
+    j = journeys
+    caller = j.world.as_("p1op")
+    for year in (_year() - 1, _year() - 5):
+        r = caller.get(f"/api/v1/exports/annual-report.pdf?year={year}")
+        assert r.status_code == 200 and r.data.startswith(b"%PDF-"), year
