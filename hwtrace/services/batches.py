@@ -482,7 +482,7 @@ def _weight_check(s: Session, batch: Batch, new_g: int) -> dict[str, Any] | None
             sa.select(Batch.weight_g)
             .where(
                 Batch.profile_id == batch.profile_id,
-                Batch.status != S.VOIDED.value,
+                Batch.status != S.VOIDED,
                 Batch.id != batch.id,
             )
             .order_by(Batch.id.desc())
