@@ -21,6 +21,7 @@ from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
+from hwtrace.services import contracts as CT
 from hwtrace.services import directory as D
 from hwtrace.services import discrepancies as DS
 from hwtrace.services import manifests as MF
@@ -209,6 +210,101 @@ class _SimClock:
         return self.t
 
 
+def _contract_pdf(number: str) -> bytes:
+    """A one-page PDF standing for the scanned, signed contract (ASCII text only)."""
+    text = f"Contract {number} - signed copy (demo)"
+    stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
+    objs = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj" % i + body + b"endobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
+
+def _contract(
+    ctx: Context,
+    p: _Producer,
+    receiver: Actor,
+    number: str,
+    quantities_t: dict[str, str],
+    valid_from: dt.date,
+    valid_to: dt.date,
+    note: str = "",
+) -> int:
+    """The producer registers a contract with the receiver, which confirms it."""
+    c = CT.propose_contract(
+        ctx,
+        actor=p.admin,
+        new=CT.NewContract(
+            number=number,
+            receiver_id=receiver.enterprise_id,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            quantities_t=quantities_t,
+            document=_contract_pdf(number),
+            document_name=f"{number}.pdf",
+            document_type="application/pdf",
+            note=note,
+        ),
+    )
+    CT.confirm_contract(ctx, actor=receiver, contract_id=c.id)
+    return c.id
+
+
+# What each producer contracts for a year: the incinerator takes residues and packaging, the
+# recycler waste mineral oil (tonnes).
+INCINERATOR_T = {"271-001-02": "60", "900-041-49": "20"}
+RECYCLER_T = {"900-249-08": "30"}
+
+
+def _contracts(
+    ctx: Context,
+    p: _Producer,
+    incinerator: Actor,
+    recycler: Actor,
+    year: int,
+    start: dt.date,
+    recycler_to: dt.date | None = None,
+) -> None:
+    """One year's contracts of a producer from ``start``: the year before's are renewed on the
+    day they lapse."""
+    end = start + dt.timedelta(days=364)
+    _contract(ctx, p, incinerator, f"LY-{year}-P{p.n}-01", INCINERATOR_T, start, end)
+    _contract(ctx, p, recycler, f"XH-{year}-P{p.n}-01", RECYCLER_T, start, recycler_to or end)
+
+
+def _sign(
+    ctx: Context,
+    day: int,
+    producers: list[_Producer],
+    incinerator: Actor,
+    recycler: Actor,
+    first: dt.date,
+    real_now: dt.datetime,
+) -> None:
+    """The contracts: the first year's on the first day, renewed a month before they lapse
+    (p8's recycler renews for a short term that ends three weeks from now)."""
+    for p in producers:
+        if day == 0:
+            _contracts(ctx, p, incinerator, recycler, 1, first)
+        elif day == 330:
+            short = (real_now + dt.timedelta(days=20)).date() if p.n == 8 else None
+            _contracts(ctx, p, incinerator, recycler, 2, first + dt.timedelta(days=365), short)
+
+
 @dataclass
 class _Producer:
     n: int
@@ -249,6 +345,7 @@ def _year(
     producers = [_setup_producer(ctx, n, rng) for n in range(1, 9)]
     start = sim.t
     days = (real_now - start).days
+    first = ctx.today()
     # Production dates: spread over the year, a little busier lately.
     plan: dict[int, list[tuple[_Producer, int]]] = {}
     for p in producers:
@@ -261,6 +358,7 @@ def _year(
     for day in range(days + 1):
         progress(day, days + 1)
         sim.t = start + dt.timedelta(days=day, hours=9)
+        _sign(ctx, day, producers, incinerator, recycler, first, real_now)
         for p, i in plan.get(day, []):
             profile = p.profiles[(i if i >= 0 else p.n) % len(p.profiles)]
             weight = _weight(profile.waste_code, rng)
@@ -656,6 +754,25 @@ def _scenarios(
             reason="吨袋录入时少输一位，地磅复秤",
             weight_kg=f"{typed * 10:.1f}",
         ),
+    )
+    # A supplementary contract for packaging waste of which most is used already (p2).
+    today = ctx.today()
+    _contract(
+        ctx,
+        p2,
+        incinerator,
+        "LY-BC-P2-01",
+        {"900-041-49": "0.1"},
+        today - dt.timedelta(days=1),
+        today + dt.timedelta(days=89),
+        note="补充协议：包装物临时增量",
+    )
+    _book(
+        ctx,
+        [fresh(p2, "42", profile=1), fresh(p2, "42", profile=1)],
+        p2.op,
+        transporter,
+        incinerator,
     )
     # A declared weight far out of line with the profile's history (p7), and an event whose
     # device clock runs behind (p2's PDA synced a scan-in stamped before the label print).

@@ -36,6 +36,7 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"ledger.{name}")
     return getattr(importlib.import_module(module), name)
 
+
 __all__ = [
     "AppendOnlyError",
     "BadProofError",

@@ -3,6 +3,7 @@ per user (``world.as_("p1op").post(...)``)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 import uuid
@@ -75,6 +76,7 @@ class World:
     method_d: str = "D10"
     user_ids: dict[str, int] = field(default_factory=dict)
     manifests: dict[str, str] = field(default_factory=dict)
+    contracts: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def as_(self, who: str) -> Caller:
         return Caller(self.app.test_client(), self.tokens[who])
@@ -95,6 +97,40 @@ class World:
         )
         assert r.status_code == 201, r.get_json()
         return int(r.get_json()["id"])
+
+    def add_contract(
+        self,
+        producer: str,
+        receiver: str,
+        quantities_t: dict[str, str] | None = None,
+        *,
+        valid_from: dt.date | None = None,
+        valid_to: dt.date | None = None,
+        confirm: bool = True,
+    ) -> int:
+        """Register ``producer``'s contract with ``receiver`` (by default a year around today
+        covering the codes of the receivers' permits, 1000 t each) and have the receiver
+        confirm it; return its id."""
+        today = dt.date.today()
+        body = {
+            "number": f"HT-{producer}-{receiver}-{uuid.uuid4().hex[:8]}",
+            "receiver_id": self.ids[receiver],
+            "valid_from": (valid_from or today - dt.timedelta(days=30)).isoformat(),
+            "valid_to": (valid_to or today + dt.timedelta(days=335)).isoformat(),
+            "quantities_t": quantities_t or {"900-041-49": "1000", "271-001-02": "1000"},
+            "document": {
+                "name": "contract.pdf",
+                "type": "application/pdf",
+                "content_base64": base64.b64encode(CONTRACT_PDF).decode(),
+            },
+        }
+        r = self.as_(f"{producer}admin").post("/api/v1/contracts", body)
+        assert r.status_code == 201, r.get_json()
+        cid = int(r.get_json()["id"])
+        if confirm:
+            r = self.as_(f"{receiver}admin").post(f"/api/v1/contracts/{cid}/confirm")
+            assert r.status_code == 200, r.get_json()
+        return cid
 
     def walk(self, code: str, to: str) -> None:
         """Drive a p1 batch through the lifecycle up to status ``to`` (via booking + manifest)."""
@@ -169,6 +205,13 @@ class World:
 
 
 PASSWORD = "correct horse battery"
+# A small, well-formed PDF standing in for a scanned, signed contract.
+CONTRACT_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 PERMITS: dict[str, dict[str, Any]] = {
     "receiver": {
         "operating": {
@@ -190,8 +233,8 @@ def build_world(app: Flask, ctx: Context) -> World:
         ("p1", "producer", [("p1admin", "admin"), ("p1op", "operator")]),
         ("p2", "producer", [("p2admin", "admin"), ("p2op", "operator")]),
         ("t", "transporter", [("t", "operator"), ("tadmin", "admin")]),
-        ("r1", "receiver", [("r1", "operator")]),
-        ("r2", "receiver", [("r2", "operator")]),
+        ("r1", "receiver", [("r1", "operator"), ("r1admin", "admin")]),
+        ("r2", "receiver", [("r2", "operator"), ("r2admin", "admin")]),
     ]
     for key, kind, users in spec:
         ent = D.create_enterprise(
@@ -246,4 +289,6 @@ def build_world(app: Flask, ctx: Context) -> World:
         )
         assert r.status_code == 201, r.get_json()
         w.rooms[p] = r.get_json()["id"]
+        for rec in ("r1", "r2"):
+            w.contracts[(p, rec)] = w.add_contract(p, rec)
     return w

@@ -24,6 +24,7 @@ ROUTE_MODULES = (
     "docs",
     "reference",
     "sync",
+    "contracts",
     "bookings",
     "manifests",
     "discrepancies",

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response
 
 from hwtrace.api.routing import ROUTES, ok, route
+from hwtrace.domain.contracts import ContractStatus
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import BookingStatus, DiscrepancyKind, LineOutcome, ManifestStatus
 
@@ -226,6 +227,46 @@ COMPONENTS: dict[str, Any] = {
             "rejected_kg": KG,
             "reason": STR,
             "received_at": NSTR,
+        }
+    ),
+    "ContractLine": _obj(
+        {
+            "waste_code": STR,
+            "quantity_t": STR,
+            "used_t": STR,
+            "remaining_t": STR,
+            "used_pct": INT,
+        }
+    ),
+    "Contract": _obj(
+        {
+            "id": INT,
+            "subject": STR,
+            "number": STR,
+            "status": {"enum": [c.value for c in ContractStatus]},
+            "status_zh": STR,
+            "in_force": {"type": "boolean"},
+            "producer_id": INT,
+            "producer": STR,
+            "receiver_id": INT,
+            "receiver": STR,
+            "transporter_id": NINT,
+            "transporter": NSTR,
+            "valid_from": STR,
+            "valid_to": STR,
+            "days_left": INT,
+            "document": _obj({"name": STR, "type": STR, "sha256": STR}),
+            "note": STR,
+            "reason": STR,
+            "created_by": STR,
+            "created_at": NSTR,
+            "confirmed_by": NSTR,
+            "confirmed_at": NSTR,
+            "lines": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ContractLine"},
+            },
+            "last_seq": INT,
         }
     ),
     "Booking": _obj(

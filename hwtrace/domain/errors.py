@@ -49,6 +49,13 @@ permit.missing                 409     the receiver/transporter holds no permit
 permit.expired                 409     the transporter's permit has expired
 permit.code_not_covered        409     the receiver's permit does not list the waste code
 permit.capacity_exceeded       409     over the receiver's remaining yearly capacity
+contract.not_covered           409     no confirmed contract in force covers the waste code
+contract.quantity_exceeded     409     the covering contracts have too little quantity left
+contract.illegal_transition    409     the contract's state does not allow this step
+contract.duplicate             409     the producer registered this contract number already
+contract.invalid_term          400     the contract ends before it starts (or runs > 5 years)
+contract.document_*            400     the signed document is missing, too large, of another
+                                       type or not valid base64
 transport.invalid_plate        400     a malformed vehicle plate
 transport.driver_invalid       409     the driver is not an active user of the transporter
 discrepancy.resolved           409     the discrepancy was resolved already

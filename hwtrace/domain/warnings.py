@@ -26,6 +26,10 @@ weight_outlier           amber  the declared weight is a multiple of what the sa
                                 the new weight is not in line with that history.
                                 It ends when the cause does: a correction brings the
                                 weight back in line, or the receiver's scale confirms it
+contract_expiring        amber  a confirmed contract ends within EXPIRY_WARN_DAYS
+                                (domain/contracts.py)
+contract_nearly_used     amber  USE_WARN_PCT % or more of a waste code's agreed quantity
+                                of a confirmed contract is used (domain/contracts.py)
 =======================  =====  ============================================================
 """
 
@@ -56,6 +60,8 @@ class Kind(StrEnum):
     DISCREPANCY = "discrepancy"
     OUT_OF_ORDER = "out_of_order"
     WEIGHT_OUTLIER = "weight_outlier"
+    CONTRACT_EXPIRING = "contract_expiring"
+    CONTRACT_NEARLY_USED = "contract_nearly_used"
 
 
 KIND_ZH = {
@@ -67,6 +73,8 @@ KIND_ZH = {
     Kind.DISCREPANCY: "转移差异",
     Kind.OUT_OF_ORDER: "事件时序异常",
     Kind.WEIGHT_OUTLIER: "申报重量异常",
+    Kind.CONTRACT_EXPIRING: "合同即将到期",
+    Kind.CONTRACT_NEARLY_USED: "合同数量将用完",
 }
 
 KIND_EN = {
@@ -78,6 +86,8 @@ KIND_EN = {
     Kind.DISCREPANCY: "transfer discrepancy",
     Kind.OUT_OF_ORDER: "event out of order",
     Kind.WEIGHT_OUTLIER: "declared weight out of line",
+    Kind.CONTRACT_EXPIRING: "contract ends soon",
+    Kind.CONTRACT_NEARLY_USED: "contract quantity nearly used",
 }
 
 LEVEL = {
@@ -89,6 +99,8 @@ LEVEL = {
     Kind.DISCREPANCY: Level.RED,
     Kind.OUT_OF_ORDER: Level.AMBER,
     Kind.WEIGHT_OUTLIER: Level.AMBER,
+    Kind.CONTRACT_EXPIRING: Level.AMBER,
+    Kind.CONTRACT_NEARLY_USED: Level.AMBER,
 }
 
 

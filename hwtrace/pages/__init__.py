@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         batches,
         catalogue,
         console,
+        contracts,
         directory,
         exports,
         facilities,

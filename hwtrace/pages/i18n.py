@@ -200,6 +200,31 @@ EN: dict[str, str] = {
     "件": "",
     "待验证": "not yet verified",
     "设备时间": "device time",
+    "合同管理": "Contracts",
+    "合同编号": "Contract no.",
+    "合同文件": "Signed document",
+    "登记合同": "Register a contract",
+    "备注": "Note",
+    "到期前": "Warned",
+    "天或数量使用达": "days before the end, or when",
+    "时预警。": "of a quantity is used.",
+    "即将到期": "ends soon",
+    "不限": "any",
+    "有效期": "Term",
+    "约定数量（吨）": "Agreed quantity (t)",
+    "约定 / 已用 / 剩余（吨）": "agreed / used / left (t)",
+    "终止": "Terminate",
+    "转移须有经接收单位确认、在有效期内且包含该废物代码并有剩余数量的合同。": (
+        "A transfer needs a contract the receiver confirmed, in force, listing the waste code, "
+        "with quantity left."
+    ),
+    "确认合同": "Confirm",
+    "不予确认": "Refuse",
+    "操作": "Actions",
+    "待接收单位确认": "awaiting the receiver",
+    "已确认": "confirmed",
+    "接收单位不予确认": "refused by the receiver",
+    "已终止": "terminated",
 }
 
 

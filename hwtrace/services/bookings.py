@@ -29,7 +29,7 @@ from hwtrace.domain.transport import (
     check_transport_permit,
     check_window,
 )
-from hwtrace.services import parties
+from hwtrace.services import contracts, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -111,8 +111,17 @@ def _lock_bookable(s: Session, producer_id: int, codes: list[str]) -> dict[str, 
     return batches
 
 
-def _put_on(s: Session, booking: Booking, b: Batch) -> None:
-    """Put a batch on a booking: its line, and the parties it is now handed to."""
+def grams_by_code(batches: list[Batch]) -> dict[str, int]:
+    """Return the grams of each waste code among ``batches``."""
+    out: dict[str, int] = {}
+    for b in batches:
+        out[b.waste_code] = out.get(b.waste_code, 0) + b.weight_g
+    return out
+
+
+def _put_on(s: Session, booking: Booking, b: Batch, contract_id: int) -> None:
+    """Put a batch on a booking: its line (counted against its contract), and the parties it
+    is now handed to."""
     s.add(
         TransferLine(
             booking_id=booking.id,
@@ -120,6 +129,7 @@ def _put_on(s: Session, booking: Booking, b: Batch) -> None:
             code=b.code,
             dispatched_g=b.weight_g,
             outcome=LineOutcome.PENDING,
+            contract_id=contract_id,
         )
     )
     b.booking_id = booking.id
@@ -156,6 +166,14 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
             used_g=receiver_used_g(s, receiver.id, now),
             receiver_name=receiver.name,
         )
+        chosen = contracts.cover(
+            s,
+            producer_id=producer.id,
+            receiver=receiver,
+            transporter_id=transporter.id,
+            wanted_g=grams_by_code([batches[c] for c in wanted]),
+            day=ctx.today(),
+        )
         booking = Booking(
             park_id=actor.park_id,
             producer_id=producer.id,
@@ -174,7 +192,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         s.add(booking)
         s.flush()
         for c in wanted:
-            _put_on(s, booking, batches[c])
+            _put_on(s, booking, batches[c], chosen[batches[c].waste_code].id)
         booking.last_seq = parties.record(
             uow,
             actor,
@@ -188,6 +206,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
                 "window": [req.window_start.isoformat(), req.window_end.isoformat()],
                 "planned_method": method["code"],
                 "note": req.note.strip(),
+                "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
             },
         )
         uow.commit()

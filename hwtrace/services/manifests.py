@@ -28,7 +28,7 @@ from hwtrace.domain.transport import (
     manifest_number,
     manifest_step,
 )
-from hwtrace.services import bookings, discrepancies, parties
+from hwtrace.services import bookings, contracts, discrepancies, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -66,6 +66,24 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         producer = parties.enterprise(s, booking.producer_id)
         op_permit = str((receiver.permits.get("operating") or {}).get("number") or "")
         today = ctx.today()
+        lines = manifest_lines(s, booking.id)
+        wanted: dict[str, int] = {}
+        for line, b, _p in lines:
+            wanted[b.waste_code] = wanted.get(b.waste_code, 0) + line.dispatched_g
+        # The contracts are checked again on the day the manifest is made (one may have ended
+        # or been terminated since the booking); each line is counted against the one that
+        # covers it today.
+        chosen = contracts.cover(
+            s,
+            producer_id=producer.id,
+            receiver=receiver,
+            transporter_id=transporter.id,
+            wanted_g=wanted,
+            day=today,
+            exclude_booking=booking.id,
+        )
+        for line, b, _p in lines:
+            line.contract_id = chosen[b.waste_code].id
         number = manifest_number(
             ctx.settings.park_code,
             today,
@@ -91,7 +109,6 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         )
         s.add(manifest)
         s.flush()
-        lines = manifest_lines(s, booking.id)
         for b in s.scalars(sa.select(Batch).where(Batch.booking_id == booking.id)):
             b.manifest_id = manifest.id
         booking.updated_at = now
@@ -122,6 +139,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
                     }
                     for line, b, p in lines
                 ],
+                "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
             },
         )
         manifest.last_seq = seq

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 from hwtrace.domain import catalogue
+from hwtrace.domain.contracts import STATUS_ZH as CONTRACT_ZH
+from hwtrace.domain.contracts import ContractStatus, g_to_t, in_force, used_pct
 from hwtrace.domain.facilities import KIND_ZH, FacilityKind
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
@@ -21,6 +23,7 @@ from hwtrace.domain.transport import (
 )
 from hwtrace.services.auth import IssuedToken
 from hwtrace.services.bookings import booking_subject
+from hwtrace.services.contracts import ContractView, contract_subject
 from hwtrace.services.facilities import FacilityView
 from hwtrace.services.manifests import ManifestView
 from hwtrace.store.tables import (
@@ -342,4 +345,49 @@ def issued_token(issued: IssuedToken) -> dict[str, Any]:
         "token_id": issued.token_id,
         "kind": issued.kind,
         "expires_at": timestamp(issued.expires_at),
+    }
+
+
+def contract(view: ContractView, today: dt.date) -> dict[str, Any]:
+    """Return the JSON form of a contract with its lines and what is used of each."""
+    c = view.contract
+    status = ContractStatus(c.status)
+    return {
+        "id": c.id,
+        "subject": contract_subject(c.id),
+        "number": c.number,
+        "status": c.status,
+        "status_zh": CONTRACT_ZH[status],
+        "in_force": in_force(status, c.valid_from, c.valid_to, today),
+        "producer_id": c.producer_id,
+        "producer": view.names.get(c.producer_id, ""),
+        "receiver_id": c.receiver_id,
+        "receiver": view.names.get(c.receiver_id, ""),
+        "transporter_id": c.transporter_id,
+        "transporter": view.names.get(c.transporter_id, "") if c.transporter_id else None,
+        "valid_from": c.valid_from.isoformat(),
+        "valid_to": c.valid_to.isoformat(),
+        "days_left": (c.valid_to - today).days,
+        "document": {
+            "name": c.document_name,
+            "type": c.document_type,
+            "sha256": c.document_sha256,
+        },
+        "note": c.note,
+        "reason": c.reason,
+        "created_by": c.created_by,
+        "created_at": timestamp(c.created_at),
+        "confirmed_by": c.confirmed_by,
+        "confirmed_at": timestamp(c.confirmed_at),
+        "lines": [
+            {
+                "waste_code": ln.waste_code,
+                "quantity_t": g_to_t(ln.quantity_g),
+                "used_t": g_to_t(view.used_g.get(ln.waste_code, 0)),
+                "remaining_t": g_to_t(max(0, ln.quantity_g - view.used_g.get(ln.waste_code, 0))),
+                "used_pct": used_pct(view.used_g.get(ln.waste_code, 0), ln.quantity_g),
+            }
+            for ln in view.lines
+        ],
+        "last_seq": c.last_seq,
     }

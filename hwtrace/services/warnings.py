@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain.access import Actor, Role, require_role
+from hwtrace.domain.contracts import EXPIRY_WARN_DAYS, ContractStatus, g_to_t, used_pct
+from hwtrace.domain.contracts import nearly_used as contract_nearly_used
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
@@ -27,10 +29,13 @@ from hwtrace.domain.warnings import (
     storage_deadline,
     storage_messages,
 )
+from hwtrace.services import contracts as contracts_svc
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
     Booking,
+    Contract,
+    ContractLine,
     Discrepancy,
     Enterprise,
     Manifest,
@@ -92,6 +97,7 @@ def compute(
         _transfers(s, actor, enterprise_id, now, out, counts)
         _discrepancies(s, actor, enterprise_id, out, counts)
         _batch_flags(s, actor, enterprise_id, out, counts)
+        _contracts(s, actor, enterprise_id, today, out, counts)
         keys = [w.key for w in out]
         acks = {
             a.key: a
@@ -322,6 +328,84 @@ def _discrepancies(
                 facts={"discrepancy_id": d.id, "kind": kind.value, **d.facts},
             )
         )
+
+
+def _contracts(
+    s: Session,
+    actor: Actor,
+    ent: int | None,
+    today: dt.date,
+    out: list[Warning],
+    counts: Counter[str],
+) -> None:
+    """Confirmed contracts in force that end within EXPIRY_WARN_DAYS, or of which most of a
+    waste code's quantity is used (``domain/contracts.py``)."""
+    rows = list(
+        s.scalars(
+            sa.select(Contract)
+            .where(
+                *_party(actor, Contract, ent),
+                Contract.status == ContractStatus.CONFIRMED.value,
+                Contract.valid_from <= today,
+                Contract.valid_to >= today,
+            )
+            .order_by(Contract.id)
+        )
+    )
+    expiring = [c for c in rows if (c.valid_to - today).days <= EXPIRY_WARN_DAYS]
+    for c in expiring[:PER_KIND_LIMIT]:
+        left = (c.valid_to - today).days
+        out.append(
+            Warning(
+                kind=Kind.CONTRACT_EXPIRING,
+                key=f"{Kind.CONTRACT_EXPIRING.value}:contract-{c.id}:{c.valid_to.isoformat()}",
+                enterprise_id=c.producer_id,
+                subject=f"contract-{c.id}",
+                message_zh=f"合同 {c.number} 将于 {c.valid_to} 到期（还有 {left} 天），请及时续签",
+                message_en=f"contract {c.number} ends on {c.valid_to} ({left} days left): renew it",
+                facts={"contract_id": c.id, "number": c.number, "valid_to": c.valid_to.isoformat()},
+            )
+        )
+    counts[Kind.CONTRACT_EXPIRING] = len(expiring)
+    ids = [c.id for c in rows]
+    by_id = {c.id: c for c in rows}
+    use = contracts_svc.used(s, ids)
+    n = 0
+    for ln in (
+        s.scalars(
+            sa.select(ContractLine)
+            .where(ContractLine.contract_id.in_(ids))
+            .order_by(ContractLine.contract_id, ContractLine.waste_code)
+        )
+        if ids
+        else []
+    ):
+        got = use.get((ln.contract_id, ln.waste_code), 0)
+        if not contract_nearly_used(got, ln.quantity_g):
+            continue
+        n += 1
+        if n > PER_KIND_LIMIT:
+            continue
+        c = by_id[ln.contract_id]
+        pct = used_pct(got, ln.quantity_g)
+        out.append(
+            Warning(
+                kind=Kind.CONTRACT_NEARLY_USED,
+                key=f"{Kind.CONTRACT_NEARLY_USED.value}:contract-{c.id}:{ln.waste_code}",
+                enterprise_id=c.producer_id,
+                subject=f"contract-{c.id}",
+                message_zh=(
+                    f"合同 {c.number} 中 {ln.waste_code} 已使用 {pct}%"
+                    f"（{g_to_t(got)} / {g_to_t(ln.quantity_g)} 吨）"
+                ),
+                message_en=(
+                    f"contract {c.number}: {pct}% of {ln.waste_code} used "
+                    f"({g_to_t(got)} of {g_to_t(ln.quantity_g)} t)"
+                ),
+                facts={"contract_id": c.id, "waste_code": ln.waste_code, "used_pct": pct},
+            )
+        )
+    counts[Kind.CONTRACT_NEARLY_USED] = n
 
 
 def _weight_zh(facts: dict[str, Any]) -> str:

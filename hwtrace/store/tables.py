@@ -417,6 +417,10 @@ class TransferLine(Base):
     rejected_g: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The contract the line is counted against (None: booked before contracts were recorded).
+    contract_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contract.id"), nullable=True, index=True
+    )
 
 
 class Discrepancy(Base):
@@ -477,3 +481,44 @@ class MonthlyStat(Base):
     kind: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
     grams: Mapped[int] = mapped_column(sa.BigInteger)
     batches: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Contract(Base):
+    """A producer's disposal contract (委托利用/处置合同) with a receiver and, where named, a
+    transporter; it counts once the receiver confirms it (``domain/contracts.py``). The signed
+    document is kept here, its SHA-256 in the ledger."""
+
+    __tablename__ = "contract"
+    __table_args__ = (sa.UniqueConstraint("producer_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    number: Mapped[str] = mapped_column(sa.String(64))
+    producer_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    receiver_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    transporter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enterprise.id"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    valid_to: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    document_name: Mapped[str] = mapped_column(sa.String(200))
+    document_type: Mapped[str] = mapped_column(sa.String(100))
+    document_sha256: Mapped[str] = mapped_column(sa.String(64))
+    document: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ContractLine(Base):
+    """One waste code of a contract and the quantity agreed for its term, in grams."""
+
+    __tablename__ = "contract_line"
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id"), primary_key=True)
+    waste_code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    quantity_g: Mapped[int] = mapped_column(sa.BigInteger)

@@ -22,6 +22,8 @@ KINDS = [
     "discrepancy",
     "out_of_order",
     "weight_outlier",
+    "contract_expiring",
+    "contract_nearly_used",
 ]
 
 
