@@ -22,6 +22,7 @@ from hwtrace.services import audit
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
 from hwtrace.services import contracts as CT
+from hwtrace.services import declarations as DC
 from hwtrace.services import directory as D
 from hwtrace.services import discrepancies as DS
 from hwtrace.services import manifests as MF
@@ -305,6 +306,34 @@ def _sign(
             _contracts(ctx, p, incinerator, recycler, 2, first + dt.timedelta(days=365), short)
 
 
+# HJ 1259 management classes: p1–p3 key supervision (monthly), p4–p6 simplified (quarterly),
+# p7–p8 registration (yearly only).
+CLASSES = {1: "key", 2: "key", 3: "key", 4: "simplified", 5: "simplified", 6: "simplified"}
+
+
+def _declare(ctx: Context, day: int, days: int, producers: list[_Producer]) -> None:
+    """The park sets each producer's management class on the first day; on the 10th of each
+    month every producer declares what is due, except p3, which stopped six weeks ago (late)."""
+    if day == 0:
+        park = _actor(ctx, "park")
+        for p in producers:
+            DC.set_management_class(
+                ctx,
+                actor=park,
+                enterprise_id=p.admin.enterprise_id,
+                management_class=CLASSES.get(p.n, "registered"),
+            )
+    if ctx.today().day != 10:
+        return
+    for p in producers:
+        if p.n == 3 and day > days - 42:
+            continue
+        for d in DC.todo(ctx, actor=p.admin):
+            if d.version == 0:
+                rep = DC.report(ctx, actor=p.admin, enterprise_id=None, period=d.period.key)
+                DC.submit(ctx, actor=p.admin, period=d.period.key, reviewed_sha256=rep.sha256)
+
+
 @dataclass
 class _Producer:
     n: int
@@ -359,6 +388,7 @@ def _year(
         progress(day, days + 1)
         sim.t = start + dt.timedelta(days=day, hours=9)
         _sign(ctx, day, producers, incinerator, recycler, first, real_now)
+        _declare(ctx, day, days, producers)
         for p, i in plan.get(day, []):
             profile = p.profiles[(i if i >= 0 else p.n) % len(p.profiles)]
             weight = _weight(profile.waste_code, rng)

@@ -212,6 +212,41 @@ def annual_report() -> Response:
 
 
 @route(
+    "/exports/hj1259-records.xlsx",
+    "GET",
+    summary="One of the HJ 1259-2022 ledger record tables B.1–B.5 (appendix B, the standard's "
+    "columns in its order) of an enterprise for one year, as XLSX",
+    tag="exports",
+    query=[
+        ENTERPRISE_Q,
+        {
+            "name": "year",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 2000, "maximum": 2999},
+        },
+        {
+            "name": "table",
+            "in": "query",
+            "required": True,
+            "schema": {"enum": ["B.1", "B.2", "B.3", "B.4", "B.5"]},
+        },
+    ],
+    response=BINARY,
+    content_types=(XLSX,),
+)
+def hj1259_records() -> Response:
+    year = int_arg("year")
+    assert year is not None  # required: the route checked it
+    eid = int_arg("enterprise_id")
+    table = request.args["table"]
+    report = svc.annual_ledger(ctx(), actor=actor(), enterprise_id=eid, year=year)
+    headers, rows = report.b_tables[table]
+    data = spreadsheet.to_xlsx(headers, rows, table)
+    return _download(data, XLSX, f"hj1259-{table}-{eid or 'own'}-{year}.xlsx")
+
+
+@route(
     "/exports/bundle.json",
     "GET",
     summary="A signed ledger bundle of the entries the caller may see: checkpoint, verifier "

@@ -54,6 +54,12 @@ contract.quantity_exceeded     409     the covering contracts have too little qu
 contract.illegal_transition    409     the contract's state does not allow this step
 contract.duplicate             409     the producer registered this contract number already
 contract.invalid_term          400     the contract ends before it starts (or runs > 5 years)
+declaration.invalid_period     400     a period is YYYY-MM, YYYY-Qn or YYYY
+declaration.invalid_class      400     the management class is key, simplified or registered
+declaration.not_required       409     the enterprise's class does not declare this report
+declaration.period_open        409     the period has not ended
+declaration.changed            409     the report changed since it was reviewed
+declaration.reason_required    400     a correction (a further version) needs a reason
 contract.document_*            400     the signed document is missing, too large, of another
                                        type or not valid base64
 transport.invalid_plate        400     a malformed vehicle plate

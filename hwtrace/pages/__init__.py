@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         catalogue,
         console,
         contracts,
+        declarations,
         directory,
         exports,
         facilities,

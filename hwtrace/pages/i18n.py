@@ -225,6 +225,36 @@ EN: dict[str, str] = {
     "已确认": "confirmed",
     "接收单位不予确认": "refused by the receiver",
     "已终止": "terminated",
+    (
+        "依据 HJ 1259-2022 第 7.2 条：重点监管单位按月和年申报，简化管理单位按季和年申报，"
+        "登记管理单位按年申报；月报、季报于下一月 15 日前，年报于次年 3 月 31 日前。"
+    ): (
+        "HJ 1259-2022 §7.2: key-supervision units declare monthly and yearly, simplified units "
+        "quarterly and yearly, registered units yearly; monthly and quarterly reports by the "
+        "15th of the next month, yearly ones by 31 March."
+    ),
+    "各单位申报情况": "Declarations of the park",
+    "审核": "Review",
+    "审核报表": "review the report",
+    "已申报": "Declared",
+    "待申报": "to declare",
+    "待申报事项": "Declarations due",
+    "更正原因": "Correction reason",
+    "更正原因（已申报时必填）": "Reason for a correction (when declared already)",
+    "未设置": "not set",
+    "本期无危险废物产生、利用处置、转移或贮存": "Nothing generated, handled, handed over or stored",
+    "版本": "Version",
+    "由台账自动生成，计量单位：吨。": "Generated from the ledger; tonnes.",
+    "申报": "Declarations",
+    "申报时间": "Declared on",
+    "申报期": "Period",
+    "确认并申报": "Confirm and declare",
+    "管理类别": "Management class",
+    "设置": "Set",
+    "还剩": "due in",
+    "逾期未申报": "late, not declared",
+    "逾期申报": "declared late",
+    "经办人": "By",
 }
 
 

@@ -31,6 +31,7 @@ from hwtrace.domain.access import Actor, EnterpriseKind, Role
 from hwtrace.domain.annual_records import Replay, TableData, record_tables
 from hwtrace.domain.entries import ENTRY_TYPE_ZH, payload_summary
 from hwtrace.domain.errors import BadValue, NotFound
+from hwtrace.domain.hj1259_tables import b_tables
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.times import day_range, local_text
@@ -40,6 +41,7 @@ from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
     Enterprise,
+    Facility,
     Manifest,
     Park,
     StorageRoom,
@@ -348,6 +350,8 @@ class AnnualLedger:
     tz: dt.tzinfo = dt.UTC
     zone_label: str = "UTC"
     tables: dict[str, TableData] = field(default_factory=dict)
+    # HJ 1259-2022 appendix B tables B.1–B.5 with the standard's columns
+    b_tables: dict[str, TableData] = field(default_factory=dict)
 
 
 def _timed(fields: dict[str, Any]) -> dict[str, Any]:
@@ -392,6 +396,18 @@ def annual_ledger(
             u.username: (u.display_name or u.username)
             for u in s.scalars(sa.select(User).where(User.username.in_(sorted(replay.operators()))))
         }
+        rooms = s.execute(
+            sa.select(StorageRoom.name, Facility.code)
+            .join(Facility, Facility.room_id == StorageRoom.id)
+            .where(StorageRoom.enterprise_id == ent.id, Facility.kind == "storage")
+        )
+        facility_codes = {name: code for name, code in rooms}
+        permits = {
+            e.uscc: str((e.permits.get("operating") or {}).get("number") or "")
+            for e in s.scalars(
+                sa.select(Enterprise).where(Enterprise.uscc.in_([u for u in usccs if u]))
+            )
+        }
     report = AnnualLedger(
         enterprise=ent,
         year=year,
@@ -402,6 +418,14 @@ def annual_ledger(
         zone_label=zone_label(ctx),
     )
     report.tables = record_tables(replay, names, people, tz)
+    report.b_tables = b_tables(
+        replay,
+        names=names,
+        people=people,
+        tz=tz,
+        facility_codes=facility_codes,
+        permits=permits,
+    )
     return report
 
 

@@ -24,12 +24,14 @@ from hwtrace.domain.transport import (
 from hwtrace.services.auth import IssuedToken
 from hwtrace.services.bookings import booking_subject
 from hwtrace.services.contracts import ContractView, contract_subject
+from hwtrace.services.declarations import Due, Report
 from hwtrace.services.facilities import FacilityView
 from hwtrace.services.manifests import ManifestView
 from hwtrace.store.tables import (
     ApiToken,
     Batch,
     Booking,
+    Declaration,
     Discrepancy,
     Enterprise,
     Facility,
@@ -390,4 +392,64 @@ def contract(view: ContractView, today: dt.date) -> dict[str, Any]:
             for ln in view.lines
         ],
         "last_seq": c.last_seq,
+    }
+
+
+def declaration_report(rep: Report) -> dict[str, Any]:
+    """Return the JSON form of a declaration report for review (quantities in tonnes)."""
+    return {
+        "period": rep.period.key,
+        "period_zh": rep.period.label_zh,
+        "table": rep.content["table"],
+        "deadline": rep.period.deadline.isoformat(),
+        "enterprise_id": rep.enterprise.id,
+        "management_class": rep.enterprise.management_class,
+        "sha256": rep.sha256,
+        "headers": rep.headers,
+        "rows": rep.table,
+        "wastes": [
+            {
+                "waste_code": r.waste_code,
+                "opening_t": g_to_t(r.opening_g),
+                "generated_t": g_to_t(r.generated_g),
+                "self_t": g_to_t(sum(r.self_g.values())),
+                "out_t": g_to_t(sum(r.out_g.values())),
+                "closing_t": g_to_t(r.closing_g),
+            }
+            for r in rep.rows
+        ],
+    }
+
+
+def declaration(d: Declaration) -> dict[str, Any]:
+    """Return the JSON form of a submitted declaration."""
+    return {
+        "id": d.id,
+        "enterprise_id": d.enterprise_id,
+        "period": d.period,
+        "kind": d.kind,
+        "version": d.version,
+        "content_sha256": d.content_sha256,
+        "reason": d.reason,
+        "submitted_by": d.submitted_by,
+        "submitted_at": timestamp(d.submitted_at),
+        "submitted_on": d.submitted_on.isoformat(),
+        "seq": d.seq,
+    }
+
+
+def due(d: Due) -> dict[str, Any]:
+    """Return the JSON form of a declaration due."""
+    return {
+        "enterprise_id": d.enterprise_id,
+        "enterprise": d.enterprise,
+        "period": d.period.key,
+        "period_zh": d.period.label_zh,
+        "kind": d.period.kind.value,
+        "deadline": d.deadline.isoformat(),
+        "days_left": d.days_left,
+        "version": d.version,
+        "submitted_on": d.submitted_on.isoformat() if d.submitted_on else None,
+        "late": d.late,
+        "remind": d.remind,
     }

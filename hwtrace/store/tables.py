@@ -101,6 +101,10 @@ class Enterprise(Base):
     # Permits as data: {"operating": {"number":..., "codes": [...], "annual_capacity_t": ...},
     # "transport": {"number": ...}}; issue-level rules read them.
     permits: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # HJ 1259-2022 management class (domain/declarations.py) and the day it was set: the
+    # declarations due are counted from then.
+    management_class: Mapped[str | None] = mapped_column(sa.String(12), nullable=True)
+    class_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -522,3 +526,25 @@ class ContractLine(Base):
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id"), primary_key=True)
     waste_code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     quantity_g: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Declaration(Base):
+    """One submitted version of an enterprise's HJ 1259 declaration report (appendix C) for a
+    period; a correction is a new version. The content is fixed by its SHA-256, which the
+    ledger entry ``declaration.submit`` carries."""
+
+    __tablename__ = "declaration"
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "period", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    period: Mapped[str] = mapped_column(sa.String(8), index=True)  # 2026-03, 2026-Q1, 2026
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    content_sha256: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    submitted_by: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_on: Mapped[dt.date] = mapped_column(sa.Date)  # the park's local date
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
