@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
@@ -131,3 +132,261 @@ def payload_summary(payload: Mapping[str, Any], limit: int = 300) -> str:
 
 def _status(value: str) -> str:
     return status_zh(BatchStatus(value)) if value in BatchStatus.__members__ else value
+
+
+# -- entries in words, in either language (the batch page and the ledger pages) ----------------
+
+ENTRY_TYPE_EN = {
+    "batch.register": "Registered (generated)",
+    "batch.label": "Label printed",
+    "batch.store": "Stored",
+    "batch.unstore": "Taken out of storage",
+    "batch.load": "Loaded",
+    "batch.receive": "Received",
+    "batch.reject": "Rejected",
+    "batch.utilize": "Utilized",
+    "batch.dispose": "Disposed of",
+    "batch.void": "Voided",
+    "batch.reprint": "Label reprinted",
+    "batch.correct": "Corrected",
+    "booking.request": "Pickup booked",
+    "booking.accept": "Booking accepted",
+    "booking.decline": "Booking declined",
+    "booking.cancel": "Booking cancelled",
+    "booking.reschedule": "Booking rescheduled",
+    "manifest.create": "Manifest made (producer's confirmation)",
+    "manifest.depart": "Departed (transporter's confirmation)",
+    "manifest.confirm": "Receipt confirmed (receiver's confirmation)",
+    "manifest.complete": "Manifest completed",
+    "manifest.cancel": "Manifest voided",
+    "discrepancy.open": "Discrepancy recorded",
+    "discrepancy.resolve": "Discrepancy resolved",
+    "enterprise.register": "Enterprise registered",
+    "personnel.authorize": "Personnel authorization",
+    "profile.create": "Waste profile created",
+    "codes.reserve": "Codes reserved",
+    "warning.acknowledge": "Warning acknowledged",
+}
+
+_PAYLOAD_EN = {
+    "weight_kg": "weight",
+    "dispatched_kg": "dispatched",
+    "rejected_kg": "rejected",
+    "total_kg": "total",
+    "room": "room",
+    "manifest": "manifest",
+    "method": "method",
+    "reason": "reason",
+    "note": "note",
+    "receiver": "receiver",
+    "transporter": "transporter",
+    "producer": "producer",
+    "waste_code": "waste code",
+    "name": "name",
+    "package_count": "packages",
+    "packaging": "packaging",
+    "booking": "booking",
+    "vehicle_plate": "vehicle",
+    "driver": "driver",
+    "planned_method": "planned method",
+    "changes": "changes",
+    "corrects": "corrects entry",
+    "code": "code",
+    "codes": "batches",
+    "category": "category",
+    "form": "form",
+    "produced_on": "production date",
+    "process": "process",
+    "remarks": "remarks",
+    "container_volume_l": "container (L)",
+    "weight_check": "weight check",
+    "kind": "kind",
+    "uscc": "USCC",
+    "id": "id",
+    "main_components": "main components",
+    "harmful_components": "harmful components",
+    "granted": "granted",
+    "revoked": "revoked",
+    "user": "user",
+    "loaded": "loaded",
+    "not_loaded": "not loaded",
+    "missing": "missing",
+    "released": "released",
+    "outcomes": "outcomes",
+    "late": "late",
+    "window": "window",
+    "old_window": "previous window",
+    "driver_licence": "driver's licence",
+    "transport_permit": "transport permit",
+    "operating_permit": "operating permit",
+    "format": "format",
+    "edition": "catalogue edition",
+    "discrepancy": "discrepancy no.",
+    "facts": "difference",
+}
+
+_WORDS_ZH = {
+    **_PAYLOAD_ZH,
+    "weight_kg": "重量",
+    "dispatched_kg": "发出重量",
+    "rejected_kg": "拒收重量",
+    "total_kg": "合计",
+    "discrepancy": "差异编号",
+    "facts": "差异",
+    "codes": "批次",
+    "driver": "驾驶员",
+    "released": "释放批次",
+    "window": "预约时段",
+    "old_window": "原预约时段",
+    "edition": "名录版本",
+}
+
+_STATUS_EN = {
+    "REGISTERED": "registered",
+    "LABELLED": "labelled",
+    "STORED": "stored",
+    "AWAITING_PICKUP": "out of storage, awaiting pickup",
+    "IN_TRANSIT": "in transit",
+    "RECEIVED": "received",
+    "REJECTED": "rejected",
+    "UTILIZED": "utilized",
+    "DISPOSED": "disposed of",
+    "VOIDED": "voided",
+}
+
+_OUTCOME = {
+    "PENDING": ("待装车", "not yet loaded"),
+    "LOADED": ("已装车", "loaded"),
+    "NOT_LOADED": ("未装车", "not loaded"),
+    "ACCEPTED": ("接收", "accepted"),
+    "PARTIAL": ("部分拒收", "partly rejected"),
+    "REJECTED": ("拒收", "rejected"),
+    "MISSING": ("未到", "missing"),
+}
+
+_DISCREPANCY = {
+    "weight": ("重量差异", "weight difference"),
+    "missing_at_loading": ("装车缺件", "missing at loading"),
+    "missing_at_receipt": ("到货缺件", "missing at receipt"),
+    "partial_rejection": ("部分拒收", "partly rejected"),
+    "rejection": ("整批拒收", "rejected"),
+}
+
+_WORD_SKIP = frozenset(
+    {"prev", "from", "to", "scale_frame", "hazards", "lines", "profile_id", "out_of_order"}
+)
+_KG_KEYS = frozenset({"weight_kg", "dispatched_kg", "rejected_kg", "total_kg"})
+_PARTY_KEYS = frozenset({"producer", "transporter", "receiver"})
+
+
+def entry_title(entry_type: str, lang: str) -> str:
+    """Return the name of an entry type in ``lang`` (zh or en); never the raw key for a known
+    type."""
+    if lang == "en":
+        return ENTRY_TYPE_EN.get(entry_type, entry_type)
+    return ENTRY_TYPE_ZH.get(entry_type, entry_type)
+
+
+def status_word(value: str, lang: str) -> str:
+    """Return a batch status in words."""
+    if lang == "en":
+        return _STATUS_EN.get(value, value)
+    return _status(value)
+
+
+def _facts(value: Mapping[str, Any], en: bool) -> str | None:
+    if "difference_pct" not in value:
+        return None
+    sent, got = value.get("dispatched_kg"), value.get("received_kg")
+    pct, tol = value.get("difference_pct"), value.get("tolerance_pct")
+    if en:
+        return f"dispatched {sent} kg, received {got} kg, {pct} % off (tolerance {tol} %)"
+    return f"发出 {sent} kg，接收 {got} kg，相差 {pct}%（允许 {tol}%）"
+
+
+def _weight_check(value: Mapping[str, Any], en: bool) -> str | None:
+    if "median_g" not in value:
+        return None
+    median = f"{Decimal(int(value['median_g'])) / 1000:.3f}"
+    score = value.get("score", "")
+    if en:
+        return f"far from the recent median of {median} kg (score {score})"
+    return f"与近期中位数 {median} kg 相差较大（得分 {score}）"
+
+
+def _outcomes(value: Mapping[str, Any], en: bool) -> str | None:
+    return ", ".join(f"{_OUTCOME.get(k, (k, k))[1 if en else 0]} {v}" for k, v in value.items())
+
+
+def _changes(value: Mapping[str, Any], en: bool) -> str | None:
+    labels = _PAYLOAD_EN if en else _WORDS_ZH
+    return ", ".join(f"{labels.get(k, k)} {_short(v)}" for k, v in value.items())
+
+
+def _room(value: Mapping[str, Any], en: bool) -> str | None:
+    return None if "name" in value else f"#{value.get('id')}"
+
+
+_MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
+    "facts": _facts,
+    "weight_check": _weight_check,
+    "outcomes": _outcomes,
+    "changes": _changes,
+    "room": _room,
+}
+
+
+def _word(
+    key: str, value: Any, lang: str, names: Mapping[str, str], when: Callable[[str], str]
+) -> str:
+    en = lang == "en"
+    if key in _KG_KEYS:
+        return f"{value} kg"
+    if key in _PARTY_KEYS and isinstance(value, str):
+        return names.get(value, value)
+    if key in ("window", "old_window") and isinstance(value, list) and len(value) == 2:
+        return f"{when(str(value[0]))} – {when(str(value[1]))}"
+    if isinstance(value, Mapping) and key in _MAPPING_WORDS:
+        words = _MAPPING_WORDS[key](value, en)
+        if words is not None:
+            return words
+    if key == "late" and isinstance(value, bool):
+        return ("yes" if value else "no") if en else ("是" if value else "否")
+    if key == "kind" and value in _DISCREPANCY:
+        return _DISCREPANCY[value][1 if en else 0]
+    if key == "booking" and isinstance(value, str) and value.startswith("booking-"):
+        return "#" + value.removeprefix("booking-")
+    return _short(value)
+
+
+def entry_words(
+    payload: Mapping[str, Any],
+    lang: str,
+    names: Mapping[str, str] | None = None,
+    when: Callable[[str], str] = str,
+) -> list[tuple[str, str]]:
+    """Return an entry's payload as (label, value) pairs in ``lang``, for people: statuses,
+    weights with their unit, parties by name, times in the park's zone (``when``)."""
+    en = lang == "en"
+    labels = _PAYLOAD_EN if en else _WORDS_ZH
+    out: list[tuple[str, str]] = []
+    if isinstance(payload.get("from"), str) and isinstance(payload.get("to"), str):
+        out.append(
+            (
+                "state" if en else "状态",
+                f"{status_word(payload['from'], lang)} → {status_word(payload['to'], lang)}",
+            )
+        )
+    for key, value in payload.items():
+        if key in _WORD_SKIP or value in (None, "", [], {}):
+            continue
+        out.append((labels.get(key, key), _word(key, value, lang, names or {}, when)))
+    if isinstance(payload.get("lines"), list):
+        out.append(("batches" if en else "批次数", str(len(payload["lines"]))))
+    return out
+
+
+def outcome_word(value: str, lang: str) -> str:
+    """Return a manifest line's outcome in words."""
+    zh, en = _OUTCOME.get(value, (value, value))
+    return en if lang == "en" else zh

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         audit,
         auth,
         batches,
+        bookings,
         catalogue,
         console,
         contracts,
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
         facilities,
         filters,
         labels,
+        manifests,
         warnings,
     )
 

@@ -1,20 +1,25 @@
-"""The park console: one file per enterprise (一企一档), the park map and the charts."""
+"""The park console: one file per enterprise (一企一档), the park map, the charts, and the batch
+page every code links to (its life in words, the label, the manifest, the proof; corrections,
+voids and label reprints by the producer, each with a reason)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 
-from hwtrace.domain.errors import BadValue
+from hwtrace.domain.batches import CORRECTABLE
+from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.facilities import KIND_ZH as FACILITY_KIND_ZH
-from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.lifecycle import Action, BatchStatus, allowed_actions
 from hwtrace.domain.warnings import KIND_ZH
+from hwtrace.pages import forms as F
 from hwtrace.pages import svg as S
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx, t
-from hwtrace.services import console, facilities
+from hwtrace.services import batches as batch_svc
+from hwtrace.services import console, facilities, labels
 from hwtrace.services import warnings as warnings_svc
 
 
@@ -98,3 +103,83 @@ def charts() -> Any:
             S.bar_chart(by_ent, by_ent.disposed, t("每月利用处置量（按单位，千克）")),
         ]
     return render_template("charts.html", figures=figures)
+
+
+# -- the batch page: every code links here ----------------------------------------------------
+
+
+def _batch(code: str, error: str | None = None, step: str = "", status: int = 200) -> Any:
+    a = actor()
+    file = console.batch_file(ctx(), actor=a, code=code)
+    register = next((e for e in file.entries if e["type"] == "batch.register"), None)
+    b = file.batch
+    producer = not a.sees_whole_park and a.enterprise_id == b.producer_id
+    return (
+        render_template(
+            "batch.html",
+            file=file,
+            b=b,
+            is_producer=producer,
+            register_seq=register["seq"] if register else None,
+            can_correct=producer and _correctable(b.status),
+            can_void=producer and Action.VOID in allowed_actions(BatchStatus(b.status)),
+            error=error,
+            step=step,
+            form=request.form,
+        ),
+        status,
+    )
+
+
+def _correctable(status: str) -> bool:
+    return BatchStatus(status) in CORRECTABLE
+
+
+@bp.get("/batches/<code>")
+def batch_page(code: str) -> Any:
+    return _batch(code)
+
+
+@bp.get("/batches/<code>/label.pdf")
+def batch_label(code: str) -> Any:
+    data, mimetype = labels.render(ctx(), actor=actor(), code=code, fmt="pdf")
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'inline; filename="{code}.pdf"'
+    return resp
+
+
+@bp.post("/batches/<code>/<step>")
+def batch_step(code: str, step: str) -> Any:
+    a = actor()
+    try:
+        if step == "correct":
+            seq = F.text("corrects_seq", 20)
+            batch_svc.correct_batch(
+                ctx(),
+                actor=a,
+                code=code,
+                correction=batch_svc.Correction(
+                    corrects_seq=int(seq) if seq.isdigit() else -1,
+                    reason=F.text("reason"),
+                    weight_kg=F.text("weight_kg", 20) or None,
+                ),
+            )
+            F.done("已更正，原记录保留", "Corrected; the original entry stays")
+        elif step == "void":
+            batch_svc.apply_event(
+                ctx(),
+                actor=a,
+                code=code,
+                event=batch_svc.BatchEvent(Action.VOID, reason=F.text("reason") or None),
+            )
+            F.done("批次已作废", "Batch voided")
+        elif step == "reprint":
+            batch_svc.reprint(ctx(), actor=a, code=code, reason=F.text("reason"), fmt="pdf")
+            F.done("已记录补打，请打印标签", "Reprint recorded: print the label")
+        else:
+            return redirect(url_for("pages.batch_page", code=code))
+    except HwtraceError as err:
+        if not F.is_form_error(err):
+            raise
+        return _batch(code, F.message(err), step, err.status)
+    return redirect(url_for("pages.batch_page", code=code))

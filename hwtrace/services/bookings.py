@@ -28,14 +28,17 @@ from hwtrace.domain.transport import (
     check_receiver_permit,
     check_transport_permit,
     check_window,
+    permit_codes,
 )
 from hwtrace.services import contracts, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
     Booking,
+    Enterprise,
     TransferLine,
     User,
+    WasteProfile,
 )
 
 S = BatchStatus
@@ -385,3 +388,98 @@ def get_booking(
             )
         )
         return booking, lines
+
+
+@dataclass
+class BookingOptions:
+    """What the booking form offers a producer: its stored batches not yet booked, the
+    transporters with a transport permit, the receivers with an operating permit (and the waste
+    codes it covers), and the utilization/disposal methods."""
+
+    batches: list[tuple[Batch, str]]
+    transporters: list[Enterprise]
+    receivers: list[tuple[Enterprise, list[str]]]
+
+
+def booking_options(ctx: Context, *, actor: Actor) -> BookingOptions:
+    """Return the choices of the booking form for the caller's (producer) enterprise."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR)
+    if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位可以预约转运", "only producers book pickups")
+    with ctx.db.read_session() as s:
+        rows = s.execute(
+            sa.select(Batch, WasteProfile.name)
+            .join(WasteProfile, WasteProfile.id == Batch.profile_id)
+            .where(
+                Batch.producer_id == actor.enterprise_id,
+                Batch.status == BatchStatus.STORED.value,
+                Batch.booking_id.is_(None),
+            )
+            .order_by(Batch.produced_on, Batch.id)
+            .limit(500)
+        ).all()
+        ents = list(
+            s.scalars(
+                sa.select(Enterprise)
+                .where(
+                    Enterprise.park_id == actor.park_id,
+                    Enterprise.kind.in_(
+                        [EnterpriseKind.TRANSPORTER.value, EnterpriseKind.RECEIVER.value]
+                    ),
+                )
+                .order_by(Enterprise.name)
+            )
+        )
+        s.expunge_all()
+    today = ctx.today()
+    transporters = []
+    receivers = []
+    for e in ents:
+        if e.kind == EnterpriseKind.TRANSPORTER.value:
+            try:
+                check_transport_permit(e.permits, today, e.name)
+            except Conflict:
+                continue
+            transporters.append(e)
+        elif e.permits.get("operating"):
+            receivers.append((e, sorted(permit_codes(e.permits))))
+    return BookingOptions([(b, str(n)) for b, n in rows], transporters, receivers)
+
+
+@dataclass
+class AcceptOptions:
+    """What the acceptance form offers a transporter: its active users as drivers, with the
+    licence each drove under last, and the vehicles it used before."""
+
+    drivers: list[tuple[User, str]]
+    plates: list[str]
+
+
+def accept_options(ctx: Context, *, actor: Actor) -> AcceptOptions:
+    """Return the drivers and vehicles of the caller's (transporter) enterprise."""
+    with ctx.db.read_session() as s:
+        users = list(
+            s.scalars(
+                sa.select(User)
+                .where(User.enterprise_id == actor.enterprise_id, User.active.is_(True))
+                .order_by(User.username)
+            )
+        )
+        used = s.execute(
+            sa.select(Booking.driver_user_id, Booking.driver_licence, Booking.vehicle_plate)
+            .where(
+                Booking.transporter_id == actor.enterprise_id,
+                Booking.vehicle_plate.is_not(None),
+            )
+            .order_by(Booking.id.desc())
+            .limit(500)
+        ).all()
+        s.expunge_all()
+    licences: dict[int, str] = {}
+    plates: list[str] = []
+    for driver_id, licence, plate in used:
+        if driver_id is not None and licence:
+            licences.setdefault(driver_id, licence)
+        if plate and plate not in plates:
+            plates.append(plate)
+    return AcceptOptions([(u, licences.get(u.id, "")) for u in users], plates)

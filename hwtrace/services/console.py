@@ -17,8 +17,9 @@ from hwtrace.domain.errors import NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import ManifestStatus
 from hwtrace.domain.warnings import Level, map_colour
-from hwtrace.services import warnings
+from hwtrace.services import audit, batches, warnings
 from hwtrace.services.audit import entry_dict
+from hwtrace.services.bookings import booking_subject
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -27,6 +28,7 @@ from hwtrace.store.tables import (
     Manifest,
     MonthlyStat,
     StorageRoom,
+    TransferLine,
     WasteProfile,
 )
 from ledger.schema import ledger_entry as E
@@ -450,3 +452,50 @@ def _add(acc: dict[str, list[int]], key: str, labels: list[str], month: str, g: 
     if month not in labels:
         return
     acc.setdefault(key, [0] * len(labels))[labels.index(month)] += g
+
+
+@dataclass
+class BatchFile:
+    """Everything the batch page shows: the batch, its waste profile and producer, where it is,
+    the manifests it travelled on, and every ledger entry about it, its bookings and manifests
+    that the caller may see, in order."""
+
+    batch: Batch
+    profile: WasteProfile
+    producer: Enterprise
+    room: str
+    manifests: list[Manifest]
+    names: dict[str, str]
+    entries: list[dict[str, Any]]
+
+
+def batch_file(ctx: Context, *, actor: Actor, code: str) -> BatchFile:
+    """Return the batch page of one batch the caller may see (404 otherwise)."""
+    batch = batches.get_batch(ctx, actor=actor, code=code)
+    with ctx.db.read_session() as s:
+        profile = s.get_one(WasteProfile, batch.profile_id)
+        producer = s.get_one(Enterprise, batch.producer_id)
+        room = s.get(StorageRoom, batch.room_id) if batch.room_id else None
+        booking_ids = list(
+            s.scalars(sa.select(TransferLine.booking_id).where(TransferLine.batch_id == batch.id))
+        )
+        manifests = list(
+            s.scalars(
+                sa.select(Manifest)
+                .where(Manifest.booking_id.in_(booking_ids))
+                .order_by(Manifest.id)
+            )
+        )
+        names = {
+            e.uscc: e.name
+            for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == actor.park_id))
+        }
+        room_name = room.name if room else ""
+        s.expunge_all()
+    subjects = [batch.code, *(booking_subject(i) for i in booking_ids)]
+    subjects += [m.number for m in manifests]
+    entries: list[dict[str, Any]] = []
+    for subject in subjects:
+        entries += audit.list_entries(ctx, actor=actor, subject=subject, limit=200)
+    entries.sort(key=lambda e: int(e["seq"]))
+    return BatchFile(batch, profile, producer, room_name, manifests, names, entries)

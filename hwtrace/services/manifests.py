@@ -387,3 +387,10 @@ def require_on_manifest(ctx: Context, *, actor: Actor, number: str, code: str) -
             code="manifest.not_on_manifest",
             detail={"code": norm, "manifest": number},
         )
+
+
+def number_for_booking(ctx: Context, *, actor: Actor, booking_id: int) -> str | None:
+    """Return the number of the manifest made from a booking the caller may see, if any."""
+    with ctx.db.read_session() as s:
+        m = s.scalar(sa.select(Manifest).where(Manifest.booking_id == booking_id))
+        return m.number if m is not None and parties.visible(actor, m) else None
