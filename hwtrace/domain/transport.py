@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -321,3 +322,74 @@ def check_partial_rejection(received_g: int, rejected_g: int, reason: str) -> No
         )
     if not reason:
         raise BadValue(zh="部分拒收须填写原因", en="a reason is required for a partial rejection")
+
+
+def _permit_number(value: Any, zh: str, en: str) -> str:
+    number = str(value or "").strip()
+    if not number or len(number) > 64:
+        raise BadValue(
+            f"请填写{zh}编号（最多 64 字）", f"give the {en} number (up to 64 characters)"
+        )
+    return number
+
+
+def _valid_until(value: Any, today: dt.date) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BadValue("有效期格式应为 YYYY-MM-DD", "valid until is YYYY-MM-DD") from None
+    if day < today:
+        raise BadValue("许可证已过期，不能登记", "the permit has expired already")
+    return day.isoformat()
+
+
+def check_permits(
+    kind: str, permits: dict[str, Any], known_code: Callable[[str], bool], today: dt.date
+) -> dict[str, Any]:
+    """Return an enterprise's permits checked and normalized, or refuse in words.
+
+    A receiver holds a hazardous-waste operating permit (危险废物经营许可证: number, the waste
+    codes it lists, each in the national catalogue, and a yearly quantity in tonnes); a
+    transporter a road dangerous-goods transport permit (道路危险货物运输许可证: number). An
+    expiry date is optional and may not be past. Producers and the park hold neither here.
+    """
+    out: dict[str, Any] = {}
+    if kind == "receiver":
+        op = permits.get("operating") or {}
+        codes = [str(c).strip() for c in op.get("codes") or [] if str(c).strip()]
+        if not codes:
+            raise BadValue("请填写许可的废物代码", "list the waste codes the permit covers")
+        unknown = [c for c in codes if not known_code(c)]
+        if unknown:
+            raise BadValue(
+                f"名录中没有这些废物代码：{'、'.join(unknown[:10])}",
+                f"not in the national catalogue: {', '.join(unknown[:10])}",
+                detail={"codes": unknown},
+            )
+        try:
+            tonnes = Decimal(str(op.get("annual_capacity_t") or "").strip())
+        except ArithmeticError:
+            tonnes = Decimal(0)
+        if not tonnes.is_finite() or tonnes <= 0 or tonnes > 10_000_000:
+            raise BadValue(
+                "年许可经营规模应为正数（吨）", "the yearly quantity is a positive number of tonnes"
+            )
+        out["operating"] = {
+            "number": _permit_number(op.get("number"), "危险废物经营许可证", "operating permit"),
+            "codes": sorted(set(codes)),
+            "annual_capacity_t": str(tonnes),
+        }
+        until = _valid_until(op.get("valid_until"), today)
+        if until:
+            out["operating"]["valid_until"] = until
+    elif kind == "transporter":
+        tp = permits.get("transport") or {}
+        out["transport"] = {
+            "number": _permit_number(tp.get("number"), "道路危险货物运输许可证", "transport permit")
+        }
+        until = _valid_until(tp.get("valid_until"), today)
+        if until:
+            out["transport"]["valid_until"] = until
+    return out

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         filters,
         labels,
         manifests,
+        reservations,
         warnings,
     )
 

@@ -1,15 +1,18 @@
-"""The park's enterprises (park roles; an enterprise user goes to its own file) and an
-enterprise's waste profiles."""
+"""The park's enterprises (park roles; an enterprise user goes to its own file), an
+enterprise's waste profiles, storage rooms, users and their authorizations, and the park
+administrator's enterprise form with its permits."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain import catalogue as C
-from hwtrace.domain.access import EnterpriseKind, Role
-from hwtrace.domain.errors import Forbidden, HwtraceError
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError, NotFound
+from hwtrace.pages import forms as F
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import catalogue, console, directory
@@ -82,3 +85,226 @@ def profiles() -> Any:
         hazard_names=HAZARD_NAMES,
         form_hazards=request.form.getlist("hazards") if error else [],
     ), (error.status if error else 200)
+
+
+# -- the enterprise administrator's and the park administrator's forms -------------------------
+
+ROLE_ZH = {
+    Role.ADMIN: "管理员",
+    Role.OPERATOR: "操作员",
+    Role.PARK_ADMIN: "园区管理员",
+    Role.AUDITOR: "审计员",
+}
+
+
+def _require_admin() -> Actor:
+    a = actor()
+    require_role(a, Role.ADMIN, Role.PARK_ADMIN)
+    return a
+
+
+def _require_producer_admin() -> Actor:
+    a = actor()
+    require_role(a, Role.ADMIN)
+    if a.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden("只有产废单位管理员可以办理", "only a producer's admin may do this")
+    return a
+
+
+@bp.route("/rooms", methods=["GET", "POST"])
+def rooms() -> Any:
+    """The producer's storage rooms with their fill; its admin adds one (categories from the
+    catalogue)."""
+    a = actor()
+    can_add = a.role is Role.ADMIN and a.enterprise_kind is EnterpriseKind.PRODUCER
+    error, status = None, 200
+    if request.method == "POST":
+        _require_producer_admin()
+        try:
+            room = directory.create_room(
+                ctx(),
+                actor=a,
+                name=F.text("name", 100),
+                capacity_kg=F.text("capacity_kg", 20),
+                allowed_categories=_categories(request.form.getlist("categories")),
+            )
+        except HwtraceError as err:
+            if not F.is_form_error(err):
+                raise
+            error, status = F.message(err), err.status
+        else:
+            F.done(f"已添加库房：{room.name}", f"Room added: {room.name}")
+            return redirect(url_for("pages.rooms"))
+    return (
+        render_template(
+            "rooms.html",
+            rows=directory.list_rooms(ctx(), actor=a),
+            names=directory.enterprise_names(ctx(), actor=a),
+            can_add=can_add,
+            categories=catalogue.categories(ctx()),
+            error=error,
+            form=request.form if error else {},
+            ticked=set(request.form.getlist("categories")) if error else set(),
+        ),
+        status,
+    )
+
+
+def _categories(values: list[str]) -> list[str]:
+    known = {c.code for c in catalogue.categories(ctx())}
+    chosen = [v for v in values if v]
+    if not chosen:
+        raise BadValue("请至少选择一个允许贮存的废物类别", "choose at least one waste category")
+    unknown = [v for v in chosen if v not in known]
+    if unknown:
+        raise BadValue(
+            f"名录中没有废物类别 {'、'.join(unknown[:5])}",
+            f"no such waste category: {', '.join(unknown[:5])}",
+        )
+    return chosen
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users() -> Any:
+    """Users: an enterprise admin's own, the park administrator's across the park; each adds
+    users (and the park administrator chooses the enterprise)."""
+    a = _require_admin()
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            eid = F.text("enterprise_id", 20)
+            user = directory.create_user(
+                ctx(),
+                actor=a,
+                new=directory.NewUser(
+                    username=_username(),
+                    password=_password(),
+                    role=_role(),
+                    display_name=F.text("display_name", 100),
+                    enterprise_id=int(eid) if eid.isdigit() else None,
+                ),
+            )
+        except HwtraceError as err:
+            if not F.is_form_error(err):
+                raise
+            error, status = F.message(err), err.status
+        else:
+            F.done(f"已添加用户：{user.username}", f"User added: {user.username}")
+            return redirect(url_for("pages.users"))
+    wanted = request.args.get("enterprise_id", type=int)
+    rows = directory.list_users(ctx(), actor=a, enterprise_id=wanted)
+    roles = list(Role) if a.sees_whole_park else [Role.ADMIN, Role.OPERATOR]
+    return (
+        render_template(
+            "users.html",
+            rows=rows,
+            names=directory.enterprise_names(ctx(), actor=a),
+            roles=[(r.value, ROLE_ZH[r]) for r in roles],
+            role_zh={r.value: ROLE_ZH[r] for r in Role},
+            enterprises=[e for e, _ in directory.list_enterprises(ctx(), actor=a)]
+            if a.sees_whole_park
+            else [],
+            can_authorize=a.role is Role.ADMIN and a.enterprise_kind is EnterpriseKind.PRODUCER,
+            error=error,
+            form=request.form if error else {},
+        ),
+        status,
+    )
+
+
+def _username() -> str:
+    name = F.text("username", 80)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,64}", name):
+        raise BadValue(
+            "用户名为 3–64 个字母、数字或 _ . -", "a username is 3–64 letters, digits or _ . -"
+        )
+    return name
+
+
+def _password() -> str:
+    pw = request.form.get("password") or ""
+    if len(pw) < 10 or len(pw) > 200:
+        raise BadValue("密码至少 10 位", "a password has at least 10 characters")
+    return pw
+
+
+def _role() -> str:
+    role = F.text("role", 20)
+    if role not in {r.value for r in Role}:
+        raise BadValue("请选择角色", "choose the role")
+    return role
+
+
+@bp.route("/users/<int:user_id>/authorizations", methods=["GET", "POST"])
+def user_authorizations(user_id: int) -> Any:
+    """The waste profiles an operator may register (personnel authorization), ticked by the
+    producer's admin; one ledger entry names what was granted and revoked."""
+    a = _require_producer_admin()
+    user = next((u for u in directory.list_users(ctx(), actor=a) if u.id == user_id), None)
+    if user is None:
+        raise NotFound("用户不存在", "no such user")
+    if request.method == "POST":
+        ids = [int(v) for v in request.form.getlist("profile_ids") if v.isdigit()]
+        directory.set_authorizations(ctx(), actor=a, user_id=user_id, profile_ids=ids)
+        F.done(f"已更新 {user.username} 的授权", f"Authorizations of {user.username} saved")
+        return redirect(url_for("pages.user_authorizations", user_id=user_id))
+    return render_template(
+        "user_authorizations.html",
+        user=user,
+        profiles=directory.list_profiles(ctx(), actor=a),
+        granted=set(directory.get_authorizations(ctx(), actor=a, user_id=user_id)),
+    )
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+def enterprise_new() -> Any:
+    """The park administrator registers an enterprise with its permits (a validated form: the
+    USCC's check character, the permit numbers, catalogue codes, a yearly quantity)."""
+    a = actor()
+    require_role(a, Role.PARK_ADMIN)
+    error, status = None, 200
+    if request.method == "POST":
+        kind = F.text("kind", 20)
+        permits: dict[str, Any] = {}
+        if kind == EnterpriseKind.RECEIVER.value:
+            permits["operating"] = {
+                "number": F.text("operating_number", 64),
+                "codes": re.split(r"[\s,，、;；]+", F.text("operating_codes", 5000)),
+                "annual_capacity_t": F.text("annual_capacity_t", 20),
+                "valid_until": F.text("operating_valid_until", 10),
+            }
+        elif kind == EnterpriseKind.TRANSPORTER.value:
+            permits["transport"] = {
+                "number": F.text("transport_number", 64),
+                "valid_until": F.text("transport_valid_until", 10),
+            }
+        try:
+            ent = directory.create_enterprise(
+                ctx(),
+                actor=a,
+                new=directory.NewEnterprise(
+                    uscc=F.text("uscc", 18),
+                    name=F.text("name", 200),
+                    kind=kind,
+                    address=F.text("address", 300),
+                    contact_name=F.text("contact_name", 100),
+                    contact_phone=F.text("contact_phone", 50),
+                    permits=permits,
+                ),
+            )
+        except HwtraceError as err:
+            if not F.is_form_error(err):
+                raise
+            error, status = F.message(err), err.status
+        else:
+            F.done(f"已登记：{ent.name}", f"Registered: {ent.name}")
+            return redirect(url_for("pages.enterprise", enterprise_id=ent.id))
+    return (
+        render_template(
+            "enterprise_new.html",
+            kinds=KIND_ZH_ENT,
+            error=error,
+            form=request.form if error else {},
+        ),
+        status,
+    )

@@ -156,6 +156,37 @@ EN: dict[str, str] = {
     "接收单位": "Receiver",
     "园区管理方": "Park administration",
     "查看档案": "Open file",
+    # console administration: rooms, users, authorizations, enterprises, reservations
+    "人员": "Users",
+    "初始密码（至少 10 位）": "First password (10 characters or more)",
+    "勾选该操作员可以登记的废物档案；每次更改记入台账。": (
+        "Tick the waste profiles this operator may register; each change is recorded in the ledger."
+    ),
+    "在职": "active",
+    "姓名": "Name",
+    "容量": "Capacity",
+    "已用": "Used",
+    "废物档案授权": "Profile authorizations",
+    "授权": "Authorizations",
+    "有效期至": "Valid until",
+    "本次预留": "Reserved now",
+    "添加": "Add",
+    "添加库房": "Add a room",
+    "添加用户": "Add a user",
+    "登记": "Register",
+    "登记单位": "Register an enterprise",
+    "离线登记的手持终端使用预留的识别码；每个识别码只用一次。": (
+        "Handhelds registering offline use reserved codes; each code is used once."
+    ),
+    "编号": "Number",
+    "角色": "Role",
+    "许可废物代码（空格或逗号分隔）": "Permitted waste codes (separated by spaces or commas)",
+    "识别码预留": "Code reservations",
+    "预留": "Reserve",
+    "管理员": "administrator",
+    "操作员": "operator",
+    "园区管理员": "park administrator",
+    "审计员": "auditor",
     # console workflows: bookings, manifests, the batch page
     "北京时间": "Beijing time",
     "待承运确认": "waiting for the transporter",

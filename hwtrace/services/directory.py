@@ -17,6 +17,7 @@ from hwtrace.domain.catalogue import check_form, check_packaging
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import kg_to_g
+from hwtrace.domain.transport import check_permits
 from hwtrace.services import catalogue, facilities
 from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context
@@ -134,7 +135,16 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
             code="enterprise.invalid_uscc",
             detail={"uscc": uscc},
         )
+    if new.kind not in {k.value for k in EnterpriseKind}:
+        raise BadValue("请选择单位类型", "choose the kind of enterprise", detail={"kind": new.kind})
     kind = EnterpriseKind(new.kind)
+    name = new.name.strip()
+    if not name or len(name) > 200:
+        raise BadValue("请填写单位名称（最多 200 字）", "give the name (up to 200 characters)")
+    edition = catalogue.current(ctx)
+    permits = check_permits(
+        kind.value, new.permits or {}, lambda c: edition.get(c) is not None, ctx.today()
+    )
     with ctx.uow() as uow:
         s = uow.session
         park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
@@ -149,14 +159,14 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
         ent = Enterprise(
             park_id=park.id,
             uscc=uscc,
-            name=new.name.strip(),
+            name=name,
             kind=kind.value,
             address=new.address,
             contact_name=new.contact_name,
             contact_phone=new.contact_phone,
             map_x=new.map_x,
             map_y=new.map_y,
-            permits=new.permits or {},
+            permits=permits,
             created_at=ctx.now(),
         )
         s.add(ent)
@@ -169,7 +179,7 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
                 "uscc": uscc,
                 "name": ent.name,
                 "kind": kind.value,
-                "permits": new.permits or {},
+                "permits": permits,
             },
         )
         uow.commit()

@@ -132,3 +132,46 @@ def test_partial_rejection() -> None:
         T.check_partial_rejection(100_000, 100_000, "整批")  # that is a rejection
     with pytest.raises(BadValue):
         T.check_partial_rejection(100_000, 20_000, "")
+
+
+def test_permit_form_checks() -> None:
+    import datetime as dt
+
+    from hwtrace.domain.transport import check_permits
+
+    today = dt.date(2026, 6, 1)
+    known = {"900-041-49", "271-001-02"}.__contains__
+    good = {
+        "operating": {
+            "number": " JS3205OOD009-1 ",
+            "codes": ["900-041-49", "271-001-02", "900-041-49"],
+            "annual_capacity_t": "3000",
+            "valid_until": "2030-12-31",
+        }
+    }
+    assert check_permits("receiver", good, known, today) == {
+        "operating": {
+            "number": "JS3205OOD009-1",
+            "codes": ["271-001-02", "900-041-49"],
+            "annual_capacity_t": "3000",
+            "valid_until": "2030-12-31",
+        }
+    }
+    bad = [
+        {"operating": {**good["operating"], "codes": []}},
+        {"operating": {**good["operating"], "codes": ["999-999-99"]}},
+        {"operating": {**good["operating"], "annual_capacity_t": "-5"}},
+        {"operating": {**good["operating"], "annual_capacity_t": "abc"}},
+        {"operating": {**good["operating"], "number": ""}},
+        {"operating": {**good["operating"], "valid_until": "2020-01-01"}},
+        {"operating": {**good["operating"], "valid_until": "31/12/2030"}},
+    ]
+    for permits in bad:
+        with pytest.raises(BadValue):
+            check_permits("receiver", permits, known, today)
+    with pytest.raises(BadValue):
+        check_permits("transporter", {}, known, today)
+    assert check_permits("transporter", {"transport": {"number": "苏交运 1"}}, known, today) == {
+        "transport": {"number": "苏交运 1"}
+    }
+    assert check_permits("producer", good, known, today) == {}
