@@ -35,7 +35,7 @@ def bookings() -> Any:
     ]
     return render_template(
         "bookings.html",
-        rows=rows[:300],
+        rows=rows[:60],
         inbox=inbox,
         names=directory.enterprise_names(ctx(), actor=a),
         can_book=a.enterprise_kind is EnterpriseKind.PRODUCER and not a.sees_whole_park,

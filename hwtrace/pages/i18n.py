@@ -207,7 +207,7 @@ EN: dict[str, str] = {
     "已处置": "disposed of",
     "转运预约": "Pickup bookings",
     "预约转运": "Book a pickup",
-    "全部预约": "All bookings",
+    "最近预约": "Latest bookings",
     "待接单": "Waiting for you",
     "预约号": "Booking",
     "预约时段": "Pickup window",

@@ -28,7 +28,7 @@ def manifests() -> Any:
     a = actor()
     return render_template(
         "manifests.html",
-        rows=svc.list_manifests(ctx(), actor=a)[:300],
+        rows=svc.list_manifests(ctx(), actor=a)[:100],
         names=directory.enterprise_names(ctx(), actor=a),
     )
 
