@@ -166,6 +166,7 @@ ENTRY_TYPE_EN = {
     "profile.create": "Waste profile created",
     "codes.reserve": "Codes reserved",
     "warning.acknowledge": "Warning acknowledged",
+    "catalogue.import": "Catalogue edition imported",
 }
 
 _PAYLOAD_EN = {
