@@ -301,6 +301,9 @@ def serve(
         )
     migrate.upgrade(app.config["DATABASE_URL"])
     if dev:
+        from hwtrace.services.checkpoints import start_background
+
+        start_background(_ctx(app))
         app.run(host=host or "127.0.0.1", port=port or 8000, threaded=True)
         return
     # Options given here win over hwtrace/gunicorn_conf.py (and its HWTRACE_* variables).
@@ -456,39 +459,96 @@ def ledger_group() -> None:
     "--vkey",
     help="with --bundle: the park's published verifier key the bundle must be signed with",
 )
-def ledger_verify(bundle_file: str | None, vkey: str | None) -> None:
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    help="with --bundle: a witness's verifier key whose cosignature the bundle must carry "
+    "(repeat for several)",
+)
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    help="a FILE or URL holding a checkpoint kept elsewhere (an inspector's copy, a witness's "
+    "/checkpoint/<origin>, a tiles mirror's checkpoint); repeat for several",
+)
+def ledger_verify(
+    bundle_file: str | None,
+    vkey: str | None,
+    witness_keys: tuple[str, ...],
+    against: tuple[str, ...],
+) -> None:
     """Recompute the whole ledger from its rows; exit 1 and name the first bad entry if not.
 
-    With --bundle FILE: check a signed ledger bundle offline (checkpoint signature, every entry's
-    canonical bytes and inclusion proof); exit 0 if it verifies, else 1 with the reason.
+    Then check it against every cosigned checkpoint it knows (the witnesses' cosignatures it
+    kept, the last checkpoint each configured witness cosigned) and each --against FILE|URL:
+    exit 1, naming the checkpoint and what is wrong, when the log is shorter than one of them
+    or holds another tree at its size.
+
+    With --bundle FILE: check a signed ledger bundle offline (checkpoint signature, every
+    entry's canonical bytes and inclusion proof, and with --witness the cosignatures); exit 0
+    if it verifies, else 1 with the reason.
     """
     if bundle_file is not None:
-        _verify_bundle(bundle_file, vkey)
+        if against:
+            raise click.UsageError("--against checks the database, not a bundle")
+        _verify_bundle(bundle_file, vkey, list(witness_keys))
         return
-    if vkey is not None:
-        raise click.UsageError("--vkey is used with --bundle")
+    if vkey is not None or witness_keys:
+        raise click.UsageError("--vkey and --witness are used with --bundle")
     from hwtrace.progress import progress
     from hwtrace.services import audit
 
+    ctx = _ctx(_app())
     with progress("verify / 校验", unit="entries") as bar:
-        report = audit.verify(_ctx(_app()), progress=bar.to)
-    if report.ok:
+        report = audit.verify(ctx, progress=bar.to)
+    if not report.ok:
         click.echo(
-            f"OK: {report.size} entries, root {report.root.hex()}, "
-            f"{report.checkpoints_checked} signed checkpoints checked"
+            f"TAMPERED: first bad sequence number {report.first_bad_seq}: {report.reason}",
+            err=True,
         )
-        return
+        sys.exit(1)
+    checks = audit.check_known(ctx)
+    for source in against:
+        try:
+            note = _read_source(source)
+        except OSError as err:
+            raise click.ClickException(f"cannot read {source}: {err}") from None
+        checks.append(audit.check_against(ctx, source, note))
+    failed = False
+    for c in checks:
+        if c.kind == "ok":
+            click.echo(f"consistent with the checkpoint of size {c.size} from {c.source}")
+        elif c.kind == "unreachable":
+            click.echo(f"WARNING: {c.source} {c.problem}", err=True)
+        else:
+            failed = True
+            label = {"shorter": "SHORTER", "inconsistent": "INCONSISTENT"}.get(c.kind, "BAD")
+            click.echo(f"{label}: {c.problem}", err=True)
+    if failed:
+        sys.exit(1)
     click.echo(
-        f"TAMPERED: first bad sequence number {report.first_bad_seq}: {report.reason}", err=True
+        f"OK: {report.size} entries, root {report.root.hex()}, "
+        f"{report.checkpoints_checked} signed checkpoints checked"
     )
-    sys.exit(1)
 
 
-def _verify_bundle(path: str, vkey: str | None) -> None:
-    """Verify a bundle file with nothing but the file (and the key): no app, no database."""
+def _read_source(source: str) -> str:
+    """Return the text of a FILE or an http(s) URL."""
+    if source.startswith(("http://", "https://")):
+        import urllib.request
+
+        with urllib.request.urlopen(source, timeout=10) as resp:
+            return str(resp.read().decode("utf-8"))
+    return Path(source).read_text("utf-8")
+
+
+def _verify_bundle(path: str, vkey: str | None, witness_keys: list[str]) -> None:
+    """Verify a bundle file with nothing but the file (and the keys): no app, no database."""
     from ledger.verify_cli import check
 
-    status = check(path, vkey, sys.stdout, sys.stderr)
+    status = check(path, vkey, sys.stdout, sys.stderr, witness_keys)
     if status:
         sys.exit(status)
 
@@ -563,6 +623,150 @@ def ledger_prove(code: str | None, since: int | None) -> None:
             },
         }
     click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@ledger_group.command("tiles")
+@click.argument("directory", type=click.Path(file_okay=False))
+def ledger_tiles(directory: str) -> None:
+    """Publish the ledger as C2SP tlog-tiles into DIRECTORY (checkpoint, tile/<L>/<N>,
+    tile/entries/<N>) for a static web server; the server does this itself when
+    HWTRACE_LEDGER_TILES_DIR is set."""
+    from hwtrace.services import audit, checkpoints
+
+    ctx = _ctx(_app())
+    cp = audit.current_checkpoint(ctx)
+    written = checkpoints.publish_tiles(ctx, Path(directory), cp)
+    click.echo(f"{directory}: tree size {cp.size}, {written} files written")
+
+
+@ledger_group.command("monitor")
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--vkey",
+    "vkeys",
+    multiple=True,
+    required=True,
+    help="the verifier key of each log, in the order of the URLs",
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    default="monitor-state.json",
+    show_default=True,
+    help="where the monitor keeps what it verified of each log",
+)
+@click.option("--once", is_flag=True, help="check each log once and exit (1 on an alarm)")
+@click.option("--interval", default=60.0, show_default=True, help="seconds between polls")
+def ledger_monitor(
+    urls: tuple[str, ...], vkeys: tuple[str, ...], state: str, once: bool, interval: float
+) -> None:
+    """Follow one or more parks' ledgers from their C2SP tlog-tiles alone (URL: the tiles
+    prefix, where URL/checkpoint is): check each new checkpoint's signature and that it extends
+    the last one verified, and raise an alarm (stderr, exit 1 with --once) when a log is
+    shortened, forked or rewritten. Needs no database and no API token."""
+    import time
+
+    import ledger
+    from ledger.monitor import Monitor
+
+    if len(urls) != len(vkeys):
+        raise click.UsageError("give one --vkey per URL, in the same order")
+    try:
+        logs = [(u, ledger.Verifier.from_vkey(k)) for u, k in zip(urls, vkeys, strict=True)]
+    except ledger.BadSignatureError as err:
+        raise click.UsageError(f"bad --vkey: {err}") from None
+    monitor = Monitor(logs, Path(state))
+    while True:
+        alarms = monitor.poll()
+        for alarm in alarms:
+            click.echo(str(alarm), err=True)
+            if alarm.evidence:
+                click.echo(alarm.evidence, err=True, nl=False)
+        for url, _v in monitor.logs:
+            st = monitor.states.get(url)
+            if st is not None:
+                click.echo(f"{url}: size {st.size} root {st.root.hex()}")
+        if once:
+            if alarms:
+                sys.exit(1)
+            return
+        sys.stdout.flush()
+        time.sleep(interval)
+
+
+@main.group()
+def witness() -> None:
+    """A witness (C2SP tlog-witness) that cosigns other parties' ledger checkpoints."""
+
+
+@witness.command("init")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False), required=True)
+@click.option("--name", required=True, help="the witness's name, e.g. witness.bureau.example")
+def witness_init(key_file: str, name: str) -> None:
+    """Make the witness's Ed25519 key in FILE (never overwritten) and print its verifier key,
+    which logs configure in HWTRACE_LEDGER_WITNESSES."""
+    from ledger.cosignature import Cosigner
+
+    path = Path(key_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Cosigner.generate(name).private_bytes())
+    click.echo(Cosigner.load(path, name).key.vkey)
+
+
+@witness.command("serve")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True), required=True)
+@click.option("--name", required=True, help="the witness's name (as at `witness init`)")
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="the directory of its state: the last checkpoint cosigned per log (back it up)",
+)
+@click.option(
+    "--log",
+    "log_keys",
+    multiple=True,
+    required=True,
+    help="a log's verifier key (its name is the checkpoint origin); repeat for several",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8900, show_default=True, type=int)
+def witness_serve(
+    key_file: str, name: str, state_dir: str, log_keys: tuple[str, ...], host: str, port: int
+) -> None:
+    """Run the witness: POST /add-checkpoint (C2SP tlog-witness) and GET /checkpoint/<origin>
+    (the last checkpoint it cosigned for that log). Only one process may use a state
+    directory."""
+    import fcntl
+
+    import ledger
+    from ledger.cosignature import Cosigner
+    from ledger.witness import Witness, WitnessState, make_server
+
+    logs = {}
+    for k in log_keys:
+        try:
+            v = ledger.Verifier.from_vkey(k)
+        except ledger.BadSignatureError as err:
+            raise click.UsageError(f"bad --log key {k!r}: {err}") from None
+        logs[v.name] = v
+    state = WitnessState(Path(state_dir))
+    lock = open(Path(state_dir) / "witness.lock", "w")  # noqa: SIM115 - held while serving
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise click.ClickException(f"another witness serves from {state_dir}") from None
+    w = Witness(Cosigner.load(Path(key_file), name), logs, state)
+    server = make_server(w, host, port)
+    click.echo(
+        f"witness {name} on http://{host}:{server.server_address[1]}/ ({w.cosigner.key.vkey})"
+    )
+    sys.stdout.flush()
+    server.serve_forever()
 
 
 if __name__ == "__main__":  # pragma: no cover

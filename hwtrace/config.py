@@ -17,6 +17,11 @@ DEFAULTS: dict[str, Any] = {
     "PARK_NAME": "示范化工园区",  # HWTRACE_PARK_NAME; shown on pages and in the checkpoint origin
     "LEDGER_ORIGIN": None,  # HWTRACE_LEDGER_ORIGIN; checkpoint origin line; None = "hwtrace.local/<park code>"
     "LEDGER_KEY_FILE": None,  # HWTRACE_LEDGER_KEY_FILE; Ed25519 signing key; None = instance/ledger_signing.key (made by `hwtrace keys init`, never on its own)
+    "LEDGER_CHECKPOINT_ENTRIES": 100,  # HWTRACE_LEDGER_CHECKPOINT_ENTRIES; sign a checkpoint once this many entries are not covered by one
+    "LEDGER_CHECKPOINT_SECONDS": 60,  # HWTRACE_LEDGER_CHECKPOINT_SECONDS; sign a checkpoint when entries have waited this long (the unsigned tail is at most a minute)
+    "LEDGER_CHECKPOINTER": True,  # HWTRACE_LEDGER_CHECKPOINTER; the server's background thread that signs, asks witnesses and publishes tiles (off: only `hwtrace ledger checkpoint` signs)
+    "LEDGER_WITNESSES": [],  # HWTRACE_LEDGER_WITNESSES; JSON list of "<witness vkey> <URL>": witnesses (C2SP tlog-witness) asked to cosign every new checkpoint
+    "LEDGER_TILES_DIR": None,  # HWTRACE_LEDGER_TILES_DIR; publish the log as C2SP tlog-tiles into this directory (serve it statically); None = not published
     "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token (device tokens do not expire; revoke them)
     "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per user and address before throttling
     "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins

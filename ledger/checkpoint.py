@@ -30,9 +30,21 @@ def _check_name(name: str) -> None:
         raise ValueError(f"bad key name {name!r}: no spaces and no '+'")
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
-    """Return the 4-byte key hash that identifies a signer in a signed note."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
+def key_hash(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    """Return the 4-byte key hash that identifies a signer in a signed note (``alg`` is the
+    signature type byte: 0x01 for a log's Ed25519 key, 0x04 for an Ed25519 cosigner)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4]
+
+
+def split_note(note: str) -> tuple[str, list[str]]:
+    """Split a signed note into its body (ending with a newline) and its signature lines.
+
+    :raises BadSignatureError: not a signed note.
+    """
+    body, sep, sigs = note.partition("\n\n")
+    if not sep or not sigs.endswith("\n"):
+        raise BadSignatureError("not a signed note")
+    return body + "\n", sigs[:-1].split("\n")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,13 @@ from ledger.canonical import canonical_bytes, entry_fields, format_ts
 from ledger.checkpoint import Signer, Verifier, sign_checkpoint
 from ledger.entry import EntryDraft, StoredEntry, entry_from_body, utcnow
 from ledger.errors import BadProofError
-from ledger.schema import ledger_checkpoint, ledger_entry, ledger_log, ledger_node
+from ledger.schema import (
+    ledger_checkpoint,
+    ledger_cosignature,
+    ledger_entry,
+    ledger_log,
+    ledger_node,
+)
 from ledger.verify_fast import FastVerifier
 from ledger.verify_reference import VerifyReport
 
@@ -290,6 +296,75 @@ class Log:
             )
         )
         return note
+
+    def checkpoint_if_due(
+        self, conn: Connection, signer: Signer, *, every: int, seconds: float
+    ) -> str | None:
+        """Sign a checkpoint if ``every`` entries or more are not covered by the newest one, or
+        some are and it is ``seconds`` old or more (or there is none); return it, or None.
+
+        The head is locked first, so concurrent callers (several workers) sign once."""
+        head = self._head(conn, lock=True)
+        size = int(head.size)
+        last = conn.execute(
+            sa.select(ledger_checkpoint.c.size, ledger_checkpoint.c.created_at)
+            .where(ledger_checkpoint.c.log_id == self.log_id)
+            .order_by(ledger_checkpoint.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if last is None:
+            return self.sign_checkpoint(conn, signer) if size else None
+        tail = size - int(last.size)
+        if tail <= 0:
+            return None
+        created = last.created_at
+        if created.tzinfo is None:  # SQLite keeps no zone: the ledger writes UTC
+            created = created.replace(tzinfo=dt.UTC)
+        if tail >= every or (self.clock() - created).total_seconds() >= seconds:
+            return self.sign_checkpoint(conn, signer)
+        return None
+
+    def add_cosignature(
+        self, conn: Connection, size: int, root: bytes, witness: str, line: str
+    ) -> bool:
+        """Keep a witness's cosignature line of the checkpoint of ``size``; False if this
+        witness's cosignature of that size is already kept."""
+        c = ledger_cosignature.c
+        have = conn.execute(
+            sa.select(c.line).where(c.log_id == self.log_id, c.size == size, c.witness == witness)
+        ).one_or_none()
+        if have is not None:
+            return False
+        conn.execute(
+            sa.insert(ledger_cosignature).values(
+                log_id=self.log_id,
+                size=size,
+                witness=witness,
+                root=root,
+                line=line.rstrip("\n"),
+                created_at=self.clock(),
+            )
+        )
+        return True
+
+    def cosignatures(self, conn: Connection, size: int) -> list[str]:
+        """Return the cosignature lines kept for the checkpoint of ``size``."""
+        c = ledger_cosignature.c
+        return list(
+            conn.execute(
+                sa.select(c.line).where(c.log_id == self.log_id, c.size == size).order_by(c.witness)
+            ).scalars()
+        )
+
+    def cosigned_heads(self, conn: Connection) -> list[tuple[int, bytes, str]]:
+        """Return (size, root, witness) of every cosignature kept, smallest size first."""
+        c = ledger_cosignature.c
+        rows = conn.execute(
+            sa.select(c.size, c.root, c.witness)
+            .where(c.log_id == self.log_id)
+            .order_by(c.size, c.witness)
+        )
+        return [(int(r.size), bytes(r.root), str(r.witness)) for r in rows]
 
     def latest_checkpoint(self, conn: Connection) -> str | None:
         """Return the newest stored checkpoint note, or None."""

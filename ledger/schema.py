@@ -75,11 +75,28 @@ ledger_checkpoint = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-GUARDED = ("ledger_entry", "ledger_node", "ledger_checkpoint")
+# A witness's cosignature of a checkpoint (C2SP tlog-cosignature): the signature line as the
+# witness returned it, for the checkpoint of that size; append-only like the others.
+ledger_cosignature = sa.Table(
+    "ledger_cosignature",
+    metadata,
+    sa.Column("log_id", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("witness", sa.String(200), primary_key=True),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The tables of the first schema, and the cosignatures added later (a migration installs the
+# guards of the tables it creates).
+FIRST_GUARDED = ("ledger_entry", "ledger_node", "ledger_checkpoint")
+GUARDED = (*FIRST_GUARDED, "ledger_cosignature")
 _KEYS = {
     "ledger_entry": ("log_id", "seq"),
     "ledger_node": ("log_id", "level", "idx"),
     "ledger_checkpoint": ("log_id", "id"),
+    "ledger_cosignature": ("log_id", "size", "witness"),
 }
 APPEND_ONLY_MESSAGE = "hwtrace ledger is append-only"
 
@@ -122,25 +139,25 @@ def _pg_guards(table: str) -> list[str]:
     ]
 
 
-def install_guards(conn: Connection) -> None:
+def install_guards(conn: Connection, tables: tuple[str, ...] = GUARDED) -> None:
     """Install the triggers that refuse UPDATE, DELETE (and TRUNCATE) on the ledger tables."""
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        for table in GUARDED:
+        for table in tables:
             for stmt in _sqlite_guards(table):
                 conn.exec_driver_sql(stmt)
     elif dialect == "postgresql":
         conn.execute(sa.text(_PG_FUNCTION))
-        for table in GUARDED:
+        for table in tables:
             for stmt in _pg_guards(table):
                 conn.exec_driver_sql(stmt)
     else:  # pragma: no cover - only the two supported databases
         raise NotImplementedError(dialect)
 
 
-def drop_guards(conn: Connection) -> None:
+def drop_guards(conn: Connection, tables: tuple[str, ...] = GUARDED) -> None:
     """Remove the guards (for tamper tests and forensic repair only)."""
-    for table in GUARDED:
+    for table in tables:
         if conn.dialect.name == "sqlite":
             for suffix in ("no_update", "no_delete", "no_replace"):
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_{suffix}")

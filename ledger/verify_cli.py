@@ -15,12 +15,15 @@ check.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
 from ledger.bundle import verify_bundle
+from ledger.cosignature import CosignerKey, cosigned_by
+from ledger.errors import BadSignatureError
 
 # Chinese for the fault codes of verify_bundle (the library's reasons are English).
 FAULT_ZH = {
@@ -39,8 +42,38 @@ FAULT_ZH = {
 }
 
 
-def check(path: str, vkey: str | None, out: TextIO, err: TextIO) -> int:
-    """Verify the bundle file at ``path``; write the result; return the exit status."""
+def check_cosignatures(data: bytes, witness_keys: list[str], err: TextIO) -> str | None:
+    """Return None if the bundle's checkpoint carries a valid cosignature of every witness in
+    ``witness_keys`` (verifier keys), else a line naming what is missing; report it on ``err``."""
+    try:
+        keys = [CosignerKey.from_vkey(k) for k in witness_keys]
+    except BadSignatureError as exc:
+        print(f"验证失败：见证方公钥无效（{exc}）", file=err)
+        print(f"FAILED (bundle.bad_witness_key): {exc}", file=err)
+        return str(exc)
+    note = json.loads(data)["checkpoint"]
+    found = cosigned_by(note, keys)
+    missing = [k.name for k in keys if k.name not in found]
+    if missing:
+        print(f"验证失败：检查点缺少见证方 {', '.join(missing)} 的有效联署签名", file=err)
+        print(
+            f"FAILED (bundle.not_cosigned): the checkpoint carries no valid cosignature by "
+            f"{', '.join(missing)}",
+            file=err,
+        )
+        return ", ".join(missing)
+    return None
+
+
+def check(
+    path: str,
+    vkey: str | None,
+    out: TextIO,
+    err: TextIO,
+    witness_keys: list[str] | None = None,
+) -> int:
+    """Verify the bundle file at ``path`` (and, with ``witness_keys``, that those witnesses
+    cosigned its checkpoint); write the result; return the exit status."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -61,6 +94,8 @@ def check(path: str, vkey: str | None, out: TextIO, err: TextIO) -> int:
         print(f"FAILED ({report.code}): {where_en}{report.reason}", file=err)
         return 1
     assert report.root is not None
+    if witness_keys and check_cosignatures(data, witness_keys, err) is not None:
+        return 1
     print(
         f"验证通过：{report.entries_checked} 条台账记录均包含在 {report.origin} 的签名检查点"
         f"（树大小 {report.tree_size}）中",
@@ -71,6 +106,8 @@ def check(path: str, vkey: str | None, out: TextIO, err: TextIO) -> int:
         f"{report.origin} at tree size {report.tree_size}, root {report.root.hex()}",
         file=out,
     )
+    if witness_keys:
+        print(f"cosigned by / 见证方联署: {', '.join(witness_keys)}", file=out)
     if report.key_pinned:
         print(f"key: {report.vkey} (pinned with --vkey / 已核对园区公钥)", file=out)
     else:
@@ -104,9 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--vkey", help="the park's published verifier key the bundle must be signed with"
     )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key whose cosignature the checkpoint must carry (repeatable)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     args = parser.parse_args(argv)
-    return check(args.bundle, args.vkey, sys.stdout, sys.stderr)
+    return check(args.bundle, args.vkey, sys.stdout, sys.stderr, args.witness)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,9 +30,16 @@ class SignedCheckpoint:
     root: bytes
 
 
-def _parse(ctx: Context, note: str) -> SignedCheckpoint:
+def parse_note(ctx: Context, note: str) -> SignedCheckpoint:
+    """Return what a checkpoint note signed by the park's key commits to.
+
+    :raises ledger.BadSignatureError: not signed by the park's key.
+    """
     cp = ledger.parse_checkpoint(note, ctx.signer.verifier())
     return SignedCheckpoint(note=note, size=cp.size, root=cp.root)
+
+
+_parse = parse_note
 
 
 def current_checkpoint(ctx: Context) -> SignedCheckpoint:
@@ -239,3 +246,76 @@ def verify(ctx: Context, progress: Callable[[int, int], None] | None = None) -> 
     (``progress(done, total)`` after each chunk of entries)."""
     with ctx.db.read_session() as s:
         return ctx.log.verify(s.connection(), ctx.signer.verifier(), progress)
+
+
+@dataclass(frozen=True)
+class AgainstCheck:
+    """The log checked against one checkpoint held elsewhere."""
+
+    source: str  # where the checkpoint came from (a file, a URL, a witness, a kept cosignature)
+    size: int | None
+    problem: str | None  # None: the log has that tree; else what is wrong, in English
+    kind: str = "ok"  # "ok", "shorter", "inconsistent", "bad-checkpoint", "unreachable"
+
+
+def check_head(ctx: Context, source: str, size: int, root: bytes) -> AgainstCheck:
+    """Check that the log holds the tree of ``size`` entries with hash ``root``."""
+    with ctx.db.read_session() as s:
+        conn = s.connection()
+        have = ctx.log.size(conn)
+        if size > have:
+            return AgainstCheck(
+                source,
+                size,
+                f"the log has {have} entries, but the checkpoint from {source} covers {size}: "
+                f"entries {have}..{size - 1} were removed",
+                "shorter",
+            )
+        got = ctx.log.root(conn, size)
+    if got != root:
+        return AgainstCheck(
+            source,
+            size,
+            f"at tree size {size} the log's root is {got.hex()}, the checkpoint from {source} "
+            f"says {root.hex()}: the first {size} entries were changed",
+            "inconsistent",
+        )
+    return AgainstCheck(source, size, None)
+
+
+def check_against(ctx: Context, source: str, note: str) -> AgainstCheck:
+    """Check the log against a checkpoint note held elsewhere (signed by the park's key)."""
+    try:
+        cp = ledger.parse_checkpoint(note, ctx.signer.verifier())
+    except ledger.BadSignatureError as err:
+        return AgainstCheck(
+            source, None, f"not a checkpoint signed by this park's key: {err}", "bad-checkpoint"
+        )
+    if cp.origin != ctx.settings.ledger_origin:
+        return AgainstCheck(
+            source, cp.size, f"a checkpoint of another log ({cp.origin})", "bad-checkpoint"
+        )
+    return check_head(ctx, source, cp.size, cp.root)
+
+
+def check_known(ctx: Context) -> list[AgainstCheck]:
+    """Check the log against every cosigned checkpoint it knows: the cosignatures it kept, and
+    the last checkpoint each configured witness cosigned (asked now; one that cannot be
+    reached is reported, not failed)."""
+    from ledger.witness import fetch_latest
+
+    out = []
+    with ctx.db.read_session() as s:
+        heads = ctx.log.cosigned_heads(s.connection())
+    for size, root, witness in heads:
+        out.append(check_head(ctx, f"the kept cosignature of {witness}", size, root))
+    for item in ctx.settings.witnesses:
+        _vkey, _, url = item.strip().partition(" ")
+        source = f"witness {url.strip()}"
+        try:
+            note = fetch_latest(url.strip(), ctx.settings.ledger_origin)
+        except OSError as err:
+            out.append(AgainstCheck(source, None, f"cannot be asked: {err}", "unreachable"))
+            continue
+        out.append(check_against(ctx, source, note))
+    return out

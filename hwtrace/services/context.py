@@ -38,6 +38,11 @@ class Settings:
     receipt_deadline_hours: int = 120
     label_to_store_hours: int = 24
     timezone: str = "Asia/Shanghai"
+    checkpoint_entries: int = 100
+    checkpoint_seconds: float = 60.0
+    checkpointer: bool = True
+    witnesses: tuple[str, ...] = ()
+    tiles_dir: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -59,6 +64,11 @@ class Settings:
             receipt_deadline_hours=int(config["RECEIPT_DEADLINE_HOURS"]),
             label_to_store_hours=int(config["LABEL_TO_STORE_HOURS"]),
             timezone=str(config["TIMEZONE"]),
+            checkpoint_entries=int(config.get("LEDGER_CHECKPOINT_ENTRIES", 100)),
+            checkpoint_seconds=float(config.get("LEDGER_CHECKPOINT_SECONDS", 60)),
+            checkpointer=bool(config.get("LEDGER_CHECKPOINTER", True)),
+            witnesses=tuple(str(w) for w in config.get("LEDGER_WITNESSES") or ()),
+            tiles_dir=str(config["LEDGER_TILES_DIR"]) if config.get("LEDGER_TILES_DIR") else None,
         )
 
 
@@ -70,6 +80,9 @@ class Context:
     settings: Settings
     signer_loader: Callable[[], ledger.Signer]
     clock: Callable[[], dt.datetime] = field(default=_utcnow)
+    # Called with the last sequence number after a unit of work commits entries (the
+    # checkpointer's wake-up); None when nothing listens.
+    on_commit: Callable[[int], None] | None = None
     _signer: ledger.Signer | None = field(default=None, init=False, repr=False)
 
     @property
@@ -87,7 +100,7 @@ class Context:
 
     def uow(self) -> UnitOfWork:
         """Return a new unit of work on the park's log."""
-        return UnitOfWork(self.db, self.log, self.clock)
+        return UnitOfWork(self.db, self.log, self.clock, self.on_commit)
 
     def now(self) -> dt.datetime:
         """Return the current time from the context's clock."""

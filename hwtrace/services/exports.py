@@ -35,7 +35,7 @@ from hwtrace.domain.hj1259_tables import b_tables
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.times import day_range, local_text
-from hwtrace.services import audit
+from hwtrace.services import audit, checkpoints
 from hwtrace.services.batches import visible_batches
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -532,7 +532,7 @@ def bundle(
         "created_at": format_ts(ctx.now()),
         "created_by": actor.username,
         "scope": scope,
-        "checkpoint": cp.note,
+        "checkpoint": checkpoints.cosign_now(ctx, cp),
         "vkey": ctx.signer.vkey,
         "tree_size": cp.size,
         "root_hash": cp.root.hex(),

@@ -81,8 +81,10 @@ class UnitOfWork:
         db: Database,
         log: ledger.Log,
         clock: Callable[[], dt.datetime] | None = None,
+        on_commit: Callable[[int], None] | None = None,
     ) -> None:
         self._db = db
+        self._on_commit = on_commit
         self.log = log
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.session: Session
@@ -167,6 +169,8 @@ class UnitOfWork:
         else:
             self.session.commit()
         self._committed = True
+        if self._on_commit is not None and self._last_seq is not None:
+            self._on_commit(self._last_seq)
 
 
 UowFactory = Callable[[], UnitOfWork]
