@@ -54,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     context = Context(
         db=Database(app.config["DATABASE_URL"]),
         settings=settings,
-        signer_loader=lambda: keys.load_signer(key_file, settings.ledger_origin),
+        signer_loader=keys.signer_loader(key_file, app.config["LEDGER_SIGNER_SOCKET"], settings),
     )
     app.extensions["hwtrace"] = context
     if app.config["CHECK_SCHEMA"]:

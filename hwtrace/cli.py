@@ -585,13 +585,18 @@ def ledger_bundle(uscc: str | None, subjects: tuple[str, ...], output: str) -> N
 @click.option("--vkey", is_flag=True, help="print the verifier key instead")
 def ledger_checkpoint(vkey: bool) -> None:
     """Sign and print a checkpoint of the ledger (or the public verifier key)."""
+    import ledger
     from hwtrace.services import audit
 
     ctx = _ctx(_app())
     if vkey:
         click.echo(ctx.signer.vkey)
         return
-    click.echo(audit.sign_checkpoint(ctx).note, nl=False)
+    try:
+        note = audit.sign_checkpoint(ctx).note
+    except ledger.BadSignatureError as err:
+        raise click.ClickException(f"the signer refuses / 签名进程拒绝签名: {err}") from None
+    click.echo(note, nl=False)
 
 
 @ledger_group.command("prove")
@@ -765,6 +770,50 @@ def witness_serve(
     click.echo(
         f"witness {name} on http://{host}:{server.server_address[1]}/ ({w.cosigner.key.vkey})"
     )
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+@main.group()
+def signer() -> None:
+    """The checkpoint signer in its own process: it holds the park's ledger key (the server
+    asks it over a local socket and cannot read the key) and signs only checkpoints that extend
+    the last one it signed."""
+
+
+@signer.command("init")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False), required=True)
+@click.option("--name", required=True, help="the ledger's origin, e.g. hwtrace.local/PARK")
+def signer_init(key_file: str, name: str) -> None:
+    """Make the ledger key in FILE (never overwritten) and print its verifier key."""
+    from hwtrace.keys import init_keys
+
+    report = init_keys(Path(key_file), name, None)
+    click.echo(report.vkey)
+
+
+@signer.command("serve")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True), required=True)
+@click.option("--name", required=True, help="the ledger's origin (the key's name)")
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="where it keeps the last checkpoint it signed (back it up with the key)",
+)
+@click.option(
+    "--socket", "socket_path", type=click.Path(dir_okay=False), required=True, help="Unix socket"
+)
+def signer_serve(key_file: str, name: str, state_dir: str, socket_path: str) -> None:
+    """Serve signatures on a Unix socket (mode 0660: give the server's user the socket's
+    group, never the key file)."""
+    from ledger.checkpoint import Signer
+    from ledger.signer import SigningService, make_server
+
+    service = SigningService(Signer.load(Path(key_file), name), Path(state_dir))
+    server = make_server(service, Path(socket_path))
+    click.echo(f"signer {name} on {socket_path} ({service.signer.vkey})")
     sys.stdout.flush()
     server.serve_forever()
 

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "LEDGER_CHECKPOINTER": True,  # HWTRACE_LEDGER_CHECKPOINTER; the server's background thread that signs, asks witnesses and publishes tiles (off: only `hwtrace ledger checkpoint` signs)
     "LEDGER_WITNESSES": [],  # HWTRACE_LEDGER_WITNESSES; JSON list of "<witness vkey> <URL>": witnesses (C2SP tlog-witness) asked to cosign every new checkpoint
     "LEDGER_TILES_DIR": None,  # HWTRACE_LEDGER_TILES_DIR; publish the log as C2SP tlog-tiles into this directory (serve it statically); None = not published
+    "LEDGER_SIGNER_SOCKET": None,  # HWTRACE_LEDGER_SIGNER_SOCKET; production: the Unix socket of `hwtrace signer serve`, which holds the checkpoint key (the server never reads it); None = the key file (demo, tests)
     "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token (device tokens do not expire; revoke them)
     "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per user and address before throttling
     "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ledger
 from hwtrace.domain.errors import HwtraceError
+from ledger.signer import RemoteSigner
 
 SECRET_FILE = "secret_key"
 SIGNING_KEY_FILE = "ledger_signing.key"
@@ -66,6 +69,34 @@ def load_signer(path: Path, name: str) -> ledger.Signer:
     if not path.exists():
         raise _missing("台账签名密钥 (ledger signing key)", path)
     return ledger.Signer.load(path, name)
+
+
+def signer_loader(
+    key_file: Path, socket_path: str | None, settings: Any
+) -> Callable[[], ledger.Signer | RemoteSigner]:
+    """Return what loads the checkpoint signer: the signer process at ``socket_path`` when one
+    is configured (the server never reads the key), else the key file."""
+    if socket_path:
+        return lambda: _remote(Path(socket_path), settings.ledger_origin)
+    return lambda: load_signer(key_file, settings.ledger_origin)
+
+
+def _remote(path: Path, origin: str) -> RemoteSigner:
+    try:
+        signer = RemoteSigner(path)
+    except OSError as err:
+        raise KeyMissing(
+            f"无法连接台账签名进程 {path}（{err}）：请确认 hwtrace signer serve 正在运行",
+            f"cannot reach the ledger signer at {path} ({err}): is `hwtrace signer serve` running?",
+            detail={"path": str(path)},
+        ) from None
+    if signer.name != origin:
+        raise KeyMissing(
+            f"签名进程的密钥名 {signer.name} 与台账来源 {origin} 不符",
+            f"the signer's key is named {signer.name}, the ledger's origin is {origin}",
+            detail={"path": str(path)},
+        )
+    return signer
 
 
 def read_secret(path: Path) -> str | None:

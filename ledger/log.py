@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import merkle
 from ledger.canonical import canonical_bytes, entry_fields, format_ts
-from ledger.checkpoint import Signer, Verifier, sign_checkpoint
+from ledger.checkpoint import Signer, Verifier, checkpoint_body, sign_checkpoint
 from ledger.entry import EntryDraft, StoredEntry, entry_from_body, utcnow
 from ledger.errors import BadProofError
 from ledger.schema import (
@@ -28,6 +28,7 @@ from ledger.schema import (
     ledger_log,
     ledger_node,
 )
+from ledger.signer import RemoteSigner
 from ledger.verify_fast import FastVerifier
 from ledger.verify_reference import VerifyReport
 
@@ -276,10 +277,22 @@ class Log:
 
     # -- checkpoints ----------------------------------------------------------------------
 
-    def sign_checkpoint(self, conn: Connection, signer: Signer) -> str:
-        """Sign the current tree head, store the note and return it."""
+    def sign_checkpoint(self, conn: Connection, signer: Signer | RemoteSigner) -> str:
+        """Sign the current tree head, store the note and return it.
+
+        A ``RemoteSigner`` (a signer process holding the key) is given the consistency proof
+        from the last size it signed: it signs only a tree that extends that one.
+        """
         head = self._head(conn, lock=True)
-        note = sign_checkpoint(self.origin, int(head.size), bytes(head.root), signer)
+        size, root = int(head.size), bytes(head.root)
+        if isinstance(signer, RemoteSigner):
+            note = signer.sign_extending(
+                checkpoint_body(self.origin, size, root),
+                size,
+                lambda old: self.consistency_proof(conn, old, size),
+            )
+        else:
+            note = sign_checkpoint(self.origin, size, root, signer)
         last = conn.execute(
             sa.select(sa.func.max(ledger_checkpoint.c.id)).where(
                 ledger_checkpoint.c.log_id == self.log_id
@@ -289,8 +302,8 @@ class Log:
             sa.insert(ledger_checkpoint).values(
                 log_id=self.log_id,
                 id=(last or 0) + 1,
-                size=int(head.size),
-                root=bytes(head.root),
+                size=size,
+                root=root,
                 note=note,
                 created_at=self.clock(),
             )
@@ -298,7 +311,7 @@ class Log:
         return note
 
     def checkpoint_if_due(
-        self, conn: Connection, signer: Signer, *, every: int, seconds: float
+        self, conn: Connection, signer: Signer | RemoteSigner, *, every: int, seconds: float
     ) -> str | None:
         """Sign a checkpoint if ``every`` entries or more are not covered by the newest one, or
         some are and it is ``seconds`` old or more (or there is none); return it, or None.

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import ledger
 from hwtrace.db import Database
 from hwtrace.store.unit_of_work import UnitOfWork
+from ledger.signer import RemoteSigner
 
 
 def _utcnow() -> dt.datetime:
@@ -78,15 +79,15 @@ class Context:
 
     db: Database
     settings: Settings
-    signer_loader: Callable[[], ledger.Signer]
+    signer_loader: Callable[[], ledger.Signer | RemoteSigner]
     clock: Callable[[], dt.datetime] = field(default=_utcnow)
     # Called with the last sequence number after a unit of work commits entries (the
     # checkpointer's wake-up); None when nothing listens.
     on_commit: Callable[[int], None] | None = None
-    _signer: ledger.Signer | None = field(default=None, init=False, repr=False)
+    _signer: ledger.Signer | RemoteSigner | None = field(default=None, init=False, repr=False)
 
     @property
-    def signer(self) -> ledger.Signer:
+    def signer(self) -> ledger.Signer | RemoteSigner:
         """Return the ledger's signing key, read on first use (commands that never sign run
         without one; the loader raises ``hwtrace.keys.KeyMissing`` when it does not exist)."""
         if self._signer is None:
