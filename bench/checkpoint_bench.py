@@ -47,7 +47,7 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
         yield url
 
 
-def _ctx(url: str, tmp: Path, witnesses: list[str]) -> Context:
+def _ctx(url: str, tmp: Path, park: str, witnesses: list[str]) -> Context:
     key = tmp / "ledger.key"
     if not key.exists():
         init_keys(key, "bench", None)
@@ -55,7 +55,7 @@ def _ctx(url: str, tmp: Path, witnesses: list[str]) -> Context:
         {
             "INSTANCE_DIR": str(tmp),
             "DATABASE_URL": url,
-            "PARK_CODE": "BENCH" + uuid.uuid4().hex[:6].upper(),
+            "PARK_CODE": park,
             "LEDGER_KEY_FILE": str(key),
             "SECRET_KEY": "bench",
             "LOG_LEVEL": "ERROR",
@@ -115,11 +115,13 @@ def _witness(tmp: Path, vkey: str) -> tuple[subprocess.Popen[str], str]:
 def run(kind: str, n: int, rounds: int, witness: bool) -> str:
     with tempfile.TemporaryDirectory() as d, _database(kind, Path(d)) as url:
         tmp = Path(d)
-        ctx = _ctx(url, tmp, [])
+        park = "BENCH" + uuid.uuid4().hex[:6].upper()
+        ctx = _ctx(url, tmp, park, [])
         proc = None
         if witness:
             proc, config = _witness(tmp, ctx.signer.vkey)
-            ctx = _ctx(url, tmp, [config])
+            ctx.db.dispose()
+            ctx = _ctx(url, tmp, park, [config])
         base, measured = [], []
         signed_before = 0
         try:

@@ -705,7 +705,13 @@ def witness() -> None:
 
 
 @witness.command("init")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="the witness's private key file to make (kept by the witness's operator, mode 0600)",
+)
 @click.option("--name", required=True, help="the witness's name, e.g. witness.bureau.example")
 def witness_init(key_file: str, name: str) -> None:
     """Make the witness's Ed25519 key in FILE (never overwritten) and print its verifier key,
@@ -722,7 +728,13 @@ def witness_init(key_file: str, name: str) -> None:
 
 
 @witness.command("serve")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True), required=True)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help="the witness's private key file (from `witness init`)",
+)
 @click.option("--name", required=True, help="the witness's name (as at `witness init`)")
 @click.option(
     "--state",
@@ -738,8 +750,10 @@ def witness_init(key_file: str, name: str) -> None:
     required=True,
     help="a log's verifier key (its name is the checkpoint origin); repeat for several",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8900, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option(
+    "--port", default=8900, show_default=True, type=int, help="the port to listen on (0: any)"
+)
 def witness_serve(
     key_file: str, name: str, state_dir: str, log_keys: tuple[str, ...], host: str, port: int
 ) -> None:
@@ -782,7 +796,13 @@ def signer() -> None:
 
 
 @signer.command("init")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="the ledger key file to make (owned by the signer's user, mode 0600)",
+)
 @click.option("--name", required=True, help="the ledger's origin, e.g. hwtrace.local/PARK")
 def signer_init(key_file: str, name: str) -> None:
     """Make the ledger key in FILE (never overwritten) and print its verifier key."""
@@ -793,7 +813,13 @@ def signer_init(key_file: str, name: str) -> None:
 
 
 @signer.command("serve")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True), required=True)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help="the ledger key file (the server must not be able to read it)",
+)
 @click.option("--name", required=True, help="the ledger's origin (the key's name)")
 @click.option(
     "--state",
