@@ -185,10 +185,14 @@ class Checkpointer:
     _thread: threading.Thread | None = None
     _follow: dict[str, _Follow] = field(default_factory=dict)
     _published: tuple[int, bytes, int] | None = None  # what the tiles directory shows
+    _signed: int = 0  # the size of the newest checkpoint, as of the last round
 
-    def notify(self, _seq: int | None = None) -> None:
-        """Wake the thread (a unit of work committed entries)."""
-        self._event.set()
+    def notify(self, seq: int | None = None) -> None:
+        """A unit of work committed entries up to ``seq``: wake the thread when they make N
+        unsigned entries (below that the tick is soon enough, and a writer never causes a
+        locking round for nothing)."""
+        if seq is None or seq + 1 - self._signed >= self.ctx.settings.checkpoint_entries:
+            self._event.set()
 
     def start(self) -> Checkpointer:
         """Start the thread (once per process) and have commits wake it."""
@@ -225,6 +229,7 @@ class Checkpointer:
         cp = latest(self.ctx)
         if cp is None:
             return
+        self._signed = cp.size
         now = time.monotonic()
         for w in witnesses(self.ctx):
             f = self._follow.setdefault(w.url, _Follow())

@@ -274,20 +274,23 @@ def test_checkpoint_after_t_seconds_and_after_a_restart(database_url: str, tmp_p
     again.ctx.db.dispose()
 
 
-def test_commit_wakes_the_checkpointer(database_url: str, tmp_path: Path) -> None:
+def test_commit_wakes_the_checkpointer_after_n_entries(database_url: str, tmp_path: Path) -> None:
     park = make_park(
         database_url, tmp_path, LEDGER_CHECKPOINT_ENTRIES=3, LEDGER_CHECKPOINT_SECONDS=3600
     )
     c = checkpoints.Checkpointer(park.ctx, tick=600).start()  # only a commit can wake it
     try:
-        park.add(1)
-        deadline = time.monotonic() + 30
-        while _latest_size(park) != 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
         park.add(3)
-        while (_latest_size(park) or 0) < 4:
+        deadline = time.monotonic() + 30
+        while _latest_size(park) != 3:
             assert time.monotonic() < deadline, "3 entries did not wake the checkpointer"
+            time.sleep(0.05)
+        park.add(2)
+        time.sleep(0.5)
+        assert _latest_size(park) == 3  # 2 unsigned entries: no wake-up, no round
+        park.add(1)
+        while _latest_size(park) != 6:
+            assert time.monotonic() < deadline, "the third entry did not wake it"
             time.sleep(0.05)
     finally:
         c.stop()
