@@ -128,9 +128,13 @@ def test_signer_refuses_a_shortened_or_rewritten_log(signed: tuple[Park, SignerP
     with park.ctx.db.write_engine.begin() as conn:
         tamper.truncate(conn, log_id, 7)
     # A new server process (it knows nothing) and the old one: both are refused.
-    for p in (park, make_park_again(park)):
-        with pytest.raises(ledger.BadSignatureError, match="signed size 12"):
-            audit.sign_checkpoint(p.ctx)
+    again = make_park_again(park)
+    try:
+        for p in (park, again):
+            with pytest.raises(ledger.BadSignatureError, match="signed size 12"):
+                audit.sign_checkpoint(p.ctx)
+    finally:
+        again.ctx.db.dispose()
     park.add(5, tag="rewritten")  # back to 12 entries, other ones
     with pytest.raises(ledger.BadSignatureError, match="refuses"):
         audit.sign_checkpoint(park.ctx)
