@@ -130,6 +130,12 @@ class Signer:
         """Return the verifier key text."""
         return self.verifier().vkey
 
+    def sign(self, message: bytes) -> bytes:
+        """Return the raw Ed25519 signature of ``message``. Callers put their own context string
+        in front of what they sign (labels: ``hwtrace-label/v1\\n``), so a signature made for
+        one use never verifies as another."""
+        return self._key.sign(message)
+
     def sign_note(self, body: str) -> str:
         """Return the signed note of ``body`` (which must end with a newline)."""
         if not body.endswith("\n"):

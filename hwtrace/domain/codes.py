@@ -9,6 +9,8 @@ reused, even for a voided label or an unused reservation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from hwtrace.domain.errors import BadValue, Conflict, HwtraceError
 from schemas import formats
@@ -34,6 +36,59 @@ def parse_scanned(text: str) -> formats.IdentificationCode:
         raise CodeError(
             err.message_zh, err.message_en, code=err.code, detail={"scanned": text[:80]}
         ) from None
+
+
+class LabelNotGenuine(HwtraceError):
+    """A signed label payload whose signature does not verify (``qr.forged``) or was made
+    with a key this park does not hold (``qr.unknown_key``): altered or forged."""
+
+    code = "qr.forged"
+    status = 422
+
+
+@dataclass(frozen=True)
+class ScannedLabel:
+    """What a scanner read from a label: the identification code, and for a QR payload the
+    offline check of its signature (None for a bare code)."""
+
+    code: str
+    verdict: formats.LabelVerdict | None = None
+
+    @property
+    def signed(self) -> bool:
+        """True for a QR payload with a valid signature by a known park key."""
+        return self.verdict is not None and self.verdict.genuine
+
+
+def read_label(text: str, keys: Iterable[str]) -> ScannedLabel:
+    """Read what a scanner typed from a label: the QR payload (``HWT1|…``, the main carrier;
+    its checksum is checked, and its signature against the park's verifier ``keys``) or the
+    bare identification code (the CODE128 barcode, or typed by hand).
+
+    An unsigned payload (labels printed before signing) is accepted: it is intact, though
+    nothing proves who printed it.
+
+    :raises CodeError: a damaged payload (``qr.*``) or a malformed code (``code.*``).
+    :raises LabelNotGenuine: a signature that does not verify, or by an unknown key.
+    """
+    s = text.strip()
+    if s[: len(formats.QR_PREFIX) + 1].upper() != formats.QR_PREFIX + "|":
+        parse_scanned(s)
+        return ScannedLabel(normalize(s))
+    try:
+        verdict = formats.verify_qr_payload(s, keys)
+    except formats.CodeFormatError as err:
+        raise CodeError(
+            err.message_zh, err.message_en, code=err.code, detail={"scanned": s[:80]}
+        ) from None
+    if verdict.code in ("qr.forged", "qr.unknown_key"):
+        raise LabelNotGenuine(
+            verdict.message_zh,
+            verdict.message_en,
+            code=verdict.code,
+            detail={"code": verdict.payload.code},
+        )
+    return ScannedLabel(normalize(verdict.payload.code), verdict)
 
 
 def code_prefix(*, uscc: str, waste_code: str, day: dt.date) -> str:

@@ -21,6 +21,9 @@ batch.illegal_transition       409     the batch's state does not allow this act
 batch.not_assigned             403     the batch is not handed to the caller's enterprise
 batch.voided                   409     the code was voided; it may not be used again
 code.*                         400     a malformed identification code (see schemas.formats)
+qr.*                           400     a damaged label QR payload (checksum, fields)
+qr.forged                      422     a label QR signature that does not verify: altered or forged
+qr.unknown_key                 422     a label QR signed by a key the park does not hold
 enterprise.invalid_uscc        400     the USCC fails its GB 32100 check character
 enterprise.duplicate           409     an enterprise with this USCC exists
 enterprise.wrong_kind          409     the enterprise is of the wrong kind for this

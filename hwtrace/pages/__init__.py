@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         exports,
         facilities,
         filters,
+        handover,
         labels,
         manifests,
         reservations,

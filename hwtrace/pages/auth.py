@@ -7,6 +7,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 
 from hwtrace.domain.errors import HwtraceError
+from hwtrace.pages.batches import is_handheld
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import auth as auth_svc
 
@@ -32,7 +33,8 @@ def login() -> Any:
             nxt = request.args.get("next") or ""
             # only same-site relative paths: no open redirect
             if not nxt.startswith("/") or nxt.startswith("//"):
-                nxt = url_for("pages.home")
+                # a phone or a PDA lands on the handheld pages
+                nxt = url_for("pages.m_home" if is_handheld(request) else "pages.home")
             return redirect(nxt)
     return render_template("login.html", error=error), (401 if error else 200)
 

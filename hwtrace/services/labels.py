@@ -62,6 +62,19 @@ def label_size(recorded: int | None, asked: int | None, code: str) -> printer.La
     return printer.LabelSize.for_volume(volume)
 
 
+def signed_payload(ctx: Context, text: str) -> str:
+    """A label's QR payload signed by the park (Ed25519, the ledger's key): a handheld or an
+    inspector with the park's verifier key tells a genuine label from a forged one offline
+    (``schemas.formats.verify_qr_payload``)."""
+    signer = ctx.signer
+    return formats.sign_qr_payload(text, formats.LabelKey.parse(signer.vkey), signer.sign)
+
+
+def verifier_keys(ctx: Context) -> list[str]:
+    """The verifier keys a scanned label's signature is checked against: the park's."""
+    return [ctx.signer.vkey]
+
+
 def label_data(
     ctx: Context, *, actor: Actor | None, code: str
 ) -> tuple[printer.LabelData, int | None]:
@@ -84,14 +97,17 @@ def label_data(
     url = (
         f"{ctx.settings.public_url.rstrip('/')}/b/{batch.code}" if ctx.settings.public_url else None
     )
-    qr = formats.encode_qr_payload(
-        formats.QrPayload(
-            code=batch.code,
-            waste_code=batch.waste_code,
-            weight_kg=weight,
-            day=batch.produced_on,
-            url=url,
-        )
+    qr = signed_payload(
+        ctx,
+        formats.encode_qr_payload(
+            formats.QrPayload(
+                code=batch.code,
+                waste_code=batch.waste_code,
+                weight_kg=weight,
+                day=batch.produced_on,
+                url=url,
+            )
+        ),
     )
     # The category as named by the edition the batch was registered under.
     listed = catalogue.edition(ctx, batch.catalogue_edition).get(batch.waste_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ PASSWORD = "hwtrace-demo"
 class Live:
     url: str
     tokens: dict[str, str]
+    # the server's environment (database, ledger key): for service-level fixtures
+    env: dict[str, str] = field(default_factory=dict)
 
     def api(self, who: str, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
         return call(self.url + "/api/v1" + path, method, body, token=self.token(who))
@@ -42,7 +44,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("live")
     with demo_server(tmp, batches=24) as server:
-        yield Live(server.url, {})
+        yield Live(server.url, {}, server.env)
 
 
 @pytest.fixture(scope="session")
