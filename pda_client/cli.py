@@ -2,11 +2,18 @@
 scripts and tests.
 
     hwtrace-pda login --server http://10.0.0.5:8000 --username p1op
-    hwtrace-pda reserve --profile 2 --count 50            # codes for offline registration
-    hwtrace-pda register --profile 2 --weight 25.5 --printer serial:///dev/rfcomm0
-    hwtrace-pda scan --action store --room 3 [--scanner /dev/ttyACM0]   # codes until EOF
+    hwtrace-pda profiles | rooms | manifests              # what --profile, --room, ... name
+    hwtrace-pda reserve --profile 废包装桶 --count 50       # codes for offline registration
+    hwtrace-pda register --profile 900-041-49 --weight 25.5 --printer serial:///dev/rfcomm0
+    hwtrace-pda scan --action store --room 1号危废暂存间 [--scanner /dev/ttyACM0]   # until EOF
+    hwtrace-pda scan --action load --manifest DEMO-20261130-00001
     hwtrace-pda scan --action receive --scale /dev/ttyUSB0
+    hwtrace-pda verify-label ['HWT1|…']                   # a label's signature, offline
     hwtrace-pda sync | status | refused | print CODE | config | refresh | logout
+
+Where an id is asked, a name does (a profile also by its waste code, an enterprise by its
+USCC); where a code is asked, the label's QR payload does, its signature checked with the
+park's key when the handheld knows it.
 
 Exit status: 0 done; 1 something was refused (by the local checks or the server); 2 bad
 usage; 3 the server could not be reached, or the user is not logged in (items stay queued).
@@ -38,6 +45,7 @@ CONFIG_KEYS = (
     "scale_format",
     "scale_unit",
     "scale_timeout",
+    "label_key",
     "lang",
 )
 
@@ -53,6 +61,7 @@ CONFIG_HELP = {
     "scale_format": "scale frames: auto, mt, text or a9",
     "scale_unit": "the unit the scale sends: kg or g",
     "scale_timeout": "seconds to wait for a stable weight",
+    "label_key": "the park's label verifier key (default: fetched from the server at login)",
 }
 
 
@@ -104,15 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="else $HWTRACE_PDA_PASSWORD, else asked")
     p = cmd("logout", "revoke and forget the current user's device token")
     p.add_argument("--force", action="store_true", help="even with items queued")
-    cmd("refresh", "cache waste profiles, rooms and enterprises")
+    cmd("refresh", "cache waste profiles, rooms, enterprises, manifests and the park's key")
+    for kind, what in (
+        ("profiles", "the waste profiles (number, waste code, name)"),
+        ("rooms", "the storage rooms (number, name, categories, fill)"),
+        ("enterprises", "the enterprises (number, name, kind, USCC)"),
+        ("manifests", "the manifests this user is a party to (number, state, parties)"),
+    ):
+        cmd(kind, "list " + what)
+    p = cmd("verify-label", "check labels' QR payloads against the park's key, offline")
+    p.add_argument("payload", nargs="*", help="QR payloads; default: one per line on stdin")
+    p.add_argument("--key", help="the park's verifier key (default: the one stored)")
     cmd("menu", "the interactive menu")
     p = cmd("reserve", "reserve codes for offline registration")
-    p.add_argument("--profile", type=int, required=True, help="waste profile id (see refresh)")
+    p.add_argument("--profile", required=True, help="waste profile: number, name or waste code")
     p.add_argument("--count", type=int, default=20, help="how many codes (default 20)")
     p.add_argument("--date", help="production date YYYY-MM-DD (default today)")
 
     p = cmd("register", "register batches (reserved codes) and print their labels")
-    p.add_argument("--profile", type=int, required=True, help="waste profile id (see refresh)")
+    p.add_argument("--profile", required=True, help="waste profile: number, name or waste code")
     p.add_argument("--weight", help="kg; else read from --scale")
     p.add_argument("--packages", type=int, default=1, help="number of packages (default 1)")
     p.add_argument("--packaging", help="packaging as written on the label, e.g. 桶 (drum)")
@@ -126,9 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("scan", "queue an action for every scanned code until the scanner ends")
     p.add_argument("--action", required=True, choices=ACTIONS, help="what each scan records")
-    p.add_argument("--room", type=int, help="storage room id (store)")
-    p.add_argument("--transporter", type=int, help="transporter enterprise id (unstore)")
-    p.add_argument("--receiver", type=int, help="receiving enterprise id (unstore)")
+    p.add_argument("--room", help="storage room: number or name (store)")
+    p.add_argument("--transporter", help="transporter: number or name (unstore, unbooked)")
+    p.add_argument("--receiver", help="receiver: number or name (unstore, unbooked)")
     p.add_argument("--weight", help="kg for every code (receive); else read from --scale")
     p.add_argument("--reason", help="why (reject, void)")
     p.add_argument("--method", help="utilization/disposal method code, e.g. R2, D10")
@@ -142,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scale(p)
 
     p = cmd("print", "print (or reprint, with --reason) the label of CODE")
-    p.add_argument("code", help="the batch's identification code")
+    p.add_argument("code", help="the batch's identification code or its label's QR payload")
     p.add_argument("--reason", help="why it is reprinted (a reprint is recorded in the ledger)")
     p.add_argument(
         "--volume", type=int, help="container volume in litres, if the batch has none (label size)"
@@ -219,8 +238,21 @@ def _refresh(pda: Pda, args: argparse.Namespace) -> int:
 
 
 def _reserve(pda: Pda, args: argparse.Namespace) -> int:
-    pda.reserve(args.profile, args.count, args.date)
+    pda.reserve(pda.ref("profiles", args.profile), args.count, args.date)
     return EXIT_OK
+
+
+def _lister(kind: str) -> Any:
+    def run(pda: Pda, args: argparse.Namespace) -> int:
+        pda.user  # noqa: B018 - refuse when nobody is logged in
+        return pda.list_refs(kind)
+
+    return run
+
+
+def _verify_label(pda: Pda, args: argparse.Namespace) -> int:
+    texts = args.payload or (line.rstrip("\r\n") for line in sys.stdin)
+    return pda.verify_label(texts, key=args.key)
 
 
 def _weight_arg(pda: Pda, text: str) -> Any:
@@ -267,20 +299,22 @@ def _register(pda: Pda, args: argparse.Namespace) -> int:
     printing = devices.print_options(pda.store, args, enabled=not args.no_print)
     if printing.enabled and not printing.url:
         raise UserError(pda.msg("no_printer"))
+    profile_id = pda.ref("profiles", args.profile)
     if printing.enabled and args.volume is None:  # the label size depends on it (HJ 1276)
         extra["container_volume_l"] = devices.ask_volume(pda, "--profile " + str(args.profile))
-    return pda.register(args.profile, weight, extra=extra, count=args.count, printing=printing)
+    return pda.register(profile_id, weight, extra=extra, count=args.count, printing=printing)
 
 
 def _scan(pda: Pda, args: argparse.Namespace) -> int:
+    pda.user  # noqa: B018 - refuse before anything else when nobody is logged in
     params: dict[str, Any] = {
-        "room_id": args.room,
-        "transporter_id": args.transporter,
-        "receiver_id": args.receiver,
+        "room_id": _ref(pda, "rooms", args.room),
+        "transporter_id": _ref(pda, "enterprises", args.transporter, "transporter"),
+        "receiver_id": _ref(pda, "enterprises", args.receiver, "receiver"),
         "reason": args.reason,
         "method": args.method,
         "note": args.note,
-        "manifest": args.manifest,
+        "manifest": pda.manifest(args.manifest) if args.manifest else None,
     }
     if args.rejected is not None:
         from pda_client.scale import format_kg
@@ -295,7 +329,6 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
         else:
             weigh = devices.weigher(pda, args)
     params = {k: v for k, v in params.items() if v is not None}
-    pda.user  # noqa: B018 - refuse before reading scans when nobody is logged in
     pda.check_params(args.action, params, weigh=weigh is not None)
     if pda.offline:
         from pda_client import term
@@ -309,6 +342,10 @@ def _scan(pda: Pda, args: argparse.Namespace) -> int:
         from pda_client.pda import UserError
 
         raise UserError(pda.msg("scanner_unavailable", error=e)) from e
+
+
+def _ref(pda: Pda, kind: str, text: str | None, enterprise_kind: str | None = None) -> int | None:
+    return None if text is None else pda.ref(kind, text, enterprise_kind)
 
 
 def _print(pda: Pda, args: argparse.Namespace) -> int:
@@ -386,6 +423,11 @@ COMMANDS = {
     "login": _login,
     "logout": _logout,
     "refresh": _refresh,
+    "profiles": _lister("profiles"),
+    "rooms": _lister("rooms"),
+    "enterprises": _lister("enterprises"),
+    "manifests": _lister("manifests"),
+    "verify-label": _verify_label,
     "reserve": _reserve,
     "register": _register,
     "scan": _scan,

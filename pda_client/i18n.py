@@ -176,7 +176,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ask_server": ("服务器地址：", "server URL: "),
     "ask_username": ("用户名：", "username: "),
     "ask_password": ("密码：", "password: "),
-    "ask_profile": ("废物档案编号：", "waste profile number: "),
+    "ask_profile": (
+        "废物档案（编号、名称或废物代码）：",
+        "waste profile (number, name or waste code): ",
+    ),
     "ask_weight": ("重量 kg（回车读取电子秤）：", "weight kg (Enter = read the scale): "),
     "ask_weight_plain": ("重量 kg：", "weight kg: "),
     "ask_packages": ("包装数量 [1]：", "number of packages [1]: "),
@@ -185,12 +188,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "container volume in litres (sets the label size: up to 50 L 100 mm, up to 450 L "
         "150 mm, more 200 mm): ",
     ),
-    "ask_room": ("库房编号：", "room number: "),
-    "ask_transporter": ("运输单位编号：", "transporter number: "),
-    "ask_receiver": ("接受单位编号：", "receiver number: "),
+    "ask_room": ("库房（编号或名称）：", "room (number or name): "),
+    "ask_transporter": ("运输单位（编号或名称）：", "transporter (number or name): "),
+    "ask_receiver": ("接受单位（编号或名称）：", "receiver (number or name): "),
     "ask_reason": ("原因：", "reason: "),
     "ask_count": ("预留数量 [20]：", "how many codes [20]: "),
     "bad_choice": ("无效的选择", "invalid choice"),
+    "ref_profiles": ("废物档案", "waste profile"),
+    "ref_rooms": ("库房", "room"),
+    "ref_enterprises": ("单位", "enterprise"),
+    "ref_manifests": ("联单", "manifest"),
+    "unknown_ref": (
+        "没有名为「{text}」的{what}（hwtrace-pda refresh 更新列表）",
+        "no {what} named '{text}' (hwtrace-pda refresh updates the lists)",
+    ),
+    "ambiguous_ref": (
+        "「{text}」对应多个{what}：{names}；请写全名或编号",
+        "'{text}' names several: {names}; give the full name or the number of the {what}",
+    ),
+    "nothing_cached": (
+        "没有{what}（先登录或执行 hwtrace-pda refresh）",
+        "no {what} known here (log in or run hwtrace-pda refresh)",
+    ),
+    "no_label_key": (
+        "不知道园区的验证公钥：请联网登录或 refresh，或用 --key / config --label-key 给出",
+        "the park's verifier key is not known: log in or refresh online, or give --key "
+        "or config --label-key",
+    ),
+    "label_genuine": ("✓ {code} 真实标签：{message}", "✓ {code} genuine label: {message}"),
+    "label_unproven": ("? {code} {message}", "? {code} {message}"),
+    "label_bare": (
+        "? {code} 只读到识别码（条形码），无签名可验证：请扫描二维码",
+        "? {code} only the code was read (barcode), no signature to check: scan the QR code",
+    ),
+    "label_refused": (
+        "✗ 标签不可信：{message}（{code}）",
+        "✗ label not genuine: {message} ({code})",
+    ),
     "bye": ("再见", "bye"),
 }
 

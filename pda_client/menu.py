@@ -85,7 +85,7 @@ class Menu:
         """Register one batch and print its label."""
         profiles = self.pda.store.cache("profiles") or []
         self._list(profiles, lambda p: f"{p['waste_code']} {p['name']}")
-        profile_id = self.ask_int("ask_profile")
+        profile_id = self.pda.ref("profiles", self.ask("ask_profile"))
         kg = self.weight(lambda: self.scale_weigher())
         packages = self.ask_int("ask_packages", 1)
         volume = self.ask_int("ask_volume")  # the label size depends on it (HJ 1276)
@@ -135,12 +135,16 @@ class Menu:
         ents = self.pda.store.cache("enterprises") or []
         if action == "store":
             self._list(self.pda.store.cache("rooms") or [], lambda r: r["name"])
-            params["room_id"] = self.ask_int("ask_room")
+            params["room_id"] = self.pda.ref("rooms", self.ask("ask_room"))
         elif action == "unstore":
             self._list([e for e in ents if e["kind"] == "transporter"], lambda e: e["name"])
-            params["transporter_id"] = self.ask_int("ask_transporter")
+            params["transporter_id"] = self.pda.ref(
+                "enterprises", self.ask("ask_transporter"), "transporter"
+            )
             self._list([e for e in ents if e["kind"] == "receiver"], lambda e: e["name"])
-            params["receiver_id"] = self.ask_int("ask_receiver")
+            params["receiver_id"] = self.pda.ref(
+                "enterprises", self.ask("ask_receiver"), "receiver"
+            )
         elif action == "void":
             params["reason"] = self.ask("ask_reason")
         weigh = self.keyboard_weigher() if action == "receive" else None
@@ -152,4 +156,5 @@ class Menu:
         """Reserve codes for offline registration."""
         profiles = self.pda.store.cache("profiles") or []
         self._list(profiles, lambda p: f"{p['waste_code']} {p['name']}")
-        self.pda.reserve(self.ask_int("ask_profile"), self.ask_int("ask_count", 20))
+        profile_id = self.pda.ref("profiles", self.ask("ask_profile"))
+        self.pda.reserve(profile_id, self.ask_int("ask_count", 20))

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
-from pda_client import labels, term
+from pda_client import labels, refs, term
 from pda_client.actions import REQUIRED, request_for
 from pda_client.api import ApiError, Client, NetworkError, code_path
-from pda_client.codes import Misread, parse_scan
+from pda_client.codes import Misread, parse_scan, read_scan
 from pda_client.i18n import Messages
 from pda_client.scale import Reading, ScaleError, format_kg
 from pda_client.store import Item, Store, utcnow
@@ -174,9 +174,14 @@ class Pda:
                 profiles = c.call("GET", "/waste-profiles")
                 rooms = c.call("GET", "/storage-rooms")
                 enterprises = c.call("GET", "/enterprises")
+                manifests = c.call("GET", "/manifests")
+                vkey = c.call("GET", "/ledger/checkpoint").get("vkey")
             except ApiError as e:
                 raise UserError(self.msg.server(e.message_zh, e.message_en)) from e
         self.store.update_me(user, me)
+        self.store.put_cache(user, "manifests", manifests)
+        if vkey:  # the park's key: labels' signatures are checked with it, offline too
+            self.store.set_meta("label_vkey", vkey)
         for name, value in (("profiles", profiles), ("rooms", rooms), ("enterprises", enterprises)):
             self.store.put_cache(user, name, value)
         term.info(
@@ -188,6 +193,95 @@ class Pda:
             ),
             self.out,
         )
+
+    def ref(self, kind: str, text: str | int, enterprise_kind: str | None = None) -> int:
+        """The id of a waste profile, room or enterprise given by number or by name (a
+        profile also by waste code, an enterprise by USCC), from the cached reference data."""
+        items = list(self.store.cache(kind) or [])
+        if enterprise_kind is not None:
+            items = [e for e in items if e.get("kind") == enterprise_kind]
+        if not items and str(text).strip().isdigit():
+            return int(str(text).strip())  # nothing cached yet: the number as given
+        try:
+            return int(refs.resolve(kind, items, text)["id"])
+        except refs.UnknownRef as e:
+            raise self._unknown(kind, e) from None
+
+    def manifest(self, text: str) -> str:
+        """A manifest's number from its number or a unique part of it (the caller's manifests,
+        fetched when online); a number not known here is passed on for the server to check."""
+        items = self.manifests(quiet=True)
+        try:
+            return str(refs.resolve("manifests", items, text)["number"])
+        except refs.UnknownRef as e:
+            if e.matches:
+                raise self._unknown("manifests", e) from None
+            return text.strip()
+
+    def _unknown(self, kind: str, e: refs.UnknownRef) -> UserError:
+        what = self.msg("ref_" + kind)
+        if not e.matches:
+            return UserError(self.msg("unknown_ref", what=what, text=e.text))
+        names = ", ".join(refs.label(kind, m) for m in e.matches[:8])
+        return UserError(self.msg("ambiguous_ref", what=what, text=e.text, names=names))
+
+    def manifests(self, quiet: bool = False) -> list[dict[str, Any]]:
+        """The caller's manifests: from the server when online (and cached), else the cache."""
+        user = self.user
+        if self.online:
+            try:
+                with self.client() as c:
+                    found = c.call("GET", "/manifests")
+                self.store.put_cache(user, "manifests", found)
+                return list(found)
+            except (ApiError, NetworkError) as e:
+                if not quiet:
+                    term.warn(str(e), self.err)
+        return list(self.store.cache("manifests") or [])
+
+    def list_refs(self, kind: str) -> int:
+        """Print the waste profiles, rooms, enterprises or manifests the operator may name."""
+        items = self.manifests() if kind == "manifests" else list(self.store.cache(kind) or [])
+        if not items:
+            term.info(self.msg("nothing_cached", what=self.msg("ref_" + kind)), self.out)
+            return 0
+        names = {int(e["id"]): str(e["name"]) for e in self.store.cache("enterprises") or []}
+        for line in refs.rows(kind, items, names):
+            print(line, file=self.out)
+        return 0
+
+    def label_keys(self) -> list[str]:
+        """The park's verifier keys known here: set by ``config --label-key``, else fetched."""
+        keys = [self.store.meta("cfg.label_key"), self.store.meta("label_vkey")]
+        return [k for k in keys if k]
+
+    def verify_label(self, texts: Iterable[str], key: str | None = None) -> int:
+        """Check labels' QR payloads offline: 0 when every one is signed by the park."""
+        keys = [key] if key else self.label_keys()
+        if not keys:
+            raise UserError(self.msg("no_label_key"))
+        rc = 0
+        for text in texts:
+            if not text.strip():
+                continue
+            try:
+                code, verdict = read_scan(text, keys)
+            except Misread as m:
+                message = self.msg.server(m.message_zh, m.message_en)
+                term.refuse(self.msg("label_refused", message=message, code=m.code), self.err)
+                rc = 1
+                continue
+            if verdict is None:  # a bare code: nothing to verify
+                term.warn(self.msg("label_bare", code=code), self.err)
+                rc = 1
+                continue
+            message = self.msg.server(verdict.message_zh, verdict.message_en)
+            if verdict.genuine:
+                term.ok(self.msg("label_genuine", code=code, message=message), self.out)
+            else:
+                term.warn(self.msg("label_unproven", code=code, message=message), self.err)
+                rc = 1
+        return rc
 
     def profile(self, profile_id: int) -> dict[str, Any]:
         """A cached waste profile."""
@@ -250,7 +344,7 @@ class Pda:
         """Check one scan locally and queue its action (weighing it first if asked)."""
         result = ScanResult(text)
         try:
-            result.code = parse_scan(text)
+            result.code = parse_scan(text, self.label_keys())
         except Misread as m:
             result.misread = m
             return result
@@ -454,7 +548,11 @@ class Pda:
 
         :raises VolumeRequired: the batch's container volume is unknown and none was given.
         """
-        code = parse_scan(code)
+        try:
+            code = parse_scan(code, self.label_keys())
+        except Misread as m:
+            message = self.msg.server(m.message_zh, m.message_en)
+            raise UserError(self.msg("misread", message=message, scanned=m.scanned[:60])) from m
         if not opts.url:
             raise UserError(self.msg("no_printer"))
         fmt = opts.format
