@@ -1,6 +1,6 @@
 """A whole handover on the handheld pages, on a phone, by every role: the producer's operator
-registers two drums (container type and volume asked, so the label is 150 mm), stores them and
-later scans them out; the driver loads them with a running count and departs; the receiver
+registers two drums (container type and volume asked, so the label is 150 mm), stores them,
+reprints a torn label and later scans them out; the driver loads them with a running count and departs; the receiver
 scans, weighs and accepts each, confirms the manifest and records the disposal. Every scan types
 the label's own QR payload (read from the printed label with zbar) as a keyboard-wedge imager
 does: fast keystrokes, then Enter. A batch scanned again is shown as done, not refused.
@@ -86,7 +86,7 @@ def register(page: Any, tmp: Path, weight: str) -> tuple[str, str]:
     with page.expect_navigation():
         page.click("#register-form button[type=submit]")
     code = page.locator("#new-code").inner_text().strip()
-    page.wait_for_function("document.querySelector('#result img').complete")
+    expect(page.locator("#result img")).to_have_js_property("complete", True)
     # 200 L: the 150 mm label of HJ 1276-2022 (1772 px a side at 300 dpi)
     assert page.evaluate("document.querySelector('#result img').naturalWidth") == 1772
     payload = label_payload(page, tmp)
@@ -166,7 +166,8 @@ def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_pat
     op.select_option("#room", label="1号危废暂存间")
     op.focus("#code")
     wedge(op, qr1)
-    assert result(op)[0] == "ok", result(op)
+    kind, text = result(op)
+    assert kind == "ok" and "标签签名有效" in text, text  # the park signed the label
     wedge(op, qr2)
     assert result(op)[0] == "ok", result(op)
     assert op.locator("#count").inner_text() == "2"
@@ -175,6 +176,17 @@ def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_pat
     assert kind == "done" and "已完成" in text, text
     assert op.locator("#count").inner_text() == "2"
     snap(op, "producer-stored")
+    # A torn label is reprinted: the reason, then the code typed from the barcode's digits.
+    op.click("#m-home")
+    op.click('a[data-flow="reprint"]')
+    op.select_option("select[name=reason]", label="标签破损")
+    op.focus("#code")
+    wedge(op, code2)
+    assert "补打已记录" in op.locator("#result").inner_text()
+    expect(op.locator("#result img")).to_have_js_property("complete", True)
+    assert op.evaluate("document.querySelector('#result img').naturalWidth") == 1772
+    assert label_payload(op, tmp_path) == qr2  # the same label, the same signed payload
+    snap(op, "producer-reprinted")
 
     # -- desk work of the other roles: booking, acceptance, manifest ----------------------
     number = desk.manifest([code1, code2])
@@ -255,12 +267,13 @@ def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_pat
     with park.expect_navigation():
         park.click("#verify-button")
     assert "error" not in (park.locator("#verify-result").get_attribute("class") or "")
-    park.goto(live.url + f"/ledger/proof?code={code1}")
+    park.goto(live.url + f"/ledger/proof?code={code2}")
     types = park.locator("tr.proof td:nth-child(3)").all_inner_texts()
     for step in (
         "batch.register",
         "batch.label",
         "batch.store",
+        "batch.reprint",
         "batch.unstore",
         "batch.load",
         "batch.receive",
