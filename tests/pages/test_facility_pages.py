@@ -97,8 +97,8 @@ def test_scanning_a_room_sign_selects_the_room(browser: Any, live: Live, tmp_pat
     target = next(f for f in storage if str(f["room_id"]) != default)
     _wedge(page, _sign_url(page, target["id"], tmp_path))
     assert page.eval_on_selector("#room", "e => e.value") == str(target["room_id"])
-    last = page.locator("#results .result").last
-    assert "ok" in (last.get_attribute("class") or "") and target["name"] in last.inner_text()
+    last = page.locator("#result")
+    assert last.get_attribute("data-kind") == "room" and target["name"] in last.inner_text()
     shot(page, "mobile-store-room-selected")
     # The next scan stores into the selected room.
     code = _stored_batch(live, target["room_id"])
@@ -111,6 +111,6 @@ def test_scanning_a_room_sign_selects_the_room(browser: Any, live: Live, tmp_pat
     )
     ent = live.api("park", f"/enterprises/{theirs['enterprise_id']}")[1]
     _wedge(page, f"{live.url}/f/{ent['uscc']}/{theirs['code']}")
-    last = page.locator("#results .result").last
-    assert "error" in (last.get_attribute("class") or "")
+    last = page.locator("#result")
+    assert last.get_attribute("data-kind") == "error"
     assert page.eval_on_selector("#room", "e => e.value") == str(target["room_id"])

@@ -141,9 +141,41 @@ def test_offline_registration_prints_locally_with_a_reserved_code(
     assert pda.run("sync").returncode == 0
     batch = park.batch(code)
     assert batch["status"] == "LABELLED" and batch["remarks"] == "离线登记"
-    # the label printed offline is byte for byte the one the server renders now
+    # The label printed offline is byte for byte the one the server renders now, but for the
+    # park's signature: a handheld holds no private key, so its QR payload is the unsigned
+    # form (which every reader still scans); a reprint online carries the signature.
     with open(out, "rb") as f:
-        assert f.read() == label_bytes(park, code)
+        offline = f.read()
+    assert offline == server_label_unsigned(park, code)
+    assert offline != label_bytes(park, code)
+
+
+def server_label_unsigned(
+    park: Park, code: str, fmt: str = "escpos", profile: str = "escpos-4inch"
+) -> bytes:
+    """The server's rendering of a batch's label with the signature left out of its payload."""
+    import dataclasses
+
+    import printer
+    from hwtrace.app import create_app
+    from hwtrace.services import labels
+
+    env = park.env.items()
+    app = create_app({k.removeprefix("HWTRACE_"): v for k, v in env if k.startswith("HWTRACE_")})
+    ctx = app.extensions["hwtrace"]
+    try:
+        data, volume = labels.label_data(ctx, actor=None, code=code)
+    finally:
+        ctx.db.dispose()
+    p = formats.decode_qr_payload(data.qr_payload)
+    assert p.signature  # the server signs
+    unsigned = formats.encode_qr_payload(dataclasses.replace(p, signature=None))
+    return printer.render_label(
+        dataclasses.replace(data, qr_payload=unsigned),
+        fmt,
+        size=labels.label_size(volume, None, code),
+        profile=printer.load_profile(profile),
+    )
 
 
 def test_label_too_large_for_the_printer_is_refused_then_printed_as_pdf(
