@@ -1,7 +1,8 @@
 """A whole handover on the handheld pages, on a phone, by every role: the producer's operator
 registers two drums (container type and volume asked, so the label is 150 mm), stores them,
-reprints a torn label and later scans them out; the driver loads them with a running count and departs; the receiver
-scans, weighs and accepts each, confirms the manifest and records the disposal. Every scan types
+reprints a torn label and later scans them out; the driver loads them with a running count
+and departs; the receiver scans, weighs and accepts each, confirms the manifest and records
+the disposal. Every scan types
 the label's own QR payload (read from the printed label with zbar) as a keyboard-wedge imager
 does: fast keystrokes, then Enter. A batch scanned again is shown as done, not refused.
 
