@@ -268,8 +268,8 @@ def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_pat
     with park.expect_navigation():
         park.click("#verify-button")
     assert "error" not in (park.locator("#verify-result").get_attribute("class") or "")
-    park.goto(live.url + f"/ledger/proof?code={code2}")
-    types = park.locator("tr.proof td:nth-child(3)").all_inner_texts()
+    park.goto(live.url + f"/batches/{code2}")  # the batch page: its life as a timeline
+    types = park.locator("#timeline li").evaluate_all("els => els.map(e => e.dataset.type)")
     for step in (
         "batch.register",
         "batch.label",
