@@ -224,6 +224,9 @@ _PAYLOAD_EN = {
     "edition": "catalogue edition",
     "discrepancy": "discrepancy no.",
     "facts": "difference",
+    "catalogue_edition": "catalogue edition",
+    "waste_description": "catalogue wording",
+    "contracts": "contracts",
 }
 
 _WORDS_ZH = {
@@ -234,6 +237,9 @@ _WORDS_ZH = {
     "total_kg": "合计",
     "discrepancy": "差异编号",
     "facts": "差异",
+    "catalogue_edition": "名录版本",
+    "waste_description": "名录描述",
+    "contracts": "合同",
     "codes": "批次",
     "driver": "驾驶员",
     "released": "释放批次",
