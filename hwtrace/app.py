@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Config, Flask
 
-from hwtrace import api, keys, observe, pages, problems
+from hwtrace import api, guard, keys, observe, pages, problems
 from hwtrace.config import DEFAULTS
 from hwtrace.db import Database
 from hwtrace.services.context import Context, Settings
@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         _check_schema(app.config["DATABASE_URL"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     observe.init_app(app)
+    guard.init_app(app)
     problems.init_app(app)
     api.init_app(app)
     pages.init_app(app)

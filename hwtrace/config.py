@@ -28,7 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins
     "ARGON2_TIME_COST": 3,  # HWTRACE_ARGON2_TIME_COST; argon2id passes (tests lower it)
     "ARGON2_MEMORY_KIB": 65536,  # HWTRACE_ARGON2_MEMORY_KIB; argon2id memory (tests lower it)
-    "MAX_CONTENT_LENGTH": 256 * 1024,  # HWTRACE_MAX_CONTENT_LENGTH; largest request body in bytes
+    "MAX_CONTENT_LENGTH": 256
+    * 1024,  # HWTRACE_MAX_CONTENT_LENGTH; largest request body in bytes (413 above it, chunked bodies too)
+    "TRUSTED_PROXIES": 0,  # HWTRACE_TRUSTED_PROXIES; reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed (0 = none: the peer is the client)
+    "HSTS_SECONDS": 31536000,  # HWTRACE_HSTS_SECONDS; Strict-Transport-Security max-age on responses served over HTTPS (0 = no header)
     "STORAGE_LIMIT_DAYS": 365,  # HWTRACE_STORAGE_LIMIT_DAYS; legal storage limit (Solid Waste Law art. 81)
     "STORAGE_WARN_DAYS": [30, 7],  # HWTRACE_STORAGE_WARN_DAYS; warn this many days before the limit
     "WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_WEIGHT_TOLERANCE_PCT; dispatch/receipt difference that is a discrepancy

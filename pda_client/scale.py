@@ -185,7 +185,7 @@ def make_mettler(
 
 _TEXT = re.compile(
     r"^(?P<h1>ST|US|OL|QT)\s*,\s*(?:(?P<h2>GS|NT|TR|GW|NW|TW)\s*,\s*)?"
-    r"(?P<value>[+-]?\s*[0-9]*\.?[0-9]+)\s*(?P<unit>kg|g|t|lb)?$",
+    r"(?P<value>[+-]?\s*[0-9]*\.?[0-9]+)\s*(?P<unit>kg|g|t|lb)?\Z",
     re.IGNORECASE,
 )
 

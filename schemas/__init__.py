@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-_CATALOGUE_FILE = re.compile(r"^waste-catalogue-([0-9]{4})\.csv$")
+_CATALOGUE_FILE = re.compile(r"^waste-catalogue-([0-9]{4})\.csv\Z")
 
 
 @cache
@@ -33,11 +33,62 @@ def reference(name: str) -> Any:
 @cache
 def validator(name: str) -> Any:
     """Return a Draft 2020-12 validator for ``schemas/<name>.schema.json``."""
+    return strict_validator(load(f"{name}.schema"))
+
+
+def ecma_pattern(pattern: str) -> str:
+    r"""Return a JSON Schema ``pattern`` (ECMA-262) as a Python regular expression.
+
+    In ECMA-262 ``$`` (without the ``m`` flag) is the end of the input; Python's ``$`` also
+    matches before a final newline, so ``^[a-z]+$`` would accept ``"p2op\n"``. Every ``$``
+    outside a character class becomes ``\Z``."""
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif in_class:
+            out.append(ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+        elif ch == "$":
+            out.append(r"\Z")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_pattern(pattern))
+
+
+@cache
+def _strict_class() -> Any:
+    import jsonschema
+    from jsonschema import validators
+
+    def pattern(v: Any, patrn: str, instance: Any, _schema: Any) -> Any:
+        if v.is_type(instance, "string") and not _compiled(patrn).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    return validators.extend(jsonschema.Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
+
+
+def strict_validator(schema: dict[str, Any], *, check: bool = True) -> Any:
+    """Return a Draft 2020-12 validator for ``schema`` whose ``pattern`` keeps ECMA-262's
+    meaning of ``$`` (see :func:`ecma_pattern`), with the format checker on."""
     import jsonschema
 
-    schema = load(f"{name}.schema")
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    if check:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    return _strict_class()(schema, format_checker=jsonschema.FormatChecker())
 
 
 @cache

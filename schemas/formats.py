@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-WASTE_CODE_RE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}$")
+WASTE_CODE_RE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}\Z")
 SEQ_DIGITS = 3
 MAX_SEQUENCE = 10**SEQ_DIGITS - 1
 STANDARD_LENGTH = 18 + 8 + 8 + SEQ_DIGITS

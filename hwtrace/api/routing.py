@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+import schemas
 from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
@@ -60,9 +61,7 @@ def actor() -> Actor:
 def body_schema(name: str) -> jsonschema.Draft202012Validator:
     """Return the validator of ``schemas/api/<name>.schema.json``."""
     text = resources.files("schemas").joinpath("api", f"{name}.schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return schemas.strict_validator(json.loads(text))  # type: ignore[no-any-return]
 
 
 def _bearer() -> str | None:
@@ -86,13 +85,9 @@ def _json_body(schema_name: str) -> dict[str, Any]:
         )
     except ValueError:
         raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON") from None
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequest(
-            "请求体含有无效的 Unicode 字符（孤立代理项）",
-            "the body has invalid Unicode (lone surrogates)",
-        ) from None
+    except RecursionError:
+        raise _too_deep() from None
+    check_json_value(data)
     errors = sorted(body_schema(schema_name).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         raise InvalidRequest(
@@ -108,6 +103,62 @@ def _json_body(schema_name: str) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+MAX_JSON_DEPTH = 32  # the deepest legitimate body (a sync item) nests about 7 levels
+
+# C0 and C1 control characters, and the bidirectional overrides and isolates that make text
+# show as something else (U+202A-U+202E, U+2066-U+2069): no free text of the trade holds them.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _too_deep() -> InvalidRequest:
+    return InvalidRequest(
+        f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）",
+        f"the body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
+        code="request.too_deep",
+        detail={"max_depth": MAX_JSON_DEPTH},
+    )
+
+
+def check_json_value(data: Any) -> None:
+    """Refuse a parsed body nested deeper than ``MAX_JSON_DEPTH``, or holding a string (value or
+    key) with a control character or a lone surrogate (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                check_text(str(k))
+                stack.append((v, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            check_text(value)
+
+
+def check_text(text: str, field_name: str | None = None) -> None:
+    """Refuse text with a control character or a lone surrogate (400 ``request.control_chars``
+    or ``request.invalid``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            "请求体含有无效的 Unicode 字符（孤立代理项）",
+            "the body has invalid Unicode (lone surrogates)",
+        ) from None
+    m = CONTROL.search(text)
+    if m:
+        where = f"（{field_name}）" if field_name else ""
+        raise InvalidRequest(
+            f"文本不得含有控制字符 U+{ord(m.group()):04X}{where}",
+            f"text must not hold control characters (U+{ord(m.group()):04X})"
+            + (f" in {field_name}" if field_name else ""),
+            code="request.control_chars",
+            detail={"char": f"U+{ord(m.group()):04X}", "field": field_name},
+        )
+
+
 MAX_ID = 2**53 - 1  # larger path numbers name nothing (and overflow SQLite integers)
 
 
@@ -119,7 +170,11 @@ def _parse_float(text: str) -> Any:
 
 
 def _check_query(params: list[dict[str, Any]]) -> None:
-    """Validate the query string against the route's documented parameters."""
+    """Validate the query string against the route's documented parameters (and refuse
+    control characters in any parameter)."""
+    for name, v in request.args.items(multi=True):
+        check_text(name)
+        check_text(v, name)
     for p in params:
         if p["in"] != "query":
             continue
@@ -142,7 +197,7 @@ def _check_query(params: list[dict[str, Any]]) -> None:
                     f"参数 {p['name']} 须为整数", f"query parameter {p['name']} must be an integer"
                 )
             value = int(value)
-        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        errors = list(schemas.strict_validator(schema, check=False).iter_errors(value))
         if errors:
             raise InvalidRequest(
                 f"参数 {p['name']} 无效：{errors[0].message[:120]}",
@@ -163,7 +218,7 @@ def _request_hash() -> str:
     return h.hexdigest()
 
 
-_IDEM_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+_IDEM_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}\Z")
 
 
 def route(
@@ -218,7 +273,7 @@ def route(
             key = request.headers.get("Idempotency-Key") if idempotent else None
             if key is None:
                 return fn(**kwargs)
-            return _idempotent(fn, kwargs, key, replay)
+            return _idempotent(fn, kwargs, key, replay, status)
 
         view.__name__ = f"{fn.__name__}_{method.lower()}"
         bp.add_url_rule(rule, view.__name__, view, methods=[method])
@@ -232,6 +287,7 @@ def _idempotent(
     kwargs: dict[str, Any],
     key: str,
     replay: Callable[[dict[str, Any]], Response] | None,
+    status: int,
 ) -> Any:
     if not _IDEM_KEY.match(key):
         raise InvalidRequest(
@@ -240,18 +296,29 @@ def _idempotent(
         )
     assert replay is not None
 
-    def replayed(stored: dict[str, Any]) -> Response:
-        resp = replay(stored)
+    def replayed(status: int, stored: dict[str, Any]) -> Response:
+        if "answer" in stored:
+            resp = ok(stored["answer"], status)
+        else:
+            resp = replay(stored)
+            resp.status_code = status
         resp.headers["Idempotent-Replayed"] = "true"
         return resp
+
+    def answer_of(resp: Any) -> Any:
+        if isinstance(resp, Response) and resp.is_json and resp.status_code == status:
+            return resp.get_json()
+        return None
 
     return idempotency.apply_once(
         ctx(),
         user_id=actor().user_id,
         key=key,
         request_hash=_request_hash(),
+        status=status,
         apply=lambda: fn(**kwargs),
         replay=replayed,
+        answer_of=answer_of,
     )
 
 

@@ -7,10 +7,11 @@ auditors everything in their park (read-only for auditors).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hwtrace.domain.errors import Forbidden, NotAssigned
+from hwtrace.domain.errors import BadValue, Forbidden, NotAssigned
 from hwtrace.domain.lifecycle import Party
 
 
@@ -33,6 +34,22 @@ class Role(StrEnum):
 
 
 PARK_ROLES = frozenset({Role.PARK_ADMIN, Role.AUDITOR})
+
+# The whole name, both ends anchored: "p2op\n" is not "p2op" (schemas/api/user-create too).
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,64}")
+
+
+def check_username(name: str) -> str:
+    """Return ``name`` if it is a valid username (3-64 of A-Z a-z 0-9 _ . -), else refuse."""
+    if not USERNAME.fullmatch(name):
+        raise BadValue(
+            "用户名须为 3–64 个字母、数字或 _ . - 字符",
+            "a username is 3-64 characters of A-Z a-z 0-9 _ . -",
+            code="user.invalid_username",
+        )
+    return name
+
+
 ENTERPRISE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 
 _PARTY_OF_KIND = {

@@ -33,9 +33,9 @@ COLUMNS = (
     "hazards",
     "hazards_official",
 )
-_CODE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}$")
-_CATEGORY = re.compile(r"^HW[0-9]{2}$")
-_YEAR = re.compile(r"^[0-9]{4}$")
+_CODE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}\Z")
+_CATEGORY = re.compile(r"^HW[0-9]{2}\Z")
+_YEAR = re.compile(r"^[0-9]{4}\Z")
 
 
 # -- hazards ------------------------------------------------------------------------------

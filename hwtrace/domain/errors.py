@@ -12,7 +12,9 @@ auth.token_revoked             401     the token was revoked or has expired
 auth.throttled                 429     too many failed logins; wait
 auth.forbidden                 403     the caller's role may not do this
 request.invalid                400     the body does not match the schema
-request.too_large              413     the body is larger than allowed
+request.too_large              413     the body is larger than allowed (chunked bodies too)
+request.too_deep               400     the JSON body is nested deeper than allowed
+request.control_chars          400     text holds a control or bidirectional-override character
 request.not_json               415     the body is not JSON
 request.idempotency_conflict   409     the idempotency key was used for another request
 not_found                      404     no such resource (or not visible to the caller)
@@ -26,8 +28,10 @@ qr.forged                      422     a label QR signature that does not verify
 qr.unknown_key                 422     a label QR signed by a key the park does not hold
 enterprise.invalid_uscc        400     the USCC fails its GB 32100 check character
 enterprise.duplicate           409     an enterprise with this USCC exists
+enterprise.invalid_permits     400     the permits do not match schemas/api/permits.schema.json
 enterprise.wrong_kind          409     the enterprise is of the wrong kind for this
 user.duplicate                 409     the username is taken
+user.invalid_username          400     a username is 3-64 characters of A-Z a-z 0-9 _ . -
 waste.unknown_code             400     the waste code is not in the national catalogue
 catalogue.unknown_category     400     the waste category is not in the catalogue edition
 catalogue.unknown_edition      404     no such edition of the national catalogue

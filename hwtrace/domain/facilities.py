@@ -36,8 +36,8 @@ KIND_ZH = {
 }
 
 PREFIX = "TS"
-CODE_RE = re.compile(r"^TS[0-9]{3}(-[0-9]{2})?$")
-_URL_RE = re.compile(r"/f/([0-9A-Z]{18})/(TS[0-9]{3}(?:-[0-9]{2})?)/?$")
+CODE_RE = re.compile(r"^TS[0-9]{3}(-[0-9]{2})?\Z")
+_URL_RE = re.compile(r"/f/([0-9A-Z]{18})/(TS[0-9]{3}(?:-[0-9]{2})?)/?\Z")
 TEXT_PREFIX = "HWF1"
 
 

@@ -146,7 +146,7 @@ def manifest_step(current: ManifestStatus, step: str) -> ManifestStatus:
 # 中华人民共和国机动车号牌: province character, letter, 5 characters (6 for new-energy vehicles).
 _PLATE = re.compile(
     r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
-    r"[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$"
+    r"[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]\Z"
 )
 
 
@@ -205,6 +205,68 @@ def weight_discrepancy(
     if pct <= tolerance_pct:
         return None
     return {"difference_g": diff, "difference_pct": str(pct), "tolerance_pct": str(tolerance_pct)}
+
+
+_CAPACITY_T = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
+_WASTE_CODE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]{2}")
+
+
+def _date_text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> str:
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else ""
+
+
+def read_permits(raw: Any) -> dict[str, Any]:
+    """Return the well-formed part of a stored permits value.
+
+    New permits are checked against ``schemas/api/permits.schema.json`` when written; a row
+    written before that (or by hand) may hold anything, so what is read is rebuilt from the
+    parts of the known shape only. A permit with a malformed number, capacity or date reads as
+    absent (no permit: transfers are refused with ``permit.missing``), never as unlimited and
+    never as an error in every booking and page that names the enterprise; waste codes that
+    are not codes are left out of the list."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    op = raw.get("operating")
+    if isinstance(op, dict) and _number(op.get("number")):
+        cap = op.get("annual_capacity_t")
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 0:
+            cap = str(cap)
+        codes = op.get("codes")
+        until = op.get("valid_until")
+        good = (cap is None or (isinstance(cap, str) and _CAPACITY_T.fullmatch(cap))) and (
+            until is None or _date_text(until)
+        )
+        if good:
+            out["operating"] = {
+                "number": _number(op.get("number")),
+                "codes": [
+                    c
+                    for c in (codes if isinstance(codes, list) else [])
+                    if isinstance(c, str) and _WASTE_CODE.fullmatch(c)
+                ],
+            }
+            if cap is not None:
+                out["operating"]["annual_capacity_t"] = cap
+            if until is not None:
+                out["operating"]["valid_until"] = _date_text(until)
+    tp = raw.get("transport")
+    if isinstance(tp, dict) and _number(tp.get("number")):
+        until = tp.get("valid_until")
+        if until is None or _date_text(until):
+            out["transport"] = {"number": _number(tp.get("number"))}
+            if until is not None:
+                out["transport"]["valid_until"] = _date_text(until)
+    return out
 
 
 def permit_codes(permits: dict[str, Any]) -> set[str]:

@@ -12,8 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.catalogue import check_form, check_packaging
+import schemas
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, check_username, require_role
+from hwtrace.domain.catalogue import check_form, check_packaging, shipped
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import kg_to_g
@@ -141,6 +142,7 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
     name = new.name.strip()
     if not name or len(name) > 200:
         raise BadValue("请填写单位名称（最多 200 字）", "give the name (up to 200 characters)")
+    check_permits_schema(new.permits or {})
     edition = catalogue.current(ctx)
     permits = check_permits(
         kind.value, new.permits or {}, lambda c: edition.get(c) is not None, ctx.today()
@@ -186,6 +188,22 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
         return ent
 
 
+def check_permits_schema(permits: dict[str, Any]) -> None:
+    """Refuse permits that do not match ``schemas/api/permits.schema.json``."""
+    check = schemas.validator("api/permits")
+    errors = sorted(check.iter_errors(permits), key=lambda e: list(e.path))
+    if errors:
+        where = "; ".join(
+            f"permits/{'/'.join(str(p) for p in e.path)}: {e.message}"[:200] for e in errors[:5]
+        )
+        raise BadValue(
+            "许可证信息格式不正确：" + where,
+            "the permits do not match their schema: " + where,
+            code="enterprise.invalid_permits",
+            detail={"errors": [{"path": "/".join(str(p) for p in e.path)} for e in errors[:20]]},
+        )
+
+
 @dataclass(frozen=True)
 class NewUser:
     username: str
@@ -198,6 +216,7 @@ class NewUser:
 def create_user(ctx: Context, *, actor: Actor | None, new: NewUser) -> User:
     """Create a user: an enterprise admin in its own enterprise, a park admin anywhere."""
     role = Role(new.role)
+    check_username(new.username)
     enterprise_id = new.enterprise_id
     if actor is not None:
         require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
@@ -471,6 +490,7 @@ def create_room(
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden("只有产废单位设置贮存库房", "only producers have storage rooms")
     cap = kg_to_g(capacity_kg, field="capacity_kg")
+    allowed_categories = [shipped().check_category(c).code for c in allowed_categories]
     with ctx.db.write_session() as s, s.begin():
         allowed = catalogue.check_categories(s, ctx, allowed_categories)
         if (

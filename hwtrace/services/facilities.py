@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import printer
 from hwtrace.domain import facilities as F
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.catalogue import disposal_method
+from hwtrace.domain.catalogue import disposal_method, shipped
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
@@ -67,6 +67,8 @@ def create_facility(
     name = name.strip()
     if not name:
         raise BadValue("请填写设施名称", "the facility needs a name")
+    if allowed_categories:
+        allowed_categories = [shipped().check_category(c).code for c in allowed_categories]
     with ctx.db.write_session() as s, s.begin():
         existing = list(
             s.scalars(sa.select(Facility.code).where(Facility.enterprise_id == actor.enterprise_id))

@@ -2,7 +2,9 @@
 
 The unit of work stores the key in the same transaction as the ledger entries it commits
 (``store.unit_of_work``), so a retried request can never apply twice; a retry, or a concurrent
-copy that lost the race, is answered from the stored key.
+copy that lost the race, is answered from the stored key: the status and the body the first
+answer had (kept with the key right after it was given). Should the server stop between the
+commit and keeping the body, the replay has the original status and the subject as it is now.
 """
 
 from __future__ import annotations
@@ -30,14 +32,34 @@ def stored(ctx: Context, req: IdempotentRequest) -> IdempotencyKey | None:
 
 
 def _answer(
-    req: IdempotentRequest, found: IdempotencyKey, replay: Callable[[dict[str, Any]], T]
+    req: IdempotentRequest, found: IdempotencyKey, replay: Callable[[int, dict[str, Any]], T]
 ) -> T:
     if found.request_hash != req.request_hash:
         raise IdempotencyConflict(
             "该 Idempotency-Key 已用于另一个请求",
             "this Idempotency-Key was used for another request",
         )
-    return replay(found.response)
+    return replay(found.status, found.response)
+
+
+def _keep_answer(ctx: Context, req: IdempotentRequest, body: Any) -> None:
+    """Keep the first answer's body with the applied key (nothing when no key was stored:
+    the request recorded no entry)."""
+
+    def put(s: sa.orm.Session) -> None:
+        row = s.get(IdempotencyKey, (req.user_id, req.key))
+        if row is not None and row.request_hash == req.request_hash:
+            row.response = {**row.response, "answer": body}
+
+    shared = shared_session()
+    if shared is not None:
+        put(shared)
+        shared.flush()
+        return
+    if stored(ctx, req) is None:
+        return
+    with ctx.db.write_session() as s, s.begin():
+        put(s)
 
 
 def apply_once(
@@ -46,18 +68,25 @@ def apply_once(
     user_id: int,
     key: str,
     request_hash: str,
+    status: int,
     apply: Callable[[], T],
-    replay: Callable[[dict[str, Any]], T],
+    replay: Callable[[int, dict[str, Any]], T],
+    answer_of: Callable[[T], Any],
 ) -> T:
     """Run ``apply`` with the key in force, unless the key was applied already: then answer
-    with ``replay`` of what was stored (refusing a key reused for another request)."""
-    req = IdempotentRequest(user_id=user_id, key=key, request_hash=request_hash)
+    with ``replay`` of the stored status and response (refusing a key reused for another
+    request). The body ``answer_of`` the first result is kept as ``response["answer"]``."""
+    req = IdempotentRequest(user_id=user_id, key=key, request_hash=request_hash, status=status)
     found = stored(ctx, req)
     if found is not None:
         return _answer(req, found, replay)
     token = CURRENT_IDEMPOTENCY.set(req)
     try:
-        return apply()
+        result = apply()
+        body = answer_of(result)
+        if body is not None:
+            _keep_answer(ctx, req, body)
+        return result
     except HwtraceError:
         # A concurrent copy of this request may have won the race: answer as it did.
         found = stored(ctx, req)

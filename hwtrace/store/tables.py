@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hwtrace.domain.lifecycle import BatchStatus
-from hwtrace.domain.transport import BookingStatus, LineOutcome, ManifestStatus
+from hwtrace.domain.transport import BookingStatus, LineOutcome, ManifestStatus, read_permits
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +28,17 @@ NAMING_CONVENTION = {
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class PermitsJSON(sa.types.TypeDecorator[dict[str, Any]]):
+    """An enterprise's permits, read defensively (``domain.transport.read_permits``): a row
+    written before permits were checked cannot make a booking or a page fail."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> dict[str, Any]:
+        return read_permits(value)
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
@@ -100,7 +111,7 @@ class Enterprise(Base):
     map_y: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     # Permits as data: {"operating": {"number":..., "codes": [...], "annual_capacity_t": ...},
     # "transport": {"number": ...}}; issue-level rules read them.
-    permits: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    permits: Mapped[dict[str, Any]] = mapped_column(PermitsJSON, default=dict)
     # HJ 1259-2022 management class (domain/declarations.py) and the day it was set: the
     # declarations due are counted from then.
     management_class: Mapped[str | None] = mapped_column(sa.String(12), nullable=True)

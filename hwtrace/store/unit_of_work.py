@@ -25,6 +25,7 @@ class IdempotentRequest:
     user_id: int
     key: str
     request_hash: str
+    status: int = 200  # the status the request answers when applied (201 for a creation)
 
 
 # Set by the web layer around one request; the unit of work stores the key in the same
@@ -160,7 +161,7 @@ class UnitOfWork:
                     user_id=idem.user_id,
                     key=idem.key,
                     request_hash=idem.request_hash,
-                    status=200,
+                    status=idem.status,
                     response={"subject": self._last_subject, "seq": self._last_seq},
                 )
             )

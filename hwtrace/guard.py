@@ -1,0 +1,45 @@
+"""Request hooks of the whole app (API and pages alike): the client's address and scheme behind a
+trusted reverse proxy, the body limit for every body (chunked ones too) and the security headers
+on every response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def _limit_body() -> None:
+    """Answer 413 for a chunked body over ``MAX_CONTENT_LENGTH``.
+
+    Werkzeug refuses an oversize ``Content-Length`` itself, but it cuts a chunked body at the
+    limit without a word, so the truncated rest would be parsed (and refused as malformed JSON,
+    or worse, accepted as a shorter form)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    data = request.get_data(cache=True)
+    if len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+
+def _headers(resp: Response) -> Response:
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.is_secure:
+        seconds = int(current_app.config["HSTS_SECONDS"])
+        if seconds > 0:
+            resp.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    """Install the proxy fix (when proxies are trusted), the body limit and the headers."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+    app.before_request(_limit_body)
+    app.after_request(_headers)
