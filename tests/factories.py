@@ -292,3 +292,14 @@ def build_world(app: Flask, ctx: Context) -> World:
         for rec in ("r1", "r2"):
             w.contracts[(p, rec)] = w.add_contract(p, rec)
     return w
+
+
+def page_client(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A test client logged in through the login form (with its CSRF token)."""
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    r = client.post("/login", data={"username": username, "password": password, "csrf": csrf})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    return client

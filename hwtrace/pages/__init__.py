@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 
 from hwtrace import problems
 from hwtrace.pages.routing import bp, page_error
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The signed session cookie, Secure as ``SESSION_COOKIE_SECURE`` says; ``None`` (the
+    default): when this request came over HTTPS, as seen through ``TRUSTED_PROXIES``."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        setting = app.config.get("SESSION_COOKIE_SECURE")
+        if setting is None:
+            return has_request_context() and request.is_secure
+        return bool(setting)
 
 
 def init_app(app: Flask) -> None:
@@ -36,8 +48,10 @@ def init_app(app: Flask) -> None:
         warnings,
     )
 
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold these keys already (SameSite None): set, not setdefault.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = SessionCookies()
     app.register_blueprint(bp)
 
     @app.errorhandler(400)

@@ -1,41 +1,58 @@
-"""Login and logout with the same accounts as the API (a login token in the session)."""
+"""Login and logout with the same accounts as the API (a server-side page session whose id is in
+the signed session cookie)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
 
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.pages.batches import is_handheld
-from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.pages.routing import actor, bp, check_csrf, ctx
 from hwtrace.services import auth as auth_svc
+
+# Anything a browser drops or rewrites inside a URL (tabs, newlines, other controls, spaces)
+# and the backslash it reads as a slash: "/\t/evil.example" and "/\\evil.example" are
+# "//evil.example" to a browser.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def local_target(nxt: str | None) -> str | None:
+    """Return ``nxt`` if it is a path on this site, else None (no open redirect)."""
+    if not nxt or _UNSAFE.search(nxt) or not nxt.startswith("/") or nxt.startswith("//"):
+        return None
+    parts = urlsplit(nxt)
+    if parts.scheme or parts.netloc:
+        return None
+    return nxt
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
     if request.method == "POST":
+        check_csrf()
         try:
             issued = auth_svc.login(
                 ctx(),
                 username=request.form.get("username", "")[:64],
                 password=request.form.get("password", "")[:200],
                 remote_addr=request.remote_addr or "",
+                web=True,
             )
         except HwtraceError as err:
             error = (
                 err.message_zh if (request.cookies.get("lang") or "zh") == "zh" else err.message_en
             )
         else:
-            session.clear()
-            session["token"] = issued.token
-            nxt = request.args.get("next") or ""
-            # only same-site relative paths: no open redirect
-            if not nxt.startswith("/") or nxt.startswith("//"):
-                # a phone or a PDA lands on the handheld pages
-                nxt = url_for("pages.m_home" if is_handheld(request) else "pages.home")
-            return redirect(nxt)
+            session.clear()  # a new session (and CSRF token) for the logged-in user
+            session["sid"] = issued.token
+            # a phone or a PDA lands on the handheld pages
+            home = url_for("pages.m_home" if is_handheld(request) else "pages.home")
+            return redirect(local_target(request.args.get("next")) or home)
     return render_template("login.html", error=error), (401 if error else 200)
 
 

@@ -1,8 +1,10 @@
 """Page machinery: the blueprint, the logged-in caller, the language, CSRF, security headers
 and the error page, shared by every page module.
 
-Login uses the same accounts as the API: a login token kept in the signed session cookie
-(HttpOnly, SameSite=Lax). Every POST carries a per-session CSRF token. Simplified Chinese by
+Login uses the same accounts as the API. The signed session cookie (HttpOnly, SameSite=Lax,
+Secure over HTTPS) carries a session id, never an API token: the session lives on the server
+(``services.auth``, kind ``web``) with an idle and an absolute timeout. Every POST, the login
+form's included, carries a per-session CSRF token. Simplified Chinese by
 default; ``?lang=en`` switches to English and is remembered in a cookie.
 """
 
@@ -63,18 +65,19 @@ def _before() -> Any:
     g.lang = lang if lang in ("zh", "en") else "zh"
     if request.endpoint in PUBLIC:
         return None
-    token = session.get("token")
+    sid = session.get("sid")
     try:
-        g.page_actor = auth_svc.actor_for_token(ctx(), token)
+        g.page_actor = auth_svc.actor_for_token(ctx(), sid, web=True)
     except (AuthRequired, TokenRevoked):
-        session.pop("token", None)
+        session.pop("sid", None)
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":
-        _check_csrf()
+        check_csrf()
     return None
 
 
-def _check_csrf() -> None:
+def check_csrf() -> None:
+    """Refuse a POST without the session's CSRF token (400, shown as "the form expired")."""
     sent = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
     want = session.get("csrf") or ""
     if not want or not hmac.compare_digest(sent, want):
@@ -91,7 +94,13 @@ def csrf_token() -> str:
 @bp.after_request
 def _headers(resp: Response) -> Response:
     if "lang" in request.args and request.args["lang"] in ("zh", "en"):
-        resp.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        resp.set_cookie(
+            "lang",
+            request.args["lang"],
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=current_app.session_interface.get_cookie_secure(current_app),
+        )
     resp.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

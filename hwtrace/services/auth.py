@@ -3,6 +3,10 @@
 Passwords are argon2id hashes. Tokens are 32 random bytes shown once; only their SHA-256 is
 stored, so a database leak does not leak usable tokens. Login tokens expire; device tokens (for
 PDAs) do not, and both can be revoked.
+
+A page login is a token of kind ``web``: its secret is the session id kept in the signed session
+cookie. It is no API token (the API refuses it, and a page refuses an API token); it ends after
+``session_idle_minutes`` without a request and ``session_absolute_hours`` after the login.
 """
 
 from __future__ import annotations
@@ -59,11 +63,17 @@ class IssuedToken:
     expires_at: dt.datetime | None
 
 
+WEB = "web"
+TOUCH_SECONDS = 60  # a web session's last use is written at most this often
+
+
 def _issue(ctx: Context, session: sa.orm.Session, user: User, kind: str, name: str) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = None
     if kind == "session":
         expires = ctx.now() + dt.timedelta(hours=ctx.settings.token_ttl_hours)
+    elif kind == WEB:
+        expires = ctx.now() + dt.timedelta(hours=ctx.settings.session_absolute_hours)
     row = ApiToken(
         user_id=user.id,
         token_hash=hash_token(token),
@@ -71,14 +81,17 @@ def _issue(ctx: Context, session: sa.orm.Session, user: User, kind: str, name: s
         kind=kind,
         created_at=ctx.now(),
         expires_at=expires,
+        last_used_at=ctx.now() if kind == WEB else None,
     )
     session.add(row)
     session.flush()
     return IssuedToken(token=token, token_id=row.id, kind=kind, expires_at=expires)
 
 
-def login(ctx: Context, *, username: str, password: str, remote_addr: str) -> IssuedToken:
-    """Check a password and return a new login token.
+def login(
+    ctx: Context, *, username: str, password: str, remote_addr: str, web: bool = False
+) -> IssuedToken:
+    """Check a password and return a new login token (``web``: a page session instead).
 
     :raises Throttled: after too many recent failures for this user and address.
     :raises InvalidCredentials: on a wrong username or password (the same error for both).
@@ -111,16 +124,18 @@ def login(ctx: Context, *, username: str, password: str, remote_addr: str) -> Is
             ok = False
     with ctx.db.write_session() as session, session.begin():
         session.add(LoginAttempt(username=username, remote_addr=remote_addr, ok=ok, at=ctx.now()))
-        issued = _issue(ctx, session, user, "session", "login") if ok and user else None
+        kind, name = (WEB, "page login") if web else ("session", "login")
+        issued = _issue(ctx, session, user, kind, name) if ok and user else None
     if issued is None:
         raise InvalidCredentials("用户名或密码错误", "wrong username or password")
     return issued
 
 
-def actor_for_token(ctx: Context, token: str | None) -> Actor:
-    """Resolve a bearer token to the calling ``Actor``.
+def actor_for_token(ctx: Context, token: str | None, *, web: bool = False) -> Actor:
+    """Resolve a bearer token (``web``: a page session id) to the calling ``Actor``.
 
-    :raises AuthRequired: no token given. :raises TokenRevoked: unknown, revoked or expired.
+    :raises AuthRequired: no token given. :raises TokenRevoked: unknown, revoked, expired, idle
+        too long, or of the wrong kind (a page session on the API or an API token on a page).
     """
     if not token:
         raise AuthRequired("请先登录", "authentication required")
@@ -135,11 +150,28 @@ def actor_for_token(ctx: Context, token: str | None) -> Actor:
     if row is None:
         raise TokenRevoked("令牌无效或已失效", "the token is invalid or has been revoked")
     tok, user, ent = row
+    if (tok.kind == WEB) != web:
+        raise TokenRevoked("令牌无效或已失效", "the token is invalid or has been revoked")
     if tok.revoked_at is not None or not user.active:
         raise TokenRevoked("令牌已被撤销", "the token has been revoked")
-    if tok.expires_at is not None and tok.expires_at <= ctx.now():
+    now = ctx.now()
+    if tok.expires_at is not None and tok.expires_at <= now:
         raise TokenRevoked("令牌已过期，请重新登录", "the token has expired; log in again")
+    if web:
+        last = tok.last_used_at or tok.created_at
+        if now - last >= dt.timedelta(minutes=ctx.settings.session_idle_minutes):
+            raise TokenRevoked(
+                "长时间未操作，已自动退出，请重新登录",
+                "the session ended after a time without activity; log in again",
+            )
+        if (now - last).total_seconds() >= TOUCH_SECONDS:
+            _touch(ctx, tok.id, now)
     return actor_of(user, ent, token_id=tok.id)
+
+
+def _touch(ctx: Context, token_id: int, now: dt.datetime) -> None:
+    with ctx.db.write_session() as session, session.begin():
+        session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def actor_of(user: User, ent: Enterprise, *, token_id: int | None = None) -> Actor:

@@ -44,6 +44,8 @@ class Settings:
     checkpointer: bool = True
     witnesses: tuple[str, ...] = ()
     tiles_dir: str | None = None
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -70,6 +72,8 @@ class Settings:
             checkpointer=bool(config.get("LEDGER_CHECKPOINTER", True)),
             witnesses=tuple(str(w) for w in config.get("LEDGER_WITNESSES") or ()),
             tiles_dir=str(config["LEDGER_TILES_DIR"]) if config.get("LEDGER_TILES_DIR") else None,
+            session_idle_minutes=int(config["SESSION_IDLE_MINUTES"]),
+            session_absolute_hours=int(config["SESSION_ABSOLUTE_HOURS"]),
         )
 
 

@@ -137,10 +137,12 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100), default="")
-    kind: Mapped[str] = mapped_column(sa.String(16))  # session | device
+    kind: Mapped[str] = mapped_column(sa.String(16))  # session | device | web (a page login)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # a web session's last request, for the idle timeout (written at most once a minute)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LoginAttempt(Base):

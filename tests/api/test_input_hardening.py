@@ -19,7 +19,7 @@ from hwtrace.services.context import Context
 from hwtrace.store.tables import Enterprise
 from schemas import formats
 from tests.conftest import TEST_CONFIG
-from tests.factories import PASSWORD, World, random_uscc
+from tests.factories import PASSWORD, World, page_client, random_uscc
 
 
 def _new_user(world: World, username: str) -> Any:
@@ -180,9 +180,7 @@ def test_a_malformed_stored_permit_keeps_the_console_page_up(
     world: World, ctx: Context, app: Flask
 ) -> None:
     _store_permits(ctx, world.ids["r1"], {"operating": {"number": "JS1", "codes": 5}})
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["token"] = world.tokens["park"]
+    client = page_client(app, world.usernames["park"])
     r = client.get(f"/enterprises/{world.ids['r1']}")
     assert r.status_code == 200
 
