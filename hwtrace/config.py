@@ -27,8 +27,12 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 60,  # HWTRACE_SESSION_IDLE_MINUTES; a page login ends after this long without a request
     "SESSION_ABSOLUTE_HOURS": 12,  # HWTRACE_SESSION_ABSOLUTE_HOURS; a page login ends this long after it began, however busy
     "SESSION_COOKIE_SECURE": None,  # HWTRACE_SESSION_COOKIE_SECURE; Secure flag on cookies: true, false, or None = when the request came over HTTPS (X-Forwarded-Proto from TRUSTED_PROXIES counts)
-    "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per user and address before throttling
-    "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins
+    "LOGIN_MAX_FAILURES": 5,  # HWTRACE_LOGIN_MAX_FAILURES; failed logins per username and address in the window before that address is refused for that username (429)
+    "LOGIN_ADDRESS_MAX_FAILURES": 20,  # HWTRACE_LOGIN_ADDRESS_MAX_FAILURES; failed logins of any usernames from one address in the window before the address is refused
+    "LOGIN_ACCOUNT_MAX_FAILURES": 20,  # HWTRACE_LOGIN_ACCOUNT_MAX_FAILURES; failed logins of one username from anywhere before each address gets one try at it (its owner, from an address that has not failed, still logs in)
+    "LOGIN_GLOBAL_MAX_FAILURES": 200,  # HWTRACE_LOGIN_GLOBAL_MAX_FAILURES; failed logins of anyone from anywhere (password spraying) before each address gets one failure
+    "LOGIN_WINDOW_SECONDS": 300,  # HWTRACE_LOGIN_WINDOW_SECONDS; window for counting failed logins (and the Retry-After of a refused one)
+    "LOGIN_ATTEMPTS_KEEP_HOURS": 24,  # HWTRACE_LOGIN_ATTEMPTS_KEEP_HOURS; login attempts older than this are deleted
     "ARGON2_TIME_COST": 3,  # HWTRACE_ARGON2_TIME_COST; argon2id passes (tests lower it)
     "ARGON2_MEMORY_KIB": 65536,  # HWTRACE_ARGON2_MEMORY_KIB; argon2id memory (tests lower it)
     "MAX_CONTENT_LENGTH": 256

@@ -68,7 +68,11 @@ def problem(body: dict[str, Any], status: int) -> Response:
 
 
 def _on_hwtrace_error(err: HwtraceError) -> Response:
-    return problem(err.to_dict(), err.status)
+    resp = problem(err.to_dict(), err.status)
+    retry = (err.detail or {}).get("retry_after_seconds")
+    if err.status in (429, 503) and isinstance(retry, int):
+        resp.headers["Retry-After"] = str(max(retry, 1))
+    return resp
 
 
 def _on_ledger_error(err: LedgerError) -> Response:

@@ -12,9 +12,11 @@ cookie. It is no API token (the API refuses it, and a page refuses an API token)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -88,42 +90,110 @@ def _issue(ctx: Context, session: sa.orm.Session, user: User, kind: str, name: s
     return IssuedToken(token=token, token_id=row.id, kind=kind, expires_at=expires)
 
 
+@functools.cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """A hash of a random password with the configured cost: an unknown or inactive username
+    is checked against it, so it costs what a known one costs (no username enumeration)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class _Failures:
+    here_for_user: int  # from this address for this username
+    here: int  # from this address, any username
+    user: int  # for this username, from any address
+    everywhere: int  # for any username from any address
+
+
+def _failures(
+    session: sa.orm.Session, username: str, remote_addr: str, since: dt.datetime
+) -> _Failures:
+    failed = sa.and_(LoginAttempt.ok.is_(False), LoginAttempt.at >= since)
+    is_user = LoginAttempt.username == username
+    is_here = LoginAttempt.remote_addr == remote_addr
+
+    def count(*where: Any) -> int:
+        q = sa.select(sa.func.count()).select_from(LoginAttempt).where(failed, *where)
+        return int(session.scalar(q) or 0)
+
+    return _Failures(
+        here_for_user=count(is_user, is_here),
+        here=count(is_here),
+        user=count(is_user),
+        everywhere=count(),
+    )
+
+
+def _check_throttle(ctx: Context, f: _Failures) -> None:
+    """Refuse an attempt the limits do not allow (429 with ``retry_after_seconds``).
+
+    Every limit is counted against the address the attempt comes from, so a stranger can slow
+    an account down but never lock its owner out: from an address that has not failed, a
+    correct password always passes.
+
+    - this address and username: ``login_max_failures`` failures;
+    - this address, any usernames: ``login_address_max_failures`` failures;
+    - the account is under attack (``login_account_max_failures`` failures for it from
+      anywhere): each address gets one failure for it, no more;
+    - the park is being sprayed (``login_global_max_failures`` failures of any username from
+      anywhere): each address gets one failure, no more.
+    """
+    st = ctx.settings
+    limited = (
+        f.here_for_user >= st.login_max_failures
+        or f.here >= st.login_address_max_failures
+        or (f.user >= st.login_account_max_failures and f.here_for_user >= 1)
+        or (f.everywhere >= st.login_global_max_failures and f.here >= 1)
+    )
+    if limited:
+        raise Throttled(
+            "登录失败次数过多，请稍后再试",
+            "too many failed logins; try again later",
+            detail={"retry_after_seconds": st.login_window_seconds},
+        )
+
+
+def prune_login_attempts(ctx: Context, session: sa.orm.Session) -> None:
+    """Delete login attempts older than ``login_attempts_keep_hours``."""
+    cutoff = ctx.now() - dt.timedelta(hours=ctx.settings.login_attempts_keep_hours)
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+
+
 def login(
     ctx: Context, *, username: str, password: str, remote_addr: str, web: bool = False
 ) -> IssuedToken:
     """Check a password and return a new login token (``web``: a page session instead).
 
-    :raises Throttled: after too many recent failures for this user and address.
+    A known and an unknown username cost the same work (the same queries, one argon2id
+    verification each, one attempt row written).
+
+    :raises Throttled: when the limits of ``_check_throttle`` refuse the attempt.
     :raises InvalidCredentials: on a wrong username or password (the same error for both).
     """
     since = ctx.now() - dt.timedelta(seconds=ctx.settings.login_window_seconds)
     with ctx.db.read_session() as session:
-        failures = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginAttempt)
-            .where(
-                LoginAttempt.username == username,
-                LoginAttempt.remote_addr == remote_addr,
-                LoginAttempt.ok.is_(False),
-                LoginAttempt.at >= since,
-            )
-        )
+        failures = _failures(session, username, remote_addr, since)
         user = session.scalar(sa.select(User).where(User.username == username))
-    if (failures or 0) >= ctx.settings.login_max_failures:
-        raise Throttled(
-            "登录失败次数过多，请稍后再试",
-            "too many failed logins; try again later",
-            detail={"retry_after_seconds": ctx.settings.login_window_seconds},
-        )
+    _check_throttle(ctx, failures)
     # The slow hash runs outside any write transaction so it never holds the writer lock.
     ok = False
-    if user is not None and user.active:
-        try:
-            ok = password_hasher(ctx).verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    known = user is not None and user.active
+    stored = (
+        user.password_hash
+        if user is not None and known
+        else _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
+    )
+    try:
+        ok = password_hasher(ctx).verify(stored, password) and known
+    except (VerificationError, InvalidHashError):
+        ok = False
     with ctx.db.write_session() as session, session.begin():
-        session.add(LoginAttempt(username=username, remote_addr=remote_addr, ok=ok, at=ctx.now()))
+        session.add(
+            LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], ok=ok, at=ctx.now())
+        )
+        if not ok:
+            prune_login_attempts(ctx, session)
         kind, name = (WEB, "page login") if web else ("session", "login")
         issued = _issue(ctx, session, user, kind, name) if ok and user else None
     if issued is None:

@@ -46,6 +46,10 @@ class Settings:
     tiles_dir: str | None = None
     session_idle_minutes: int = 60
     session_absolute_hours: int = 12
+    login_address_max_failures: int = 20
+    login_account_max_failures: int = 20
+    login_global_max_failures: int = 200
+    login_attempts_keep_hours: int = 24
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -74,6 +78,10 @@ class Settings:
             tiles_dir=str(config["LEDGER_TILES_DIR"]) if config.get("LEDGER_TILES_DIR") else None,
             session_idle_minutes=int(config["SESSION_IDLE_MINUTES"]),
             session_absolute_hours=int(config["SESSION_ABSOLUTE_HOURS"]),
+            login_address_max_failures=int(config["LOGIN_ADDRESS_MAX_FAILURES"]),
+            login_account_max_failures=int(config["LOGIN_ACCOUNT_MAX_FAILURES"]),
+            login_global_max_failures=int(config["LOGIN_GLOBAL_MAX_FAILURES"]),
+            login_attempts_keep_hours=int(config["LOGIN_ATTEMPTS_KEEP_HOURS"]),
         )
 
 

@@ -147,6 +147,7 @@ class ApiToken(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_remote_addr_at", "remote_addr", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")

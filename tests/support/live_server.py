@@ -51,6 +51,10 @@ def server_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
         "HWTRACE_ARGON2_TIME_COST": "1",
         "HWTRACE_ARGON2_MEMORY_KIB": "256",
         "HWTRACE_LOGIN_MAX_FAILURES": "1000",
+        # every test client is 127.0.0.1: the per-address and global limits are tested apart
+        "HWTRACE_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
+        "HWTRACE_LOGIN_ACCOUNT_MAX_FAILURES": "1000000",
+        "HWTRACE_LOGIN_GLOBAL_MAX_FAILURES": "1000000",
         **extra,
     }
 
