@@ -23,7 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "LEDGER_WITNESSES": [],  # HWTRACE_LEDGER_WITNESSES; JSON list of "<witness vkey> <URL>": witnesses (C2SP tlog-witness) asked to cosign every new checkpoint
     "LEDGER_TILES_DIR": None,  # HWTRACE_LEDGER_TILES_DIR; publish the log as C2SP tlog-tiles into this directory (serve it statically); None = not published
     "LEDGER_SIGNER_SOCKET": None,  # HWTRACE_LEDGER_SIGNER_SOCKET; production: the Unix socket of `hwtrace signer serve`, which holds the checkpoint key (the server never reads it); None = the key file (demo, tests)
-    "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token (device tokens do not expire; revoke them)
+    "TOKEN_TTL_HOURS": 12,  # HWTRACE_TOKEN_TTL_HOURS; life of a login token
+    "DEVICE_TOKEN_DAYS": 90,  # HWTRACE_DEVICE_TOKEN_DAYS; life of a device (PDA) token, issued from a login token only
     "SESSION_IDLE_MINUTES": 60,  # HWTRACE_SESSION_IDLE_MINUTES; a page login ends after this long without a request
     "SESSION_ABSOLUTE_HOURS": 12,  # HWTRACE_SESSION_ABSOLUTE_HOURS; a page login ends this long after it began, however busy
     "SESSION_COOKIE_SECURE": None,  # HWTRACE_SESSION_COOKIE_SECURE; Secure flag on cookies: true, false, or None = when the request came over HTTPS (X-Forwarded-Proto from TRUSTED_PROXIES counts)

@@ -120,9 +120,15 @@ class Pda:
                     "POST", "/auth/login", {"username": username, "password": password}
                 )
                 name = f"pda-{socket.gethostname()}-{self.store.device_id}"[:100]
-                dev = c.call("POST", "/auth/tokens", {"name": name}, token=session["token"])
+                # the login ends as the device token is issued (logging out of the login
+                # would revoke the device tokens it issued)
+                dev = c.call(
+                    "POST",
+                    "/auth/tokens",
+                    {"name": name, "end_login": True},
+                    token=session["token"],
+                )
                 me = c.call("GET", "/me", token=dev["token"])
-                c.call("POST", "/auth/logout", token=session["token"])
                 previous = self.store.token_id(me["username"])
                 if previous and previous != dev.get("token_id"):  # this handheld's old token
                     with contextlib.suppress(ApiError):  # already revoked

@@ -1,4 +1,5 @@
-"""Login, the caller's identity, and device tokens for PDAs."""
+"""Login, the caller's identity, device tokens for PDAs, tokens of the users one manages,
+passwords and deactivation."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import Response, request
 
+from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.services import auth as svc
 from hwtrace.services import directory, serialize
@@ -35,15 +37,57 @@ def login(body: dict[str, Any]) -> Response:
 @route(
     "/auth/logout",
     "POST",
-    summary="Revoke the token of this request",
+    summary="Revoke the token of this request and the device tokens issued from it",
     tag="auth",
     response={"$ref": R + "Ok"},
 )
 def logout() -> Response:
-    a = actor()
-    assert a.token_id is not None
-    svc.revoke_token(ctx(), actor=a, token_id=a.token_id)
+    svc.logout(ctx(), actor=actor())
     return ok({"ok": True})
+
+
+@route(
+    "/auth/password",
+    "POST",
+    summary="Change the caller's password (every other token of the caller is revoked)",
+    tag="auth",
+    body="password-change",
+    response={"$ref": R + "Ok"},
+)
+def change_password(body: dict[str, Any]) -> Response:
+    svc.change_password(
+        ctx(), actor=actor(), current=body["current_password"], new=body["new_password"]
+    )
+    return ok({"ok": True})
+
+
+USER_PATH = [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+@route(
+    "/users/<int:user_id>/password",
+    "POST",
+    summary="Reset a user's password (its enterprise's admin or the park's administrator)",
+    tag="users",
+    body="password-reset",
+    query=USER_PATH,
+    response={"$ref": R + "Ok"},
+)
+def reset_password(user_id: int, body: dict[str, Any]) -> Response:
+    svc.reset_password(ctx(), actor=actor(), user_id=user_id, new=body["new_password"])
+    return ok({"ok": True})
+
+
+@route(
+    "/users/<int:user_id>/deactivate",
+    "POST",
+    summary="Deactivate a user: no more logins, every token revoked at once",
+    tag="users",
+    query=USER_PATH,
+    response={"$ref": R + "User"},
+)
+def deactivate(user_id: int) -> Response:
+    return ok(serialize.user(svc.deactivate_user(ctx(), actor=actor(), user_id=user_id)))
 
 
 @route(
@@ -69,25 +113,29 @@ def me() -> Response:
 @route(
     "/auth/tokens",
     "GET",
-    summary="The caller's tokens",
+    summary="The caller's tokens, or (user_id) a user's its enterprise admin or the park admin",
     tag="auth",
+    query=[{"name": "user_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
     response={"type": "array", "items": {"$ref": R + "TokenInfo"}},
 )
 def tokens() -> Response:
-    return ok([serialize.token(t) for t in svc.list_tokens(ctx(), actor=actor())])
+    found = svc.list_tokens(ctx(), actor=actor(), user_id=int_arg("user_id"))
+    return ok([serialize.token(t) for t in found])
 
 
 @route(
     "/auth/tokens",
     "POST",
-    summary="Issue a device token for a PDA (shown once)",
+    summary="Issue a device token for a PDA (shown once; from a login token only; expires)",
     tag="auth",
     body="device-token",
     status=201,
     response={"$ref": R + "Token"},
 )
 def create_token(body: dict[str, Any]) -> Response:
-    issued = svc.create_device_token(ctx(), actor=actor(), name=body["name"])
+    issued = svc.create_device_token(
+        ctx(), actor=actor(), name=body["name"], end_login=body.get("end_login", False)
+    )
     return ok(serialize.issued_token(issued), 201)
 
 

@@ -113,6 +113,16 @@ def require_role(actor: Actor, *roles: Role) -> None:
         )
 
 
+def may_manage_user(actor: Actor, *, user_id: int, enterprise_id: int, park_id: int) -> bool:
+    """Return True if ``actor`` may see and manage the user's tokens, password and status: the
+    user itself, an admin of the user's enterprise, or the park's administrator."""
+    if actor.user_id == user_id:
+        return True
+    if actor.role is Role.PARK_ADMIN:
+        return park_id == actor.park_id
+    return actor.role is Role.ADMIN and enterprise_id == actor.enterprise_id
+
+
 def require_party(actor: Actor, party: Party, batch: BatchParties) -> None:
     """Raise unless the actor's enterprise is the batch's ``party`` for this step."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)

@@ -40,6 +40,11 @@ ENTRY_TYPE_ZH = {
     "catalogue.import": "导入名录版本",
     "codes.reserve": "识别码预留",
     "warning.acknowledge": "预警确认",
+    "token.create": "签发设备令牌",
+    "token.revoke": "撤销令牌",
+    "user.deactivate": "停用用户",
+    "user.password_change": "修改密码",
+    "user.password_reset": "重置密码",
 }
 
 

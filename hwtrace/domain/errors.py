@@ -11,6 +11,7 @@ auth.invalid_credentials       401     wrong username or password
 auth.token_revoked             401     the token was revoked or has expired
 auth.throttled                 429     too many failed logins; wait
 auth.forbidden                 403     the caller's role may not do this
+auth.login_required            403     device tokens are issued from a login token only
 request.invalid                400     the body does not match the schema
 request.too_large              413     the body is larger than allowed (chunked bodies too)
 request.too_deep               400     the JSON body is nested deeper than allowed
@@ -31,6 +32,7 @@ enterprise.duplicate           409     an enterprise with this USCC exists
 enterprise.invalid_permits     400     the permits do not match schemas/api/permits.schema.json
 enterprise.wrong_kind          409     the enterprise is of the wrong kind for this
 user.duplicate                 409     the username is taken
+user.self                      409     one cannot deactivate oneself
 user.invalid_username          400     a username is 3-64 characters of A-Z a-z 0-9 _ . -
 waste.unknown_code             400     the waste code is not in the national catalogue
 catalogue.unknown_category     400     the waste category is not in the catalogue edition

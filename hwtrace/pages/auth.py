@@ -60,6 +60,6 @@ def login() -> Any:
 def logout() -> Any:
     a = actor()
     if a.token_id is not None:
-        auth_svc.revoke_token(ctx(), actor=a, token_id=a.token_id)
+        auth_svc.logout(ctx(), actor=a)
     session.clear()
     return redirect(url_for("pages.login"))

@@ -11,6 +11,7 @@ cookie. It is no API token (the API refuses it, and a page refuses an API token)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -22,9 +23,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.access import Actor, EnterpriseKind, Role, may_manage_user, require_role
 from hwtrace.domain.errors import (
     AuthRequired,
+    BadValue,
+    Conflict,
+    Forbidden,
     InvalidCredentials,
     NotFound,
     Throttled,
@@ -32,6 +36,7 @@ from hwtrace.domain.errors import (
 )
 from hwtrace.services.context import Context
 from hwtrace.store.tables import ApiToken, Enterprise, LoginAttempt, Park, User
+from hwtrace.store.unit_of_work import UnitOfWork
 
 TOKEN_PREFIX = "hwt_"
 
@@ -258,33 +263,180 @@ def actor_of(user: User, ent: Enterprise, *, token_id: int | None = None) -> Act
     )
 
 
-def create_device_token(ctx: Context, *, actor: Actor, name: str) -> IssuedToken:
-    """Issue a non-expiring device token (a PDA) for the calling user."""
-    with ctx.db.write_session() as session, session.begin():
-        user = session.get_one(User, actor.user_id)
-        return _issue(ctx, session, user, "device", name)
+def _record(
+    uow: UnitOfWork, actor: Actor, entry_type: str, user: User, ent: Enterprise, **payload: Any
+) -> None:
+    uow.record(
+        entry_type=entry_type,
+        subject=f"user:{user.username}",
+        actor=actor.username,
+        enterprise=ent.uscc,
+        payload={"user": user.username, **payload},
+    )
 
 
-def list_tokens(ctx: Context, *, actor: Actor) -> list[ApiToken]:
-    """Return the caller's own tokens (never their secret)."""
-    with ctx.db.read_session() as session:
-        return list(
-            session.scalars(
-                sa.select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id)
+def create_device_token(
+    ctx: Context, *, actor: Actor, name: str, end_login: bool = False
+) -> IssuedToken:
+    """Issue a device token (a PDA) for the calling user, valid ``device_token_days``.
+
+    Only from an interactive login (a login token, not a device token: a stolen PDA cannot
+    mint more); logging out of that login revokes it. ``end_login``: the login token is
+    revoked at once (a handheld keeps only its device token)."""
+    with ctx.uow() as uow:
+        s = uow.session
+        parent = s.get(ApiToken, actor.token_id) if actor.token_id is not None else None
+        if parent is None or parent.kind != "session":
+            raise Forbidden(
+                "设备令牌只能在登录后签发（不能用设备令牌签发）",
+                "device tokens are issued from a login, not from another device token",
+                code="auth.login_required",
             )
+        user = s.get_one(User, actor.user_id)
+        ent = s.get_one(Enterprise, user.enterprise_id)
+        issued = _issue(ctx, s, user, "device", name)
+        row = s.get_one(ApiToken, issued.token_id)
+        row.expires_at = ctx.now() + dt.timedelta(days=ctx.settings.device_token_days)
+        row.parent_id = parent.id
+        if end_login:
+            parent.revoked_at = ctx.now()
+        _record(uow, actor, "token.create", user, ent, token_id=row.id, name=name)
+        uow.commit()
+        return dataclasses.replace(issued, expires_at=row.expires_at)
+
+
+def _managed_user(s: sa.orm.Session, actor: Actor, user_id: int) -> tuple[User, Enterprise]:
+    """Return a user the actor may manage, or raise NotFound (other parks and enterprises are
+    not revealed)."""
+    user = s.get(User, user_id)
+    ent = s.get(Enterprise, user.enterprise_id) if user is not None else None
+    if (
+        user is None
+        or ent is None
+        or not may_manage_user(actor, user_id=user.id, enterprise_id=ent.id, park_id=ent.park_id)
+    ):
+        raise NotFound("用户不存在", "no such user")
+    return user, ent
+
+
+def list_tokens(ctx: Context, *, actor: Actor, user_id: int | None = None) -> list[ApiToken]:
+    """Return a user's tokens (never their secret): the caller's own, or, for its enterprise's
+    admin or the park's administrator, another user's."""
+    with ctx.db.read_session() as s:
+        user, _ = _managed_user(s, actor, user_id or actor.user_id)
+        return list(
+            s.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         )
 
 
+def _revoke_all(s: sa.orm.Session, now: dt.datetime, *where: Any) -> list[int]:
+    ids = list(s.scalars(sa.select(ApiToken.id).where(ApiToken.revoked_at.is_(None), *where)))
+    if ids:
+        s.execute(sa.update(ApiToken).where(ApiToken.id.in_(ids)).values(revoked_at=now))
+    return ids
+
+
 def revoke_token(ctx: Context, *, actor: Actor, token_id: int) -> None:
-    """Revoke one of the caller's tokens, or any token of the enterprise for an admin."""
-    with ctx.db.write_session() as session, session.begin():
-        tok = session.get(ApiToken, token_id)
-        owner = session.get(User, tok.user_id) if tok else None
-        if tok is None or owner is None:
+    """Revoke a token of the caller, or of a user it manages (its enterprise's admin, the
+    park's administrator); with it the tokens issued from it."""
+    with ctx.uow() as uow:
+        s = uow.session
+        tok = s.get(ApiToken, token_id)
+        if tok is None:
             raise NotFound("令牌不存在", "no such token")
-        if owner.id != actor.user_id:
-            require_role(actor, Role.ADMIN)
-            if owner.enterprise_id != actor.enterprise_id:
-                raise NotFound("令牌不存在", "no such token")
-        if tok.revoked_at is None:
-            tok.revoked_at = ctx.now()
+        try:
+            user, ent = _managed_user(s, actor, tok.user_id)
+        except NotFound:
+            raise NotFound("令牌不存在", "no such token") from None
+        now = ctx.now()
+        ids = _revoke_all(s, now, sa.or_(ApiToken.id == tok.id, ApiToken.parent_id == tok.id))
+        if ids:
+            _record(uow, actor, "token.revoke", user, ent, token_ids=ids, reason="revoke")
+        uow.commit()
+
+
+def logout(ctx: Context, *, actor: Actor) -> None:
+    """Revoke the caller's login and what it created (device tokens issued from it); a ledger
+    entry when device tokens die with it."""
+    if actor.token_id is None:
+        return
+    with ctx.uow() as uow:
+        s = uow.session
+        user = s.get_one(User, actor.user_id)
+        ent = s.get_one(Enterprise, user.enterprise_id)
+        ids = _revoke_all(
+            s,
+            ctx.now(),
+            sa.or_(ApiToken.id == actor.token_id, ApiToken.parent_id == actor.token_id),
+        )
+        devices = [i for i in ids if i != actor.token_id]
+        if devices:
+            _record(uow, actor, "token.revoke", user, ent, token_ids=devices, reason="logout")
+            uow.commit()
+        else:
+            s.commit()
+
+
+def deactivate_user(ctx: Context, *, actor: Actor, user_id: int) -> User:
+    """Deactivate a user (its enterprise's admin, the park's administrator): it can no longer
+    log in and every token of it dies at once."""
+    require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+    if user_id == actor.user_id:
+        raise Conflict("不能停用自己的账号", "you cannot deactivate yourself", code="user.self")
+    with ctx.uow() as uow:
+        s = uow.session
+        user, ent = _managed_user(s, actor, user_id)
+        user.active = False
+        ids = _revoke_all(s, ctx.now(), ApiToken.user_id == user.id)
+        _record(uow, actor, "user.deactivate", user, ent, token_ids=ids)
+        uow.commit()
+        return user
+
+
+def change_password(ctx: Context, *, actor: Actor, current: str, new: str) -> None:
+    """Change the caller's password (the current one is checked); every other token of the
+    caller dies, the one of this request stays."""
+    check_new_password(new)
+    with ctx.db.read_session() as s:
+        old_hash = s.get_one(User, actor.user_id).password_hash
+    if not _verify(ctx, old_hash, current):
+        raise InvalidCredentials("当前密码错误", "the current password is wrong")
+    new_hash = hash_password(ctx, new)  # slow: outside the write transaction
+    with ctx.uow() as uow:
+        s = uow.session
+        user = s.get_one(User, actor.user_id)
+        ent = s.get_one(Enterprise, user.enterprise_id)
+        user.password_hash = new_hash
+        ids = _revoke_all(
+            s, ctx.now(), ApiToken.user_id == user.id, ApiToken.id != (actor.token_id or 0)
+        )
+        _record(uow, actor, "user.password_change", user, ent, token_ids=ids)
+        uow.commit()
+
+
+def reset_password(ctx: Context, *, actor: Actor, user_id: int, new: str) -> None:
+    """Set another user's password (its enterprise's admin, the park's administrator); every
+    token of that user dies."""
+    require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+    check_new_password(new)
+    new_hash = hash_password(ctx, new)
+    with ctx.uow() as uow:
+        s = uow.session
+        user, ent = _managed_user(s, actor, user_id)
+        user.password_hash = new_hash
+        ids = _revoke_all(s, ctx.now(), ApiToken.user_id == user.id)
+        _record(uow, actor, "user.password_reset", user, ent, token_ids=ids)
+        uow.commit()
+
+
+def _verify(ctx: Context, stored: str, password: str) -> bool:
+    try:
+        return bool(password_hasher(ctx).verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_password(new: str) -> None:
+    """Refuse a password shorter than 8 or longer than 200 characters."""
+    if not 8 <= len(new) <= 200:
+        raise BadValue("密码须为 8–200 个字符", "a password is 8-200 characters long")

@@ -50,6 +50,7 @@ class Settings:
     login_account_max_failures: int = 20
     login_global_max_failures: int = 200
     login_attempts_keep_hours: int = 24
+    device_token_days: int = 90
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -82,6 +83,7 @@ class Settings:
             login_account_max_failures=int(config["LOGIN_ACCOUNT_MAX_FAILURES"]),
             login_global_max_failures=int(config["LOGIN_GLOBAL_MAX_FAILURES"]),
             login_attempts_keep_hours=int(config["LOGIN_ATTEMPTS_KEEP_HOURS"]),
+            device_token_days=int(config["DEVICE_TOKEN_DAYS"]),
         )
 
 

@@ -143,6 +143,10 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # a web session's last request, for the idle timeout (written at most once a minute)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the login token a device token was issued from: logging out revokes it too
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_token.id"), index=True, nullable=True
+    )
 
 
 class LoginAttempt(Base):

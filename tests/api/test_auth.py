@@ -58,7 +58,7 @@ def test_device_token_issue_list_revoke(world: World) -> None:
     r = admin.post("/api/v1/auth/tokens", {"name": "PDA-01"})
     assert r.status_code == 201
     dev = r.get_json()
-    assert dev["kind"] == "device" and dev["expires_at"] is None
+    assert dev["kind"] == "device" and dev["expires_at"] is not None
     pda = Caller(admin.client, dev["token"])
     assert pda.get("/api/v1/me").status_code == 200
     listed = admin.get("/api/v1/auth/tokens").get_json()
