@@ -5,16 +5,16 @@ A page login is a token of kind ``web`` whose secret is the session id in the si
 is kept for the idle timeout. Login attempts are counted per address too (throttling), so
 they get an index on the address and time.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 17:10:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

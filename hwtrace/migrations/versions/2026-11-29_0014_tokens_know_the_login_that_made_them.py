@@ -3,16 +3,16 @@
 A device token records the login token it was issued from, so that logging out revokes what that
 login created.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-29 17:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
