@@ -48,17 +48,21 @@ def _receiver(world: World, codes: list[str]) -> tuple[int, str]:
             },
         ),
     )
-    name = f"rx_{uuid.uuid4().hex[:8]}"
-    directory.create_user(
-        world.ctx,
-        actor=None,
-        new=directory.NewUser(
-            username=name, password=PASSWORD, role="operator", enterprise_id=ent.id
-        ),
-    )
-    world.tokens["rx"] = auth.login(
-        world.ctx, username=name, password=PASSWORD, remote_addr="127.0.0.1"
-    ).token
+    for caller, role in (("rx", "operator"), ("rxadmin", "admin")):
+        name = f"{caller}_{uuid.uuid4().hex[:8]}"
+        directory.create_user(
+            world.ctx,
+            actor=None,
+            new=directory.NewUser(
+                username=name, password=PASSWORD, role=role, enterprise_id=ent.id
+            ),
+        )
+        world.tokens[caller] = auth.login(
+            world.ctx, username=name, password=PASSWORD, remote_addr="127.0.0.1"
+        ).token
+    world.ids["rx"] = ent.id
+    # the producer may hand these wastes only to a receiver it holds a confirmed contract with
+    world.add_contract("p1", "rx", dict.fromkeys(codes, "100"))
     return ent.id, "rx"
 
 
