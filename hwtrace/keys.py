@@ -47,9 +47,9 @@ def instance_dir(configured: str | os.PathLike[str] | None) -> Path:
     path = path.expanduser().absolute()
     if sys.prefix != sys.base_prefix and path.is_relative_to(Path(sys.prefix).absolute()):
         raise InstanceInsideVenv(
-            f"实例目录 {path} 位于虚拟环境 {sys.prefix} 内，重装会丢失数据：请将 "
+            zh=f"实例目录 {path} 位于虚拟环境 {sys.prefix} 内，重装会丢失数据：请将 "
             "HWTRACE_INSTANCE_DIR 设为虚拟环境以外的目录",
-            f"the instance directory {path} is inside the virtualenv {sys.prefix}, which a "
+            en=f"the instance directory {path} is inside the virtualenv {sys.prefix}, which a "
             "reinstall replaces: set HWTRACE_INSTANCE_DIR to a directory outside it",
         )
     return path
@@ -57,8 +57,8 @@ def instance_dir(configured: str | os.PathLike[str] | None) -> Path:
 
 def _missing(what: str, path: Path) -> KeyMissing:
     return KeyMissing(
-        f"{what}不存在：{path}。请先执行 `hwtrace keys init`（或恢复备份中的密钥）",
-        f"the {what} does not exist at {path}: run `hwtrace keys init` "
+        zh=f"{what}不存在：{path}。请先执行 `hwtrace keys init`（或恢复备份中的密钥）",
+        en=f"the {what} does not exist at {path}: run `hwtrace keys init` "
         "(or restore it from the backup)",
         detail={"path": str(path)},
     )
@@ -86,14 +86,15 @@ def _remote(path: Path, origin: str) -> RemoteSigner:
         signer = RemoteSigner(path)
     except OSError as err:
         raise KeyMissing(
-            f"无法连接台账签名进程 {path}（{err}）：请确认 hwtrace signer serve 正在运行",
-            f"cannot reach the ledger signer at {path} ({err}): is `hwtrace signer serve` running?",
+            zh=f"无法连接台账签名进程 {path}（{err}）：请确认 hwtrace signer serve 正在运行",
+            en=f"cannot reach the ledger signer at {path} ({err}): "
+            "is `hwtrace signer serve` running?",
             detail={"path": str(path)},
         ) from None
     if signer.name != origin:
         raise KeyMissing(
-            f"签名进程的密钥名 {signer.name} 与台账来源 {origin} 不符",
-            f"the signer's key is named {signer.name}, the ledger's origin is {origin}",
+            zh=f"签名进程的密钥名 {signer.name} 与台账来源 {origin} 不符",
+            en=f"the signer's key is named {signer.name}, the ledger's origin is {origin}",
             detail={"path": str(path)},
         )
     return signer

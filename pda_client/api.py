@@ -39,15 +39,16 @@ class ApiError(Exception):
         self,
         status: int,
         code: str,
-        message_zh: str,
-        message_en: str,
+        *,
+        zh: str,
+        en: str,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(f"{status} {code}: {message_en}")
+        super().__init__(f"{status} {code}: {en}")
         self.status = status
         self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
+        self.message_zh = zh
+        self.message_en = en
         self.detail = detail or {}
 
     @classmethod
@@ -63,12 +64,12 @@ class ApiError(Exception):
             return cls(
                 status,
                 str(data.get("code")),
-                str(data.get("message") or data.get("message_en") or ""),
-                str(data.get("message_en") or data.get("message") or ""),
-                _facts(data),
+                zh=str(data.get("message") or data.get("message_en") or ""),
+                en=str(data.get("message_en") or data.get("message") or ""),
+                detail=_facts(data),
             )
         return cls(
-            status, f"http.{status}", f"服务器返回错误 {status}", f"server answered {status}"
+            status, f"http.{status}", zh=f"服务器返回错误 {status}", en=f"server answered {status}"
         )
 
 

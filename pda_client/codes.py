@@ -18,11 +18,11 @@ from schemas import formats
 class Misread(Exception):
     """A scan that is not a valid identification code; ``code`` names the failed check."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str, scanned: str) -> None:
-        super().__init__(f"{code}: {message_en}")
+    def __init__(self, code: str, *, zh: str, en: str, scanned: str) -> None:
+        super().__init__(f"{code}: {en}")
         self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
+        self.message_zh = zh
+        self.message_en = en
         self.scanned = scanned
 
 
@@ -45,9 +45,9 @@ def read_scan(text: str, keys: Sequence[str] = ()) -> tuple[str, formats.LabelVe
             return formats.normalize_code(formats.decode_qr_payload(raw).code), None
         verdict = formats.verify_qr_payload(raw, keys)
     except formats.CodeFormatError as err:
-        raise Misread(err.code, err.message_zh, err.message_en, raw[:80]) from None
+        raise Misread(err.code, zh=err.message_zh, en=err.message_en, scanned=raw[:80]) from None
     if verdict.code in ("qr.forged", "qr.unknown_key"):
-        raise Misread(verdict.code, verdict.message_zh, verdict.message_en, raw[:80])
+        raise Misread(verdict.code, zh=verdict.message_zh, en=verdict.message_en, scanned=raw[:80])
     return formats.normalize_code(verdict.payload.code), verdict
 
 

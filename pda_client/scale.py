@@ -40,7 +40,7 @@ MAX_KG = Decimal("999999.999")
 class ScaleError(ValueError):
     """A frame that cannot be used: ``code`` says why (``scale.*``)."""
 
-    def __init__(self, code: str, zh: str, en: str, raw: bytes = b"") -> None:
+    def __init__(self, code: str, *, zh: str, en: str, raw: bytes = b"") -> None:
         super().__init__(en)
         self.code = code
         self.message_zh = zh
@@ -88,17 +88,19 @@ def parse_kg(text: str) -> Decimal:
         kg = Decimal(text.strip().lower().removesuffix("kg").strip())
     except InvalidOperation:
         raise ScaleError(
-            "scale.weight", "重量不是有效的数字", "the weight is not a number"
+            "scale.weight", zh="重量不是有效的数字", en="the weight is not a number"
         ) from None
     if not kg.is_finite() or kg <= 0 or kg > MAX_KG:
         raise ScaleError(
             "scale.weight",
-            "重量须大于 0 且不超过 999999.999 千克",
-            "the weight must be > 0 and at most 999999.999 kg",
+            zh="重量须大于 0 且不超过 999999.999 千克",
+            en="the weight must be > 0 and at most 999999.999 kg",
         )
     if kg != kg.quantize(Decimal("0.001")):
         raise ScaleError(
-            "scale.weight", "重量最多保留三位小数（克）", "the weight has more than three decimals"
+            "scale.weight",
+            zh="重量最多保留三位小数（克）",
+            en="the weight has more than three decimals",
         )
     return kg
 
@@ -116,7 +118,9 @@ def mt_checksum(data: bytes) -> int:
 def _mt_digits(field: bytes, raw: bytes) -> int:
     text = field.decode("ascii", "replace").replace(" ", "0")
     if not text.isdigit():
-        raise ScaleError("scale.frame", "电子秤数据帧损坏", "the scale frame is corrupt", raw)
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据帧损坏", en="the scale frame is corrupt", raw=raw
+        )
     return int(text)
 
 
@@ -124,15 +128,17 @@ def parse_mettler(frame: bytes) -> Reading:
     """Parse one METTLER TOLEDO continuous frame (17 bytes, or 18 with the checksum)."""
     if len(frame) not in (MT_LEN, MT_LEN + 1) or frame[0] != STX or frame[16] != CR:
         raise ScaleError(
-            "scale.frame", "电子秤数据帧格式错误", "not a Toledo continuous frame", frame
+            "scale.frame", zh="电子秤数据帧格式错误", en="not a Toledo continuous frame", raw=frame
         )
     if len(frame) == MT_LEN + 1 and (sum(frame) & 0x7F) != 0:
         raise ScaleError(
-            "scale.checksum", "电子秤数据校验失败", "the frame checksum is wrong", frame
+            "scale.checksum", zh="电子秤数据校验失败", en="the frame checksum is wrong", raw=frame
         )
     swa, swb, swc = frame[1] & 0x7F, frame[2] & 0x7F, frame[3] & 0x7F
     if not swa & 0x20 or not swb & 0x20 or not swc & 0x20:
-        raise ScaleError("scale.frame", "电子秤状态字无效", "the status bytes are invalid", frame)
+        raise ScaleError(
+            "scale.frame", zh="电子秤状态字无效", en="the status bytes are invalid", raw=frame
+        )
     weight = _mt_digits(frame[4:10], frame)
     _mt_digits(frame[10:16], frame)  # tare: checked, not used
     point = swa & 0x07  # 0 -> x100, 1 -> x10, 2 -> x1, 3 -> /10 ... 7 -> /100000
@@ -143,7 +149,10 @@ def parse_mettler(frame: bytes) -> Reading:
     if unit == 0:
         if not swb & 0x10:
             raise ScaleError(
-                "scale.unit", "电子秤单位为磅，请设为千克", "the scale is set to lb", frame
+                "scale.unit",
+                zh="电子秤单位为磅，请设为千克",
+                en="the scale is set to lb",
+                raw=frame,
             )
         kg = value
     elif unit == 1:
@@ -151,7 +160,9 @@ def parse_mettler(frame: bytes) -> Reading:
     elif unit == 2:
         kg = value * 1000
     else:
-        raise ScaleError("scale.unit", "电子秤单位不受支持", "unsupported scale unit", frame)
+        raise ScaleError(
+            "scale.unit", zh="电子秤单位不受支持", en="unsupported scale unit", raw=frame
+        )
     return Reading(
         weight_kg=kg,
         stable=not swb & 0x08,
@@ -195,13 +206,17 @@ def parse_text(line: bytes, default_unit: str = "kg") -> Reading:
     text = line.decode("ascii", "replace").strip()
     m = _TEXT.match(text)
     if m is None:
-        raise ScaleError("scale.frame", "电子秤数据行格式错误", f"not a scale line: {text!r}", line)
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据行格式错误", en=f"not a scale line: {text!r}", raw=line
+        )
     h1 = m["h1"].upper()
     unit = (m["unit"] or default_unit).lower()
     try:
         value = Decimal(m["value"].replace(" ", ""))
     except InvalidOperation:
-        raise ScaleError("scale.frame", "电子秤数据行格式错误", "bad number", line) from None
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据行格式错误", en="bad number", raw=line
+        ) from None
     return Reading(
         weight_kg=_to_kg(value, unit, line),
         stable=h1 == "ST",
@@ -219,7 +234,9 @@ def _to_kg(value: Decimal, unit: str, raw: bytes) -> Decimal:
         return value / 1000
     if unit == "t":
         return value * 1000
-    raise ScaleError("scale.unit", "电子秤单位为磅，请设为千克", f"unsupported unit {unit}", raw)
+    raise ScaleError(
+        "scale.unit", zh="电子秤单位为磅，请设为千克", en=f"unsupported unit {unit}", raw=raw
+    )
 
 
 # -- Yaohua XK3190-A9 ---------------------------------------------------------------------------
@@ -239,15 +256,19 @@ def a9_check(body: bytes) -> bytes:
 def parse_xk3190(frame: bytes, unit: str = "kg") -> Reading:
     """Parse one Yaohua XK3190-A9 continuous frame (tF=0, 12 bytes)."""
     if len(frame) != A9_LEN or frame[0] != STX or frame[11] != ETX:
-        raise ScaleError("scale.frame", "电子秤数据帧格式错误", "not an XK3190-A9 frame", frame)
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据帧格式错误", en="not an XK3190-A9 frame", raw=frame
+        )
     body = frame[1:9]
     if frame[9:11].upper() != a9_check(body):
         raise ScaleError(
-            "scale.checksum", "电子秤数据校验失败", "the frame checksum is wrong", frame
+            "scale.checksum", zh="电子秤数据校验失败", en="the frame checksum is wrong", raw=frame
         )
     sign, digits, point = chr(body[0]), body[1:7].decode("ascii", "replace"), chr(body[7])
     if sign not in "+-" or not digits.isdigit() or point not in "01234":
-        raise ScaleError("scale.frame", "电子秤数据帧损坏", "the scale frame is corrupt", frame)
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据帧损坏", en="the scale frame is corrupt", raw=frame
+        )
     value = Decimal(int(digits)).scaleb(-int(point))
     if sign == "-":
         value = -value
@@ -265,11 +286,13 @@ def make_xk3190(kg: Decimal | str, decimals: int = 2) -> bytes:
 def parse_xk3190_reversed(frame: bytes, unit: str = "kg") -> Reading:
     """Parse the ``=`` continuous mode: 8 characters after ``=``, least significant first."""
     if len(frame) != A9R_LEN or frame[:1] != b"=":
-        raise ScaleError("scale.frame", "电子秤数据帧格式错误", "not an '=' frame", frame)
+        raise ScaleError("scale.frame", zh="电子秤数据帧格式错误", en="not an '=' frame", raw=frame)
     text = frame[1:].decode("ascii", "replace")[::-1]
     sign, number = text[0], text[1:]
     if sign not in "0-" or not re.fullmatch(r"[0-9]*\.?[0-9]+", number):
-        raise ScaleError("scale.frame", "电子秤数据帧损坏", "the scale frame is corrupt", frame)
+        raise ScaleError(
+            "scale.frame", zh="电子秤数据帧损坏", en="the scale frame is corrupt", raw=frame
+        )
     value = Decimal(number)
     if sign == "-":
         value = -value
@@ -437,7 +460,7 @@ def read_stable(
             chunk = read()
         except OSError as err:
             raise ScaleError(
-                "scale.closed", "电子秤连接已断开", f"the scale port closed: {err}"
+                "scale.closed", zh="电子秤连接已断开", en=f"the scale port closed: {err}"
             ) from err
         for item in splitter.feed(chunk):
             if isinstance(item, ScaleError):
@@ -452,8 +475,8 @@ def read_stable(
                 return item
     raise ScaleError(
         "scale.timeout",
-        f"{timeout:g} 秒内未读到稳定的重量（请确认货物已放稳）",
-        f"no stable weight within {timeout:g} s",
+        zh=f"{timeout:g} 秒内未读到稳定的重量（请确认货物已放稳）",
+        en=f"no stable weight within {timeout:g} s",
     )
 
 
@@ -474,8 +497,8 @@ class SerialScale:
         except (serial.SerialException, OSError) as err:
             raise ScaleError(
                 "scale.unavailable",
-                f"无法打开电子秤端口 {port}：{err}",
-                f"cannot open the scale port {port}: {err}",
+                zh=f"无法打开电子秤端口 {port}：{err}",
+                en=f"cannot open the scale port {port}: {err}",
             ) from err
 
     def _read(self) -> bytes:

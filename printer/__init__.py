@@ -79,8 +79,8 @@ def get_renderer(fmt: str) -> Renderer:
 
         return TsplRenderer()
     raise FormatUnknownError(
-        f"unknown label format {fmt!r}; use {', '.join(FORMATS)}",
-        f"未知标签格式 {fmt!r}；可用 {'、'.join(FORMATS)}",
+        en=f"unknown label format {fmt!r}; use {', '.join(FORMATS)}",
+        zh=f"未知标签格式 {fmt!r}；可用 {'、'.join(FORMATS)}",
     )
 
 
@@ -120,5 +120,6 @@ def render_sign(sign: SignData, fmt: str = "pdf", *, page: str = "A4") -> bytes:
 
         return _png(sign, page)
     raise FormatUnknownError(
-        f"signs are printed as pdf or png, not {fmt!r}", f"标志只能输出 pdf 或 png，不支持 {fmt!r}"
+        en=f"signs are printed as pdf or png, not {fmt!r}",
+        zh=f"标志只能输出 pdf 或 png，不支持 {fmt!r}",
     )

@@ -24,7 +24,7 @@ class PrinterError(Exception):
 
     code = "printer.error"
 
-    def __init__(self, en: str, zh: str | None = None) -> None:
+    def __init__(self, *, zh: str | None = None, en: str) -> None:
         self.en = en
         self.zh = zh or en
         super().__init__(f"{self.code}: {self.zh} / {en}")

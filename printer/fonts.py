@@ -26,15 +26,15 @@ def find_font(path: str | os.PathLike[str] | None = None) -> tuple[str, int]:
         if Path(explicit).is_file():
             return explicit, 0
         raise FontMissingError(
-            f"label font {explicit!r} does not exist (from argument or ${ENV_VAR})",
-            f"标签字体 {explicit!r} 不存在（参数或环境变量 {ENV_VAR}）",
+            en=f"label font {explicit!r} does not exist (from argument or ${ENV_VAR})",
+            zh=f"标签字体 {explicit!r} 不存在（参数或环境变量 {ENV_VAR}）",
         )
     for candidate, index in DEBIAN_FONTS:
         if Path(candidate).is_file():
             return candidate, index
     raise FontMissingError(
-        "no TrueType CJK font found for labels; install it with "
+        en="no TrueType CJK font found for labels; install it with "
         "`apt-get install fonts-wqy-microhei` or set $HWTRACE_LABEL_FONT to a .ttf/.ttc file",
-        "未找到标签所需的 TrueType 中文字体；请执行 `apt-get install fonts-wqy-microhei`，"
+        zh="未找到标签所需的 TrueType 中文字体；请执行 `apt-get install fonts-wqy-microhei`，"
         "或设置环境变量 HWTRACE_LABEL_FONT 指向 .ttf/.ttc 字体文件",
     )

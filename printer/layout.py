@@ -172,10 +172,10 @@ def barcode_module(data: str, available_mm: float, min_module_mm: float = MIN_MO
     if steps < 1:
         need = total * min_module_mm
         raise BarcodeTooWideError(
-            f"CODE128 of {data!r} needs {need:.1f} mm ({total} modules x {min_module_mm} mm) "
+            en=f"CODE128 of {data!r} needs {need:.1f} mm ({total} modules x {min_module_mm} mm) "
             f"but only {available_mm:.1f} mm is available; shorten the barcode text or use a "
             "larger label — the QR code carries the full code",
-            f"条码 {data!r} 需要 {need:.1f} mm 宽，标签上只有 {available_mm:.1f} mm；"
+            zh=f"条码 {data!r} 需要 {need:.1f} mm 宽，标签上只有 {available_mm:.1f} mm；"
             "请缩短条码内容或使用更大的标签（二维码已包含完整编码）",
         )
     return min(steps, 2) * min_module_mm
@@ -377,8 +377,9 @@ def layout_label(
     """
     if text_height is not None and text_height < size.min_text_mm - 1e-9:
         raise LayoutError(
-            f"text height {text_height} mm is below the HJ 1276-2022 minimum {size.min_text_mm} mm",
-            f"字高 {text_height} mm 小于 HJ 1276-2022 规定的最小字高 {size.min_text_mm} mm",
+            zh=f"字高 {text_height} mm 小于 HJ 1276-2022 规定的最小字高 {size.min_text_mm} mm",
+            en=f"text height {text_height} mm is below the HJ 1276-2022 minimum "
+            f"{size.min_text_mm} mm",
         )
     outside, border = _margins(size)
     # CODE128 with its quiet zones fits inside the border; a long code may narrow the clear
@@ -406,9 +407,9 @@ def layout_label(
             ]
         if not cuttable:
             raise LayoutError(
-                f"a {size.side_mm:g} mm label cannot hold one line per field at "
+                en=f"a {size.side_mm:g} mm label cannot hold one line per field at "
                 f"{h:g} mm text height",
-                f"{size.side_mm:g} mm 标签在字高 {h:g} mm 下无法容纳每个栏目一行",
+                zh=f"{size.side_mm:g} mm 标签在字高 {h:g} mm 下无法容纳每个栏目一行",
             )
         longest = max(cuttable, key=lambda i: (lines[i], i))
         limits[longest] = max(1, lines[longest] - flow.overflow)

@@ -56,8 +56,8 @@ def load_profile(name: str) -> PrinterProfile:
     path = resources.files("printer") / "profiles" / f"{name}.json"
     if not path.is_file():
         raise ProfileUnknownError(
-            f"unknown printer profile {name!r}; known: {', '.join(profile_names())}",
-            f"未知打印机配置 {name!r}；可用：{', '.join(profile_names())}",
+            en=f"unknown printer profile {name!r}; known: {', '.join(profile_names())}",
+            zh=f"未知打印机配置 {name!r}；可用：{', '.join(profile_names())}",
         )
     raw = json.loads(path.read_text(encoding="utf-8"))
     return PrinterProfile(
@@ -87,11 +87,11 @@ def check_profile_for_label(profile: PrinterProfile, size: LabelSize) -> None:
     usable = min(profile.printable_width_mm, profile.max_label_mm)
     if usable < side:
         raise ProfileTooNarrowError(
-            f"printer profile {profile.name!r} prints at most {usable:g} mm wide, but this "
+            en=f"printer profile {profile.name!r} prints at most {usable:g} mm wide, but this "
             f"container needs an HJ 1276-2022 label of at least {side:g} x {side:g} mm "
             f"({size.volume_text_en}); use a label printer that prints at least {side:g} mm "
             "wide, or print the PDF on an office printer (A4 holds it)",
-            f"打印机配置 {profile.name!r} 最大打印宽度 {usable:g} mm，而该容器"
+            zh=f"打印机配置 {profile.name!r} 最大打印宽度 {usable:g} mm，而该容器"
             f"（{size.volume_text_zh}）的 HJ 1276-2022 标签不得小于 {side:g}×{side:g} mm；"
             f"请使用打印宽度不小于 {side:g} mm 的标签打印机，或用办公打印机打印 PDF（A4 纸可容纳）",
         )

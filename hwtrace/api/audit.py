@@ -69,7 +69,7 @@ def checkpoint() -> Response:
 def entries() -> Response:
     limit = int_arg("limit") or 100
     if limit > 1000:
-        raise BadValue("limit 不能超过 1000", "limit is at most 1000")
+        raise BadValue(zh="limit 不能超过 1000", en="limit is at most 1000")
     rows = audit.list_entries(
         ctx(),
         actor=actor(),
@@ -133,7 +133,7 @@ def consistency() -> Response:
     actor()
     old = int_arg("old_size")
     if old is None:
-        raise BadValue("缺少 old_size", "old_size is required")
+        raise BadValue(zh="缺少 old_size", en="old_size is required")
     return ok(audit.consistency(ctx(), old_size=old, new_size=int_arg("new_size")))
 
 

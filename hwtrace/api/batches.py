@@ -106,10 +106,10 @@ LIST_Q = [
 def list_batches() -> Response:
     status = request.args.get("status") or None
     if status is not None and status not in BatchStatus.__members__:
-        raise BadValue("status 取值无效", "unknown status")
+        raise BadValue(zh="status 取值无效", en="unknown status")
     limit = int_arg("limit") or 100
     if limit > 500:
-        raise BadValue("limit 不能超过 500", "limit is at most 500")
+        raise BadValue(zh="limit 不能超过 500", en="limit is at most 500")
     rows, total = svc.list_batches(
         ctx(),
         actor=actor(),

@@ -26,8 +26,8 @@ def _document(body: dict[str, Any]) -> bytes:
         return base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError):
         raise BadValue(
-            "合同文件不是有效的 base64",
-            "the document is not valid base64",
+            zh="合同文件不是有效的 base64",
+            en="the document is not valid base64",
             code="contract.document_invalid",
         ) from None
 

@@ -38,7 +38,7 @@ ENT_Q = {
 def list_enterprises() -> Response:
     kind = request.args.get("kind") or None
     if kind not in (None, "producer", "transporter", "receiver", "park"):
-        raise BadValue("kind 取值无效", "unknown kind")
+        raise BadValue(zh="kind 取值无效", en="unknown kind")
     rows = svc.list_enterprises(ctx(), actor=actor(), kind=kind)
     return ok([serialize.enterprise(e, full=full) for e, full in rows])
 

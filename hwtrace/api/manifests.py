@@ -141,7 +141,7 @@ def receive(number: str, body: dict[str, Any]) -> Response:
     reject = bool(body.get("reject"))
     if reject and body.get("rejected_kg"):
         raise BadValue(
-            "整批拒收时不填部分拒收重量", "give rejected_kg only for a partial rejection"
+            zh="整批拒收时不填部分拒收重量", en="give rejected_kg only for a partial rejection"
         )
     svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"])
     ev = batch_svc.BatchEvent(

@@ -20,7 +20,7 @@ def int_arg(name: str) -> int | None:
         return None
     if not raw.isdigit() or len(raw) > 12:
         raise BadValue(
-            f"参数 {name} 须为正整数", f"query parameter {name} must be a positive integer"
+            zh=f"参数 {name} 须为正整数", en=f"query parameter {name} must be a positive integer"
         )
     return int(raw)
 
@@ -34,7 +34,7 @@ def date_arg(name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise BadValue(
-            f"参数 {name} 不是有效日期（YYYY-MM-DD）", f"{name} is not a date (YYYY-MM-DD)"
+            zh=f"参数 {name} 不是有效日期（YYYY-MM-DD）", en=f"{name} is not a date (YYYY-MM-DD)"
         ) from None
 
 
@@ -45,7 +45,7 @@ def body_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise BadValue("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD") from None
+        raise BadValue(zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD") from None
 
 
 def client_ts(value: str | None) -> dt.datetime | None:
@@ -56,18 +56,18 @@ def client_ts(value: str | None) -> dt.datetime | None:
     try:
         ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadValue("时间格式应为 RFC 3339", "timestamps are RFC 3339") from None
+        raise BadValue(zh="时间格式应为 RFC 3339", en="timestamps are RFC 3339") from None
     if ts.tzinfo is None:
-        raise BadValue("时间须带时区", "timestamps need a time zone")
+        raise BadValue(zh="时间须带时区", en="timestamps need a time zone")
     try:
         utc = ts.astimezone(dt.UTC)
     except OverflowError:
-        raise BadValue("时间超出范围", "the timestamp is out of range") from None
+        raise BadValue(zh="时间超出范围", en="the timestamp is out of range") from None
     # A device clock may be off, but not by years: refuse what cannot be a scan time.
     if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= utc <= ctx().now() + dt.timedelta(days=1):
         raise BadValue(
-            "客户端时间不合理（早于 2000 年或晚于明天）",
-            "client_ts is implausible (before 2000 or after tomorrow)",
+            zh="客户端时间不合理（早于 2000 年或晚于明天）",
+            en="client_ts is implausible (before 2000 or after tomorrow)",
             code="value.future_date" if utc.year >= 2000 else "value.invalid",
         )
     return utc
@@ -83,7 +83,7 @@ def window_time(value: str) -> dt.datetime:
         return ts.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         raise BadValue(
-            "预约时间格式应为带时区的 RFC 3339 时间", "window times are RFC 3339 with a zone"
+            zh="预约时间格式应为带时区的 RFC 3339 时间", en="window times are RFC 3339 with a zone"
         ) from None
 
 

@@ -74,8 +74,8 @@ def _bearer() -> str | None:
 def _json_body(schema_name: str) -> dict[str, Any]:
     if not request.is_json:
         raise InvalidRequest(
-            "请求体须为 JSON（Content-Type: application/json）",
-            "the body must be JSON (Content-Type: application/json)",
+            zh="请求体须为 JSON（Content-Type: application/json）",
+            en="the body must be JSON (Content-Type: application/json)",
             code="request.not_json",
             status=415,
         )
@@ -84,15 +84,15 @@ def _json_body(schema_name: str) -> dict[str, Any]:
             request.get_data(cache=True), parse_float=_parse_float, parse_constant=_parse_float
         )
     except ValueError:
-        raise InvalidRequest("请求体不是有效的 JSON", "the body is not valid JSON") from None
+        raise InvalidRequest(zh="请求体不是有效的 JSON", en="the body is not valid JSON") from None
     except RecursionError:
         raise _too_deep() from None
     check_json_value(data)
     errors = sorted(body_schema(schema_name).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         raise InvalidRequest(
-            "请求内容不符合要求：" + "; ".join(_err_text(e) for e in errors[:5]),
-            "the body does not match the schema: " + "; ".join(_err_text(e) for e in errors[:5]),
+            zh="请求内容不符合要求：" + "; ".join(_err_text(e) for e in errors[:5]),
+            en="the body does not match the schema: " + "; ".join(_err_text(e) for e in errors[:5]),
             detail={
                 "errors": [
                     {"path": "/".join(str(p) for p in e.path), "message": e.message}
@@ -112,8 +112,8 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def _too_deep() -> InvalidRequest:
     return InvalidRequest(
-        f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）",
-        f"the body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
+        zh=f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）",
+        en=f"the body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
         code="request.too_deep",
         detail={"max_depth": MAX_JSON_DEPTH},
     )
@@ -144,15 +144,15 @@ def check_text(text: str, field_name: str | None = None) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidRequest(
-            "请求体含有无效的 Unicode 字符（孤立代理项）",
-            "the body has invalid Unicode (lone surrogates)",
+            zh="请求体含有无效的 Unicode 字符（孤立代理项）",
+            en="the body has invalid Unicode (lone surrogates)",
         ) from None
     m = CONTROL.search(text)
     if m:
         where = f"（{field_name}）" if field_name else ""
         raise InvalidRequest(
-            f"文本不得含有控制字符 U+{ord(m.group()):04X}{where}",
-            f"text must not hold control characters (U+{ord(m.group()):04X})"
+            zh=f"文本不得含有控制字符 U+{ord(m.group()):04X}{where}",
+            en=f"text must not hold control characters (U+{ord(m.group()):04X})"
             + (f" in {field_name}" if field_name else ""),
             code="request.control_chars",
             detail={"char": f"U+{ord(m.group()):04X}", "field": field_name},
@@ -164,8 +164,8 @@ MAX_ID = 2**53 - 1  # larger path numbers name nothing (and overflow SQLite inte
 
 def _parse_float(text: str) -> Any:
     raise InvalidRequest(
-        f'数字 {text[:20]} 不是整数：数量和重量请用整数或十进制字符串（如 "12.5"）',
-        f"{text[:20]} is not an integer: use integers, and decimal strings for weights",
+        zh=f'数字 {text[:20]} 不是整数：数量和重量请用整数或十进制字符串（如 "12.5"）',
+        en=f"{text[:20]} is not an integer: use integers, and decimal strings for weights",
     )
 
 
@@ -182,26 +182,27 @@ def _check_query(params: list[dict[str, Any]]) -> None:
         if not values:
             if p.get("required"):
                 raise InvalidRequest(
-                    f"缺少参数 {p['name']}", f"query parameter {p['name']} is required"
+                    zh=f"缺少参数 {p['name']}", en=f"query parameter {p['name']} is required"
                 )
             continue
         if len(values) > 1:
             raise InvalidRequest(
-                f"参数 {p['name']} 重复", f"query parameter {p['name']} is repeated"
+                zh=f"参数 {p['name']} 重复", en=f"query parameter {p['name']} is repeated"
             )
         value: Any = values[0]
         schema = p["schema"]
         if schema.get("type") == "integer":
             if not re.fullmatch(r"-?[0-9]{1,16}", value):
                 raise InvalidRequest(
-                    f"参数 {p['name']} 须为整数", f"query parameter {p['name']} must be an integer"
+                    zh=f"参数 {p['name']} 须为整数",
+                    en=f"query parameter {p['name']} must be an integer",
                 )
             value = int(value)
         errors = list(schemas.strict_validator(schema, check=False).iter_errors(value))
         if errors:
             raise InvalidRequest(
-                f"参数 {p['name']} 无效：{errors[0].message[:120]}",
-                f"query parameter {p['name']} is invalid: {errors[0].message[:120]}",
+                zh=f"参数 {p['name']} 无效：{errors[0].message[:120]}",
+                en=f"query parameter {p['name']} is invalid: {errors[0].message[:120]}",
             )
 
 
@@ -266,7 +267,7 @@ def route(
                 g.actor = g.get("sync_actor") or auth_service.actor_for_token(ctx(), _bearer())
             for name, value in kwargs.items():
                 if isinstance(value, int) and value > MAX_ID:
-                    raise NotFound("资源不存在", "not found", detail={name: value})
+                    raise NotFound(zh="资源不存在", en="not found", detail={name: value})
             _check_query(query or [])
             if body is not None:
                 kwargs["body"] = _json_body(body)
@@ -291,8 +292,8 @@ def _idempotent(
 ) -> Any:
     if not _IDEM_KEY.match(key):
         raise InvalidRequest(
-            "Idempotency-Key 须为 8–100 个字母、数字或 _.:- 字符",
-            "Idempotency-Key must be 8-100 characters of A-Z a-z 0-9 _.:-",
+            zh="Idempotency-Key 须为 8–100 个字母、数字或 _.:- 字符",
+            en="Idempotency-Key must be 8-100 characters of A-Z a-z 0-9 _.:-",
         )
     assert replay is not None
 

@@ -43,8 +43,8 @@ def check_username(name: str) -> str:
     """Return ``name`` if it is a valid username (3-64 of A-Z a-z 0-9 _ . -), else refuse."""
     if not USERNAME.fullmatch(name):
         raise BadValue(
-            "用户名须为 3–64 个字母、数字或 _ . - 字符",
-            "a username is 3-64 characters of A-Z a-z 0-9 _ . -",
+            zh="用户名须为 3–64 个字母、数字或 _ . - 字符",
+            en="a username is 3-64 characters of A-Z a-z 0-9 _ . -",
             code="user.invalid_username",
         )
     return name
@@ -107,8 +107,8 @@ def require_role(actor: Actor, *roles: Role) -> None:
     """Raise Forbidden unless the actor has one of ``roles``."""
     if actor.role not in roles:
         raise Forbidden(
-            "当前用户角色无权执行此操作",
-            f"role {actor.role.value} may not do this",
+            zh="当前用户角色无权执行此操作",
+            en=f"role {actor.role.value} may not do this",
             detail={"role": actor.role.value, "allowed": sorted(r.value for r in roles)},
         )
 
@@ -133,7 +133,7 @@ def require_party(actor: Actor, party: Party, batch: BatchParties) -> None:
     }[party]
     if actor.party is not party or expected != actor.enterprise_id:
         raise NotAssigned(
-            "该批次未交由本单位办理此环节",
-            f"this step is for the batch's {party.value}, not for your enterprise",
+            zh="该批次未交由本单位办理此环节",
+            en=f"this step is for the batch's {party.value}, not for your enterprise",
             detail={"party": party.value},
         )

@@ -221,8 +221,8 @@ class Edition:
         row = self.get(code)
         if row is None:
             raise BadValue(
-                f"废物代码 {code} 不在《国家危险废物名录》（{self.edition}年版）中",
-                f"waste code {code} is not in the national catalogue ({self.edition} edition)",
+                zh=f"废物代码 {code} 不在《国家危险废物名录》（{self.edition}年版）中",
+                en=f"waste code {code} is not in the national catalogue ({self.edition} edition)",
                 code="waste.unknown_code",
                 detail={"waste_code": code, "edition": self.edition},
             )
@@ -256,8 +256,8 @@ class Edition:
         cat = self.category(text) if _CATEGORY.match(text) else None
         if cat is None:
             raise BadValue(
-                f"废物类别「{text}」不在《国家危险废物名录》（{self.edition}年版）中",
-                f"waste category {text!r} is not in the national catalogue ({self.edition} "
+                zh=f"废物类别「{text}」不在《国家危险废物名录》（{self.edition}年版）中",
+                en=f"waste category {text!r} is not in the national catalogue ({self.edition} "
                 "edition)",
                 code="catalogue.unknown_category",
                 detail={
@@ -487,8 +487,8 @@ def edition_from_rows(
         problems.append("the table has no rows")
     if problems:
         raise BadValue(
-            f"名录表格有 {len(problems)} 处错误，未导入",
-            f"the catalogue table has {len(problems)} problem(s); nothing was imported",
+            zh=f"名录表格有 {len(problems)} 处错误，未导入",
+            en=f"the catalogue table has {len(problems)} problem(s); nothing was imported",
             code="catalogue.invalid",
             detail={"problems": problems[:20], "count": len(problems)},
         )
@@ -581,8 +581,8 @@ def shipped(edition: str | None = None) -> Edition:
 def _shipped(edition: str) -> Edition:
     if edition not in shipped_editions():
         raise NotFound(
-            f"没有《国家危险废物名录》{edition}年版",
-            f"no {edition} edition of the national catalogue",
+            zh=f"没有《国家危险废物名录》{edition}年版",
+            en=f"no {edition} edition of the national catalogue",
             code="catalogue.unknown_edition",
             detail={"edition": edition, "known": list(shipped_editions())},
         )
@@ -688,8 +688,8 @@ def disposal_method(code: str | None) -> dict[str, Any]:
     row = _methods().get(code or "")
     if row is None:
         raise BadValue(
-            "利用处置方式代码无效",
-            "unknown utilization/disposal method code",
+            zh="利用处置方式代码无效",
+            en="unknown utilization/disposal method code",
             detail={"method": code, "known": sorted(_methods())},
         )
     return {"code": row["code"], "name": row["name_zh"]}
@@ -713,8 +713,8 @@ def check_form(form: str) -> None:
     known = _names("waste_forms", "name_zh")
     if form not in known:
         raise BadValue(
-            f"废物形态「{form}」无效",
-            f"unknown waste form {form!r}",
+            zh=f"废物形态「{form}」无效",
+            en=f"unknown waste form {form!r}",
             detail={"known": sorted(known)},
         )
 
@@ -724,8 +724,8 @@ def check_packaging(packaging: str) -> None:
     known = _names("packaging_types", "name_zh")
     if packaging not in known:
         raise BadValue(
-            f"包装方式「{packaging}」无效",
-            f"unknown packaging {packaging!r}",
+            zh=f"包装方式「{packaging}」无效",
+            en=f"unknown packaging {packaging!r}",
             detail={"known": sorted(known)},
         )
 

@@ -34,7 +34,7 @@ def parse_scanned(text: str) -> formats.IdentificationCode:
         return formats.validate_code(text)
     except formats.CodeFormatError as err:
         raise CodeError(
-            err.message_zh, err.message_en, code=err.code, detail={"scanned": text[:80]}
+            zh=err.message_zh, en=err.message_en, code=err.code, detail={"scanned": text[:80]}
         ) from None
 
 
@@ -79,12 +79,12 @@ def read_label(text: str, keys: Iterable[str]) -> ScannedLabel:
         verdict = formats.verify_qr_payload(s, keys)
     except formats.CodeFormatError as err:
         raise CodeError(
-            err.message_zh, err.message_en, code=err.code, detail={"scanned": s[:80]}
+            zh=err.message_zh, en=err.message_en, code=err.code, detail={"scanned": s[:80]}
         ) from None
     if verdict.code in ("qr.forged", "qr.unknown_key"):
         raise LabelNotGenuine(
-            verdict.message_zh,
-            verdict.message_en,
+            zh=verdict.message_zh,
+            en=verdict.message_en,
             code=verdict.code,
             detail={"code": verdict.payload.code},
         )
@@ -100,8 +100,8 @@ def check_sequence(seq: int) -> None:
     """Refuse a sequence number past the format's width (the day's codes are exhausted)."""
     if seq > formats.MAX_SEQUENCE:
         raise Conflict(
-            f"当日该废物的识别码流水号已用完（上限 {formats.MAX_SEQUENCE}）",
-            f"no sequence numbers left for this waste code today (max {formats.MAX_SEQUENCE})",
+            zh=f"当日该废物的识别码流水号已用完（上限 {formats.MAX_SEQUENCE}）",
+            en=f"no sequence numbers left for this waste code today (max {formats.MAX_SEQUENCE})",
             code="code.exhausted",
         )
 

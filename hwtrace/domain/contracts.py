@@ -64,8 +64,8 @@ def contract_step(status: ContractStatus, step: str) -> ContractStatus:
     new = _STEPS.get((status, step))
     if new is None:
         raise IllegalTransition(
-            f"合同当前状态为“{STATUS_ZH[status]}”，不能{_STEP_ZH.get(step, step)}",
-            f"a {status.value} contract cannot be {step}ed",
+            zh=f"合同当前状态为“{STATUS_ZH[status]}”，不能{_STEP_ZH.get(step, step)}",
+            en=f"a {status.value} contract cannot be {step}ed",
             code="contract.illegal_transition",
             detail={"status": status.value, "step": step},
         )
@@ -81,12 +81,12 @@ def t_to_g(value: str, *, field: str = "quantity_t") -> int:
         t = Decimal(str(value).strip())
     except InvalidOperation:
         raise BadValue(
-            f"{field} 不是有效的数字", f"{field} is not a number", detail={"field": field}
+            zh=f"{field} 不是有效的数字", en=f"{field} is not a number", detail={"field": field}
         ) from None
     if not t.is_finite() or t <= 0 or t > MAX_QUANTITY_T:
         raise BadValue(
-            f"{field} 须大于 0 且不超过 {MAX_QUANTITY_T} 吨",
-            f"{field} must be > 0 and at most {MAX_QUANTITY_T} t",
+            zh=f"{field} 须大于 0 且不超过 {MAX_QUANTITY_T} 吨",
+            en=f"{field} must be > 0 and at most {MAX_QUANTITY_T} t",
             detail={"field": field, "value": str(value)},
         )
     return int((t * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -101,15 +101,15 @@ def check_term(valid_from: dt.date, valid_to: dt.date) -> None:
     """A term runs from its first to its last day, both included."""
     if valid_to < valid_from:
         raise BadValue(
-            "合同终止日期早于起始日期",
-            "the contract ends before it starts",
+            zh="合同终止日期早于起始日期",
+            en="the contract ends before it starts",
             code="contract.invalid_term",
             detail={"valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()},
         )
     if (valid_to - valid_from).days > MAX_TERM_DAYS:
         raise BadValue(
-            "合同期限超过五年，请核对日期",
-            "the contract runs more than five years: check the dates",
+            zh="合同期限超过五年，请核对日期",
+            en="the contract runs more than five years: check the dates",
             code="contract.invalid_term",
         )
 
@@ -204,8 +204,8 @@ def choose(
         ]
         if not covering:
             raise Conflict(
-                f"与接收单位“{receiver_name}”没有在有效期内、已确认且包含废物代码 {code} 的合同",
-                f"no confirmed contract in force with {receiver_name} covers waste code {code}",
+                zh=f"与接收单位“{receiver_name}”没有在有效期内、已确认且包含废物代码 {code} 的合同",
+                en=f"no confirmed contract in force with {receiver_name} covers waste code {code}",
                 code="contract.not_covered",
                 detail={"waste_code": code, "day": day.isoformat()},
             )
@@ -213,9 +213,9 @@ def choose(
         if not enough:
             left = max(c.remaining_g(code) for c in covering)
             raise Conflict(
-                f"合同约定的废物代码 {code} 剩余数量 {g_to_kg(left)} 千克，"
+                zh=f"合同约定的废物代码 {code} 剩余数量 {g_to_kg(left)} 千克，"
                 f"不足本次转移的 {g_to_kg(need)} 千克",
-                f"the contracts' remaining quantity of {code} ({g_to_kg(left)} kg) is less than "
+                en=f"the contracts' remaining quantity of {code} ({g_to_kg(left)} kg) is less than "
                 f"this transfer ({g_to_kg(need)} kg)",
                 code="contract.quantity_exceeded",
                 detail={

@@ -100,14 +100,16 @@ class Period:
                 raise ValueError(t)
         except ValueError:
             raise BadValue(
-                "申报期应为 2026-03（月）、2026-Q1（季）或 2026（年）",
-                "a period is 2026-03 (month), 2026-Q1 (quarter) or 2026 (year)",
+                zh="申报期应为 2026-03（月）、2026-Q1（季）或 2026（年）",
+                en="a period is 2026-03 (month), 2026-Q1 (quarter) or 2026 (year)",
                 code="declaration.invalid_period",
             ) from None
         limit = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.YEAR: 0}[p.kind]
         if not 2000 <= p.year <= 2999 or not (1 <= p.n <= limit or limit == p.n == 0):
             raise BadValue(
-                "申报期超出范围", "the period is out of range", code="declaration.invalid_period"
+                zh="申报期超出范围",
+                en="the period is out of range",
+                code="declaration.invalid_period",
             )
         return p
 

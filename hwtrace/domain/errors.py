@@ -100,9 +100,9 @@ class HwtraceError(Exception):
 
     def __init__(
         self,
+        *,
         zh: str,
         en: str,
-        *,
         code: str | None = None,
         status: int | None = None,
         detail: dict[str, Any] | None = None,

@@ -127,8 +127,8 @@ def next_status(current: BatchStatus, action: Action) -> tuple[BatchStatus, Part
     except KeyError:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s == current)
         raise IllegalTransition(
-            f"批次当前状态为「{status_zh(current)}」，不能执行「{action_zh(action)}」",
-            f"action '{action.value}' is not allowed for a batch in state {current.value}",
+            zh=f"批次当前状态为「{status_zh(current)}」，不能执行「{action_zh(action)}」",
+            en=f"action '{action.value}' is not allowed for a batch in state {current.value}",
             detail={"status": current.value, "action": action.value, "allowed": allowed},
         ) from None
 

@@ -45,9 +45,9 @@ def find_incompatible(
 def incompatible(code: str, rule: dict[str, Any], room_name: str) -> Conflict:
     """Return the ``storage.incompatible`` refusal naming batch ``code`` already in the room."""
     return Conflict(
-        f"不相容的危险废物不能同库贮存：库房「{room_name}」中已有批次 {code}"
+        zh=f"不相容的危险废物不能同库贮存：库房「{room_name}」中已有批次 {code}"
         f"（{rule['reason_zh']}）",
-        f"incompatible with batch {code} already in room {room_name}: {rule['reason_en']}",
+        en=f"incompatible with batch {code} already in room {room_name}: {rule['reason_en']}",
         code="storage.incompatible",
         detail={"batch": code, "rule": rule.get("id")},
     )

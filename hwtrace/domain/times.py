@@ -21,7 +21,7 @@ def _bound(value: dt.date | dt.datetime | None, *, end: bool, tz: dt.tzinfo) -> 
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            raise BadValue("时间须带时区", "timestamps need a time zone")
+            raise BadValue(zh="时间须带时区", en="timestamps need a time zone")
         return value + dt.timedelta(microseconds=1) if end else value
     day = value + dt.timedelta(days=1) if end else value
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
@@ -33,7 +33,7 @@ def day_range(
     """Return [start, stop): ``since`` and ``until`` are inclusive (whole days for dates)."""
     start, stop = _bound(since, end=False, tz=tz), _bound(until, end=True, tz=tz)
     if start is not None and stop is not None and start >= stop:
-        raise BadValue("起始日期晚于截止日期", "since is after until")
+        raise BadValue(zh="起始日期晚于截止日期", en="since is after until")
     return start, stop
 
 

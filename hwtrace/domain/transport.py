@@ -123,8 +123,8 @@ def booking_step(current: BookingStatus, step: str) -> BookingStatus:
         return BOOKING_STEPS[(current, step)]
     except KeyError:
         raise Conflict(
-            f"预约当前状态为「{BOOKING_ZH[current]}」，不能执行此操作",
-            f"step '{step}' is not allowed for a booking in state {current.value}",
+            zh=f"预约当前状态为「{BOOKING_ZH[current]}」，不能执行此操作",
+            en=f"step '{step}' is not allowed for a booking in state {current.value}",
             code="booking.illegal_transition",
             detail={"status": current.value, "step": step},
         ) from None
@@ -136,8 +136,8 @@ def manifest_step(current: ManifestStatus, step: str) -> ManifestStatus:
         return MANIFEST_STEPS[(current, step)]
     except KeyError:
         raise Conflict(
-            f"联单当前状态为「{MANIFEST_ZH[current]}」，不能执行此操作",
-            f"step '{step}' is not allowed for a manifest in state {current.value}",
+            zh=f"联单当前状态为「{MANIFEST_ZH[current]}」，不能执行此操作",
+            en=f"step '{step}' is not allowed for a manifest in state {current.value}",
             code="manifest.illegal_transition",
             detail={"status": current.value, "step": step},
         ) from None
@@ -155,8 +155,8 @@ def check_plate(plate: str) -> str:
     p = plate.strip().upper().replace(" ", "").replace("·", "")
     if not _PLATE.match(p):
         raise BadValue(
-            f"车牌号「{plate}」格式不正确",
-            f"'{plate}' is not a valid Chinese vehicle plate",
+            zh=f"车牌号「{plate}」格式不正确",
+            en=f"'{plate}' is not a valid Chinese vehicle plate",
             code="transport.invalid_plate",
         )
     return p
@@ -165,13 +165,13 @@ def check_plate(plate: str) -> str:
 def check_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
     """Refuse a pickup window that ends before it starts or lies in the past."""
     if end <= start:
-        raise BadValue("预约时间段的结束须晚于开始", "the window must end after it starts")
+        raise BadValue(zh="预约时间段的结束须晚于开始", en="the window must end after it starts")
     if end < now:
         raise BadValue(
-            "预约时间段已过去", "the pickup window is in the past", code="value.past_window"
+            zh="预约时间段已过去", en="the pickup window is in the past", code="value.past_window"
         )
     if end - start > dt.timedelta(days=14):
-        raise BadValue("预约时间段不能超过 14 天", "the pickup window may be at most 14 days")
+        raise BadValue(zh="预约时间段不能超过 14 天", en="the pickup window may be at most 14 days")
 
 
 def manifest_number(park_code: str, day: dt.date, seq: int) -> str:
@@ -183,8 +183,8 @@ def manifest_number(park_code: str, day: dt.date, seq: int) -> str:
     """
     if not 1 <= seq <= 99999:
         raise Conflict(
-            "当日联单编号已用尽",
-            "manifest numbers for the day are used up",
+            zh="当日联单编号已用尽",
+            en="manifest numbers for the day are used up",
             code="manifest.exhausted",
         )
     return f"{park_code}-{day:%Y%m%d}-{seq:05d}"
@@ -295,16 +295,16 @@ def check_receiver_permit(
     """Refuse a transfer the receiver's operating permit does not cover."""
     if not permits.get("operating"):
         raise Conflict(
-            f"接收单位「{receiver_name}」没有危险废物经营许可证",
-            f"receiver {receiver_name} holds no hazardous-waste operating permit",
+            zh=f"接收单位「{receiver_name}」没有危险废物经营许可证",
+            en=f"receiver {receiver_name} holds no hazardous-waste operating permit",
             code="permit.missing",
         )
     allowed = permit_codes(permits)
     outside = sorted(waste_codes - allowed)
     if outside:
         raise Conflict(
-            f"接收单位「{receiver_name}」的经营许可证不含废物代码 {', '.join(outside)}",
-            f"the receiver's permit does not cover {', '.join(outside)}",
+            zh=f"接收单位「{receiver_name}」的经营许可证不含废物代码 {', '.join(outside)}",
+            en=f"the receiver's permit does not cover {', '.join(outside)}",
             code="permit.code_not_covered",
             detail={"codes": outside},
         )
@@ -312,9 +312,9 @@ def check_receiver_permit(
     if cap is not None and used_g + requested_g > cap:
         remaining = max(cap - used_g, 0)
         raise Conflict(
-            f"超出接收单位年度许可经营规模（剩余 {Decimal(remaining) / 1000} 千克，"
+            zh=f"超出接收单位年度许可经营规模（剩余 {Decimal(remaining) / 1000} 千克，"
             f"本次 {Decimal(requested_g) / 1000} 千克）",
-            "the transfer exceeds the receiver's remaining permitted yearly capacity",
+            en="the transfer exceeds the receiver's remaining permitted yearly capacity",
             code="permit.capacity_exceeded",
             detail={"remaining_g": remaining, "requested_g": requested_g},
         )
@@ -326,15 +326,15 @@ def check_transport_permit(permits: dict[str, Any], today: dt.date, name: str) -
     number = str(tp.get("number") or "")
     if not number:
         raise Conflict(
-            f"运输单位「{name}」没有道路危险货物运输许可证",
-            f"transporter {name} holds no dangerous-goods transport permit",
+            zh=f"运输单位「{name}」没有道路危险货物运输许可证",
+            en=f"transporter {name} holds no dangerous-goods transport permit",
             code="permit.missing",
         )
     until = tp.get("valid_until")
     if until and dt.date.fromisoformat(str(until)) < today:
         raise Conflict(
-            f"运输单位「{name}」的道路危险货物运输许可证已过期",
-            f"the transport permit of {name} has expired",
+            zh=f"运输单位「{name}」的道路危险货物运输许可证已过期",
+            en=f"the transport permit of {name} has expired",
             code="permit.expired",
         )
     return number
@@ -390,7 +390,7 @@ def _permit_number(value: Any, zh: str, en: str) -> str:
     number = str(value or "").strip()
     if not number or len(number) > 64:
         raise BadValue(
-            f"请填写{zh}编号（最多 64 字）", f"give the {en} number (up to 64 characters)"
+            zh=f"请填写{zh}编号（最多 64 字）", en=f"give the {en} number (up to 64 characters)"
         )
     return number
 
@@ -401,9 +401,9 @@ def _valid_until(value: Any, today: dt.date) -> str | None:
     try:
         day = dt.date.fromisoformat(str(value))
     except ValueError:
-        raise BadValue("有效期格式应为 YYYY-MM-DD", "valid until is YYYY-MM-DD") from None
+        raise BadValue(zh="有效期格式应为 YYYY-MM-DD", en="valid until is YYYY-MM-DD") from None
     if day < today:
-        raise BadValue("许可证已过期，不能登记", "the permit has expired already")
+        raise BadValue(zh="许可证已过期，不能登记", en="the permit has expired already")
     return day.isoformat()
 
 
@@ -422,12 +422,12 @@ def check_permits(
         op = permits.get("operating") or {}
         codes = [str(c).strip() for c in op.get("codes") or [] if str(c).strip()]
         if not codes:
-            raise BadValue("请填写许可的废物代码", "list the waste codes the permit covers")
+            raise BadValue(zh="请填写许可的废物代码", en="list the waste codes the permit covers")
         unknown = [c for c in codes if not known_code(c)]
         if unknown:
             raise BadValue(
-                f"名录中没有这些废物代码：{'、'.join(unknown[:10])}",
-                f"not in the national catalogue: {', '.join(unknown[:10])}",
+                zh=f"名录中没有这些废物代码：{'、'.join(unknown[:10])}",
+                en=f"not in the national catalogue: {', '.join(unknown[:10])}",
                 detail={"codes": unknown},
             )
         try:
@@ -436,7 +436,8 @@ def check_permits(
             tonnes = Decimal(0)
         if not tonnes.is_finite() or tonnes <= 0 or tonnes > 10_000_000:
             raise BadValue(
-                "年许可经营规模应为正数（吨）", "the yearly quantity is a positive number of tonnes"
+                zh="年许可经营规模应为正数（吨）",
+                en="the yearly quantity is a positive number of tonnes",
             )
         out["operating"] = {
             "number": _permit_number(op.get("number"), "危险废物经营许可证", "operating permit"),

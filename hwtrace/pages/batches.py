@@ -77,14 +77,14 @@ def require_kind(kind: EnterpriseKind) -> None:
     nothing here)."""
     a = actor()
     if a.enterprise_kind is not kind or a.role not in (Role.ADMIN, Role.OPERATOR):
-        raise Forbidden("该页面不属于您的岗位", "this page is not for your role")
+        raise Forbidden(zh="该页面不属于您的岗位", en="this page is not for your role")
 
 
 def read_scan(text: str) -> codes.ScannedLabel:
     """What the scanner read, as a code; a QR payload's signature checked with the park's
     verifier key."""
     if not text.strip():
-        raise BadValue("请扫描标签或输入识别码", "scan a label or type its code")
+        raise BadValue(zh="请扫描标签或输入识别码", en="scan a label or type its code")
     return codes.read_label(text[:1000], labels.verifier_keys(ctx()))
 
 
@@ -197,13 +197,13 @@ def _register(profiles: list[Any]) -> Any:
     form = request.form
     profile_id = int_field(form, "profile_id", "废物档案", "waste profile")
     if profile_id is None:
-        raise BadValue("请选择废物档案", "choose a waste profile")
+        raise BadValue(zh="请选择废物档案", en="choose a waste profile")
     profile = next((p for p in profiles if p.id == profile_id), None)
     if profile is None:
-        raise BadValue("请选择废物档案", "choose a waste profile")
+        raise BadValue(zh="请选择废物档案", en="choose a waste profile")
     weight = (form.get("weight_kg") or "").strip()
     if not weight:
-        raise BadValue("请填写重量（千克）", "give the weight in kg")
+        raise BadValue(zh="请填写重量（千克）", en="give the weight in kg")
     count = int_field(form, "package_count", "数量", "package count") or 1
     # The label is printed at once: its size needs the container volume (HJ 1276-2022).
     volume = int_field(form, "container_volume_l", "容器容积", "container volume")
@@ -233,7 +233,7 @@ def int_field(form: Any, name: str, zh: str, en: str) -> int | None:
     if not v:
         return None
     if not v.isdigit() or len(v) > 9:
-        raise BadValue(f"「{zh}」须为整数", f"{en} must be a whole number")
+        raise BadValue(zh=f"「{zh}」须为整数", en=f"{en} must be a whole number")
     return int(v)
 
 
@@ -251,7 +251,9 @@ def m_reprint() -> Any:
             scanned = read_scan(request.form.get("code") or "")
             reason = (request.form.get("reason") or "").strip()
             if not reason:
-                raise BadValue("补打标签须填写原因", "a reason is required to reprint a label")
+                raise BadValue(
+                    zh="补打标签须填写原因", en="a reason is required to reprint a label"
+                )
             batch = B.reprint(ctx(), actor=actor(), code=scanned.code, reason=reason, fmt="pdf")
             result = {"ok": True, "code": batch.code, "note": scan_note(scanned)}
         except HwtraceError as err:
@@ -328,12 +330,16 @@ def _scan(flow: str, scanned: codes.ScannedLabel, form: Any, log: ScanLog) -> di
     if flow == "store":
         room_id = int_field(form, "room_id", "库房", "room")
         if room_id is None:
-            raise BadValue("请先选择库房（或扫描库房标志）", "choose the room (or scan its sign)")
+            raise BadValue(
+                zh="请先选择库房（或扫描库房标志）", en="choose the room (or scan its sign)"
+            )
         event = B.BatchEvent(action=action, room_id=room_id)
     elif flow == "dispose":
         method = (form.get("method") or "").strip()
         if not method:
-            raise BadValue("请先选择利用处置方式", "choose the utilization/disposal method first")
+            raise BadValue(
+                zh="请先选择利用处置方式", en="choose the utilization/disposal method first"
+            )
         session["m:method"] = method
         event = B.BatchEvent(action=final_action(method), method=method)
     try:
@@ -362,7 +368,7 @@ def final_action(method: str) -> Action:
     """Utilization for a method of the utilization group (R…), disposal otherwise."""
     group = next((m["group"] for m in disposal_methods() if m["code"] == method), None)
     if group is None:
-        raise BadValue("利用处置方式代码无效", "unknown utilization/disposal method code")
+        raise BadValue(zh="利用处置方式代码无效", en="unknown utilization/disposal method code")
     return Action.UTILIZE if group == "利用" else Action.DISPOSE
 
 

@@ -38,13 +38,13 @@ def _date_arg(name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(v)
     except ValueError:
-        raise BadValue(f"日期格式应为 YYYY-MM-DD：{v[:20]}", "dates are YYYY-MM-DD") from None
+        raise BadValue(zh=f"日期格式应为 YYYY-MM-DD：{v[:20]}", en="dates are YYYY-MM-DD") from None
 
 
 def _filters() -> console.Filters:
     status = request.args.get("status") or None
     if status and status not in {s.value for s in BatchStatus}:
-        raise BadValue("未知的状态", "unknown state")
+        raise BadValue(zh="未知的状态", en="unknown state")
     waste = (request.args.get("waste_code") or "").strip()[:10] or None
     try:
         page = max(0, min(int(request.args.get("page", "0")), 100000))

@@ -51,7 +51,7 @@ def _date(name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(request.form.get(name, ""))
     except ValueError:
-        raise BadValue("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD") from None
+        raise BadValue(zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD") from None
 
 
 def _int(name: str) -> int | None:
@@ -59,7 +59,7 @@ def _int(name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or len(value) > 15:
-        raise BadValue("请选择单位", "choose an enterprise", detail={"field": name})
+        raise BadValue(zh="请选择单位", en="choose an enterprise", detail={"field": name})
     return int(value)
 
 
@@ -75,7 +75,7 @@ def contracts_propose() -> Any:
                 quantities[code] = qty
         receiver = _int("receiver_id")
         if receiver is None:
-            raise BadValue("请选择接收单位", "choose the receiver")
+            raise BadValue(zh="请选择接收单位", en="choose the receiver")
         svc.propose_contract(
             ctx(),
             actor=actor(),
@@ -109,7 +109,7 @@ def contracts_step(contract_id: int, step: str) -> Any:
         elif step == "terminate":
             svc.terminate_contract(ctx(), actor=a, contract_id=contract_id, reason=reason)
         else:
-            raise BadValue("未知操作", "unknown step", detail={"step": step[:20]})
+            raise BadValue(zh="未知操作", en="unknown step", detail={"step": step[:20]})
     except HwtraceError as err:
         return _page(err, f"c{contract_id}", err.status)
     return redirect(url_for("pages.contracts") + f"#c{contract_id}")

@@ -48,7 +48,7 @@ def profiles() -> Any:
     if request.method == "POST":
         if not can_add:
             raise Forbidden(
-                "只有产废单位管理员可以建立废物档案", "only a producer's admin adds profiles"
+                zh="只有产废单位管理员可以建立废物档案", en="only a producer's admin adds profiles"
             )
         f = request.form
         try:
@@ -107,7 +107,7 @@ def _require_producer_admin() -> Actor:
     a = actor()
     require_role(a, Role.ADMIN)
     if a.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位管理员可以办理", "only a producer's admin may do this")
+        raise Forbidden(zh="只有产废单位管理员可以办理", en="only a producer's admin may do this")
     return a
 
 
@@ -154,12 +154,14 @@ def _categories(values: list[str]) -> list[str]:
     known = {c.code for c in catalogue.categories(ctx())}
     chosen = [v for v in values if v]
     if not chosen:
-        raise BadValue("请至少选择一个允许贮存的废物类别", "choose at least one waste category")
+        raise BadValue(
+            zh="请至少选择一个允许贮存的废物类别", en="choose at least one waste category"
+        )
     unknown = [v for v in chosen if v not in known]
     if unknown:
         raise BadValue(
-            f"名录中没有废物类别 {'、'.join(unknown[:5])}",
-            f"no such waste category: {', '.join(unknown[:5])}",
+            zh=f"名录中没有废物类别 {'、'.join(unknown[:5])}",
+            en=f"no such waste category: {', '.join(unknown[:5])}",
         )
     return chosen
 
@@ -216,7 +218,8 @@ def _username() -> str:
     name = F.text("username", 80)
     if not re.fullmatch(r"[A-Za-z0-9_.-]{3,64}", name):
         raise BadValue(
-            "用户名为 3–64 个字母、数字或 _ . -", "a username is 3–64 letters, digits or _ . -"
+            zh="用户名为 3–64 个字母、数字或 _ . -",
+            en="a username is 3–64 letters, digits or _ . -",
         )
     return name
 
@@ -224,14 +227,14 @@ def _username() -> str:
 def _password() -> str:
     pw = request.form.get("password") or ""
     if len(pw) < 10 or len(pw) > 200:
-        raise BadValue("密码至少 10 位", "a password has at least 10 characters")
+        raise BadValue(zh="密码至少 10 位", en="a password has at least 10 characters")
     return pw
 
 
 def _role() -> str:
     role = F.text("role", 20)
     if role not in {r.value for r in Role}:
-        raise BadValue("请选择角色", "choose the role")
+        raise BadValue(zh="请选择角色", en="choose the role")
     return role
 
 
@@ -242,7 +245,7 @@ def user_authorizations(user_id: int) -> Any:
     a = _require_producer_admin()
     user = next((u for u in directory.list_users(ctx(), actor=a) if u.id == user_id), None)
     if user is None:
-        raise NotFound("用户不存在", "no such user")
+        raise NotFound(zh="用户不存在", en="no such user")
     if request.method == "POST":
         ids = [int(v) for v in request.form.getlist("profile_ids") if v.isdigit()]
         directory.set_authorizations(ctx(), actor=a, user_id=user_id, profile_ids=ids)

@@ -66,4 +66,4 @@ def export_file(what: str, fmt: str) -> Any:
         return attachment(
             X.bundle(ctx(), actor=a, enterprise_id=eid), "application/json", "ledger-bundle.json"
         )
-    raise BadValue("不支持的导出类型", "unsupported export")
+    raise BadValue(zh="不支持的导出类型", en="unsupported export")

@@ -26,7 +26,7 @@ def facility(uscc: str, code: str) -> Any:
 @bp.get("/facilities/<int:facility_id>/sign.<fmt>")
 def facility_sign(facility_id: int, fmt: str) -> Any:
     if fmt not in ("pdf", "png"):
-        raise BadValue("标志只能输出 pdf 或 png", "signs are pdf or png")
+        raise BadValue(zh="标志只能输出 pdf 或 png", en="signs are pdf or png")
     data, mimetype = facilities.render_sign(
         ctx(),
         actor=actor(),

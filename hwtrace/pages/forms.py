@@ -39,7 +39,7 @@ def number(name: str, what_zh: str, what_en: str) -> int:
     """Return a required integer field (an id chosen from a list), or refuse in words."""
     raw = text(name, 20)
     if not raw.isdigit():
-        raise BadValue(f"请选择{what_zh}", f"choose the {what_en}", detail={"field": name})
+        raise BadValue(zh=f"请选择{what_zh}", en=f"choose the {what_en}", detail={"field": name})
     return int(raw)
 
 
@@ -55,8 +55,8 @@ def local_input(name: str, what_zh: str, what_en: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise BadValue(
-            f"请填写{what_zh}（年-月-日 时:分）",
-            f"give the {what_en} (YYYY-MM-DD hh:mm)",
+            zh=f"请填写{what_zh}（年-月-日 时:分）",
+            en=f"give the {what_en} (YYYY-MM-DD hh:mm)",
             detail={"field": name},
         ) from None
     if value.tzinfo is None:

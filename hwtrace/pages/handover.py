@@ -160,11 +160,11 @@ def _decide(number: str, code: str, decision: str, form: Any) -> dict[str, Any]:
     weight = (form.get("weight_kg") or "").strip()
     reason = (form.get("reason") or "").strip()
     if decision not in ("accept", "reject"):
-        raise BadValue("请选择接收或拒收", "choose accept or reject")
+        raise BadValue(zh="请选择接收或拒收", en="choose accept or reject")
     if decision == "accept" and not weight:
-        raise BadValue("接收须称重并填写重量", "weigh the batch and give its weight")
+        raise BadValue(zh="接收须称重并填写重量", en="weigh the batch and give its weight")
     if decision == "reject" and not reason:
-        raise BadValue("拒收须填写原因", "a reason is required to reject")
+        raise BadValue(zh="拒收须填写原因", en="a reason is required to reject")
     event = B.BatchEvent(
         action=Action.RECEIVE if decision == "accept" else Action.REJECT,
         manifest=number,
@@ -174,7 +174,9 @@ def _decide(number: str, code: str, decision: str, form: Any) -> dict[str, Any]:
     try:
         B.apply_event(ctx(), actor=actor(), code=code, event=event)
     except IllegalTransition as err:
-        raise Conflict(err.message_zh, err.message_en, code=err.code, detail=err.detail) from None
+        raise Conflict(
+            zh=err.message_zh, en=err.message_en, code=err.code, detail=err.detail
+        ) from None
     word = t("已接收") if decision == "accept" else t("已拒收")
     return {"kind": "ok", "code": code, "message": word}
 

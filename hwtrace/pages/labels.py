@@ -14,7 +14,7 @@ from hwtrace.services import labels
 @bp.get("/m/label/<code>.<fmt>")
 def m_label(code: str, fmt: str) -> Any:
     if fmt not in ("pdf", "png"):
-        raise BadValue("不支持的格式", "unsupported format")
+        raise BadValue(zh="不支持的格式", en="unsupported format")
     raw = request.args.get("volume_l") or ""
     volume = int(raw) if raw.isdigit() and len(raw) <= 6 else None
     data, mimetype = labels.render(ctx(), actor=actor(), code=code, fmt=fmt, volume_l=volume)

@@ -84,7 +84,7 @@ def _event(code: str, event: batch_svc.BatchEvent) -> None:
 def _on_manifest(number: str) -> str:
     code = F.text("code", 120)
     if not code:
-        raise BadValue("请扫描或输入识别码", "scan or type the identification code")
+        raise BadValue(zh="请扫描或输入识别码", en="scan or type the identification code")
     svc.require_on_manifest(ctx(), actor=actor(), number=number, code=code)
     return code
 
@@ -127,7 +127,7 @@ def _step(number: str, step: str) -> None:
         action = Action.UTILIZE if F.text("final", 10) == "utilize" else Action.DISPOSE
         method = F.text("method", 10)
         if not method:
-            raise BadValue("请选择利用处置方式", "choose the utilization/disposal method")
+            raise BadValue(zh="请选择利用处置方式", en="choose the utilization/disposal method")
         _event(code, batch_svc.BatchEvent(action, method=method))
         F.done(f"已记录：{code}", f"Recorded: {code}")
     else:

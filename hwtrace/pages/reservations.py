@@ -21,7 +21,7 @@ from hwtrace.services import reservations as svc
 def reservations() -> Any:
     a = actor()
     if a.enterprise_kind is not EnterpriseKind.PRODUCER or a.sees_whole_park:
-        raise Forbidden("只有产废单位可以预留识别码", "only producers reserve codes")
+        raise Forbidden(zh="只有产废单位可以预留识别码", en="only producers reserve codes")
     error, status = None, 200
     block: list[str] = []
     if request.method == "POST":
@@ -29,7 +29,7 @@ def reservations() -> Any:
             day = F.text("produced_on", 10)
             count = F.text("count", 6)
             if not count.isdigit():
-                raise BadValue("数量应为正整数", "the count is a whole number")
+                raise BadValue(zh="数量应为正整数", en="the count is a whole number")
             _res, block = svc.reserve_codes(
                 ctx(),
                 actor=a,
@@ -65,4 +65,4 @@ def _date(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise BadValue("日期格式应为 YYYY-MM-DD", "dates are YYYY-MM-DD") from None
+        raise BadValue(zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD") from None

@@ -135,5 +135,5 @@ def _error(err: HwtraceError) -> tuple[str, int]:
 
 def page_error(status: int, zh: str, en: str) -> tuple[str, int]:
     """Render the error page for a non-domain error."""
-    err = HwtraceError(zh, en, status=status, code="page.error")
+    err = HwtraceError(zh=zh, en=en, status=status, code="page.error")
     return render_template("error.html", err=err), status

@@ -68,15 +68,15 @@ def reserved_for(session: Session, *, actor: Actor, code: str) -> CodeReservatio
     )
     if res is None:
         raise Conflict(
-            "该识别码不是本单位预留的识别码",
-            "this code was not reserved by your enterprise",
+            zh="该识别码不是本单位预留的识别码",
+            en="this code was not reserved by your enterprise",
             code="code.not_reserved",
             detail={"code": code},
         )
     if session.scalar(sa.select(Batch.id).where(Batch.code == codes.normalize(code))):
         raise Conflict(
-            "该识别码已被使用，识别码不可重复使用",
-            "this code is already used; codes are never reused",
+            zh="该识别码已被使用，识别码不可重复使用",
+            en="this code is already used; codes are never reused",
             code="code.used",
             detail={"code": code},
         )
@@ -91,8 +91,8 @@ def take_reserved(s: Session, *, actor: Actor, code: str, profile_id: int, day: 
     parsed = codes.parse_scanned(code)
     if res.profile_id != profile_id or parsed.day != day:
         raise Conflict(
-            "预留识别码与所选废物档案或产生日期不符",
-            "the reserved code was made for another waste profile or production date",
+            zh="预留识别码与所选废物档案或产生日期不符",
+            en="the reserved code was made for another waste profile or production date",
             code="code.not_reserved",
             detail={"reserved_profile_id": res.profile_id, "code_date": parsed.day.isoformat()},
         )

@@ -172,7 +172,7 @@ def get_entry(ctx: Context, *, actor: Actor, seq: int) -> dict[str, Any]:
             )
         )
     if body is None:
-        raise NotFound("台账记录不存在", "no such ledger entry", detail={"seq": seq})
+        raise NotFound(zh="台账记录不存在", en="no such ledger entry", detail={"seq": seq})
     return entry_dict(bytes(body))
 
 
@@ -199,8 +199,8 @@ def consistency(ctx: Context, *, old_size: int, new_size: int | None) -> dict[st
     new = cp.size if new_size is None else new_size
     if not 0 < old_size <= new <= cp.size:
         raise BadValue(
-            "树大小须满足 0 < old ≤ new ≤ 最新检查点",
-            "need 0 < old_size <= new_size <= checkpoint size",
+            zh="树大小须满足 0 < old ≤ new ≤ 最新检查点",
+            en="need 0 < old_size <= new_size <= checkpoint size",
             detail={"checkpoint_size": cp.size},
         )
     with ctx.db.read_session() as s:

@@ -153,8 +153,8 @@ def _check_throttle(ctx: Context, f: _Failures) -> None:
     )
     if limited:
         raise Throttled(
-            "登录失败次数过多，请稍后再试",
-            "too many failed logins; try again later",
+            zh="登录失败次数过多，请稍后再试",
+            en="too many failed logins; try again later",
             detail={"retry_after_seconds": st.login_window_seconds},
         )
 
@@ -202,7 +202,7 @@ def login(
         kind, name = (WEB, "page login") if web else ("session", "login")
         issued = _issue(ctx, session, user, kind, name) if ok and user else None
     if issued is None:
-        raise InvalidCredentials("用户名或密码错误", "wrong username or password")
+        raise InvalidCredentials(zh="用户名或密码错误", en="wrong username or password")
     return issued
 
 
@@ -213,7 +213,7 @@ def actor_for_token(ctx: Context, token: str | None, *, web: bool = False) -> Ac
         too long, or of the wrong kind (a page session on the API or an API token on a page).
     """
     if not token:
-        raise AuthRequired("请先登录", "authentication required")
+        raise AuthRequired(zh="请先登录", en="authentication required")
     with ctx.db.lookup_session() as session:
         row = session.execute(
             sa.select(ApiToken, User, Enterprise)
@@ -223,21 +223,21 @@ def actor_for_token(ctx: Context, token: str | None, *, web: bool = False) -> Ac
             .where(ApiToken.token_hash == hash_token(token), Park.code == ctx.settings.park_code)
         ).one_or_none()
     if row is None:
-        raise TokenRevoked("令牌无效或已失效", "the token is invalid or has been revoked")
+        raise TokenRevoked(zh="令牌无效或已失效", en="the token is invalid or has been revoked")
     tok, user, ent = row
     if (tok.kind == WEB) != web:
-        raise TokenRevoked("令牌无效或已失效", "the token is invalid or has been revoked")
+        raise TokenRevoked(zh="令牌无效或已失效", en="the token is invalid or has been revoked")
     if tok.revoked_at is not None or not user.active:
-        raise TokenRevoked("令牌已被撤销", "the token has been revoked")
+        raise TokenRevoked(zh="令牌已被撤销", en="the token has been revoked")
     now = ctx.now()
     if tok.expires_at is not None and tok.expires_at <= now:
-        raise TokenRevoked("令牌已过期，请重新登录", "the token has expired; log in again")
+        raise TokenRevoked(zh="令牌已过期，请重新登录", en="the token has expired; log in again")
     if web:
         last = tok.last_used_at or tok.created_at
         if now - last >= dt.timedelta(minutes=ctx.settings.session_idle_minutes):
             raise TokenRevoked(
-                "长时间未操作，已自动退出，请重新登录",
-                "the session ended after a time without activity; log in again",
+                zh="长时间未操作，已自动退出，请重新登录",
+                en="the session ended after a time without activity; log in again",
             )
         if (now - last).total_seconds() >= TOUCH_SECONDS:
             _touch(ctx, tok.id, now)
@@ -288,8 +288,8 @@ def create_device_token(
         parent = s.get(ApiToken, actor.token_id) if actor.token_id is not None else None
         if parent is None or parent.kind != "session":
             raise Forbidden(
-                "设备令牌只能在登录后签发（不能用设备令牌签发）",
-                "device tokens are issued from a login, not from another device token",
+                zh="设备令牌只能在登录后签发（不能用设备令牌签发）",
+                en="device tokens are issued from a login, not from another device token",
                 code="auth.login_required",
             )
         user = s.get_one(User, actor.user_id)
@@ -315,7 +315,7 @@ def _managed_user(s: sa.orm.Session, actor: Actor, user_id: int) -> tuple[User, 
         or ent is None
         or not may_manage_user(actor, user_id=user.id, enterprise_id=ent.id, park_id=ent.park_id)
     ):
-        raise NotFound("用户不存在", "no such user")
+        raise NotFound(zh="用户不存在", en="no such user")
     return user, ent
 
 
@@ -343,11 +343,11 @@ def revoke_token(ctx: Context, *, actor: Actor, token_id: int) -> None:
         s = uow.session
         tok = s.get(ApiToken, token_id)
         if tok is None:
-            raise NotFound("令牌不存在", "no such token")
+            raise NotFound(zh="令牌不存在", en="no such token")
         try:
             user, ent = _managed_user(s, actor, tok.user_id)
         except NotFound:
-            raise NotFound("令牌不存在", "no such token") from None
+            raise NotFound(zh="令牌不存在", en="no such token") from None
         now = ctx.now()
         ids = _revoke_all(s, now, sa.or_(ApiToken.id == tok.id, ApiToken.parent_id == tok.id))
         if ids:
@@ -382,7 +382,9 @@ def deactivate_user(ctx: Context, *, actor: Actor, user_id: int) -> User:
     log in and every token of it dies at once."""
     require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
     if user_id == actor.user_id:
-        raise Conflict("不能停用自己的账号", "you cannot deactivate yourself", code="user.self")
+        raise Conflict(
+            zh="不能停用自己的账号", en="you cannot deactivate yourself", code="user.self"
+        )
     with ctx.uow() as uow:
         s = uow.session
         user, ent = _managed_user(s, actor, user_id)
@@ -400,7 +402,7 @@ def change_password(ctx: Context, *, actor: Actor, current: str, new: str) -> No
     with ctx.db.read_session() as s:
         old_hash = s.get_one(User, actor.user_id).password_hash
     if not _verify(ctx, old_hash, current):
-        raise InvalidCredentials("当前密码错误", "the current password is wrong")
+        raise InvalidCredentials(zh="当前密码错误", en="the current password is wrong")
     new_hash = hash_password(ctx, new)  # slow: outside the write transaction
     with ctx.uow() as uow:
         s = uow.session
@@ -439,4 +441,4 @@ def _verify(ctx: Context, stored: str, password: str) -> bool:
 def check_new_password(new: str) -> None:
     """Refuse a password shorter than 8 or longer than 200 characters."""
     if not 8 <= len(new) <= 200:
-        raise BadValue("密码须为 8–200 个字符", "a password is 8-200 characters long")
+        raise BadValue(zh="密码须为 8–200 个字符", en="a password is 8-200 characters long")

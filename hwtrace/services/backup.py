@@ -61,8 +61,8 @@ def _pg_tool(name: str) -> str:
     tool = shutil.which(name)
     if tool is None:
         raise BackupError(
-            f"未找到 {name}：PostgreSQL 的备份与恢复需要它（apt-get install postgresql-client）",
-            f"{name} not found: PostgreSQL backups need it (apt-get install postgresql-client)",
+            zh=f"未找到 {name}：PostgreSQL 的备份与恢复需要它（apt-get install postgresql-client）",
+            en=f"{name} not found: PostgreSQL backups need it (apt-get install postgresql-client)",
         )
     return tool
 
@@ -81,7 +81,9 @@ def backup(
     """Write a backup of the instance into the new directory ``out``; return its manifest
     (``progress(pages copied, pages)`` while a SQLite database is copied)."""
     if out.exists() and any(out.iterdir()):
-        raise BackupError(f"备份目录 {out} 不是空目录", f"the backup directory {out} is not empty")
+        raise BackupError(
+            zh=f"备份目录 {out} 不是空目录", en=f"the backup directory {out} is not empty"
+        )
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     signer = ctx.signer  # KeyMissing when there is nothing to back up
     _copy_private(where.signing_key, out / keys.SIGNING_KEY_FILE)
@@ -145,14 +147,14 @@ def restore(backup_dir: Path, where: Where) -> dict[str, Any]:
         taken.append(sa.engine.make_url(where.database_url).render_as_string())
     if taken:
         raise BackupError(
-            "目标实例已有密钥或数据，恢复不会覆盖：" + ", ".join(taken),
-            "the target instance already has keys or data; a restore never overwrites: "
+            zh="目标实例已有密钥或数据，恢复不会覆盖：" + ", ".join(taken),
+            en="the target instance already has keys or data; a restore never overwrites: "
             + ", ".join(taken),
         )
     if (sqlite_file is None) != (manifest["database"] == PG_DUMP):
         raise BackupError(
-            "备份的数据库类型与目标实例不同（SQLite 与 PostgreSQL 之间请用导出）",
-            "the backup's database kind differs from the target's (SQLite vs PostgreSQL)",
+            zh="备份的数据库类型与目标实例不同（SQLite 与 PostgreSQL 之间请用导出）",
+            en="the backup's database kind differs from the target's (SQLite vs PostgreSQL)",
         )
     where.signing_key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _copy_private(backup_dir / keys.SIGNING_KEY_FILE, where.signing_key)
@@ -180,15 +182,15 @@ def check_restored(ctx: Context, manifest: dict[str, Any]) -> Any:
 
     if ctx.signer.vkey != manifest["vkey"]:
         raise BackupError(
-            "恢复后的签名密钥与备份记录的验证公钥不一致",
-            "the restored signing key is not the one the backup recorded",
+            zh="恢复后的签名密钥与备份记录的验证公钥不一致",
+            en="the restored signing key is not the one the backup recorded",
         )
     report = audit.verify(ctx)
     with ctx.db.read_session() as s:
         root = ctx.log.root(s.connection(), int(manifest["tree_size"]))
     if not report.ok or root.hex() != manifest["root"]:
         raise BackupError(
-            "恢复后的台账与备份记录不一致",
-            f"the restored ledger does not match the backup: {report.reason or 'root differs'}",
+            zh="恢复后的台账与备份记录不一致",
+            en=f"the restored ledger does not match the backup: {report.reason or 'root differs'}",
         )
     return report

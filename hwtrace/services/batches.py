@@ -139,7 +139,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
     """Register a new batch for the caller's enterprise and allocate its code."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以登记危险废物", "only producers register batches")
+        raise Forbidden(zh="只有产废单位可以登记危险废物", en="only producers register batches")
     weight_g = kg_to_g(command.weight_kg)
     today = ctx.today()
     produced_on = command.produced_on or (
@@ -155,10 +155,12 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
         producer = parties.enterprise(s, actor.enterprise_id)
         profile = s.get(WasteProfile, command.profile_id)
         if profile is None or profile.enterprise_id != actor.enterprise_id:
-            raise NotFound("废物档案不存在", "no such waste profile")
+            raise NotFound(zh="废物档案不存在", en="no such waste profile")
         if not profile.active:
             raise Conflict(
-                "该废物档案已停用", "the waste profile is inactive", code="waste.profile_inactive"
+                zh="该废物档案已停用",
+                en="the waste profile is inactive",
+                code="waste.profile_inactive",
             )
         require_authorized(s, actor, profile)
         # The edition in use; a profile whose code it no longer has cannot register.
@@ -250,7 +252,9 @@ def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch
         sa.select(Batch).where(Batch.code == codes.normalize(code)).with_for_update()
     ).scalar_one_or_none()
     if batch is None or not can_view_batch(actor, batch_parties(batch)):
-        raise NotFound("未找到该识别码对应的批次", "no batch with this code", detail={"code": code})
+        raise NotFound(
+            zh="未找到该识别码对应的批次", en="no batch with this code", detail={"code": code}
+        )
     return batch
 
 
@@ -261,14 +265,14 @@ def _refuse_voided(batch: Batch) -> None:
 def _designated(s: Session, actor: Actor, enterprise_id: int | None, kind: EnterpriseKind) -> int:
     if enterprise_id is None:
         raise BadValue(
-            f"出库须指定{'运输' if kind is EnterpriseKind.TRANSPORTER else '接收'}单位",
-            f"{kind.value}_id is required to hand a batch over",
+            zh=f"出库须指定{'运输' if kind is EnterpriseKind.TRANSPORTER else '接收'}单位",
+            en=f"{kind.value}_id is required to hand a batch over",
         )
     ent = s.get(Enterprise, enterprise_id)
     if ent is None or ent.park_id != actor.park_id or ent.kind != kind.value:
         raise Conflict(
-            "指定的单位不存在或类型不符",
-            f"enterprise {enterprise_id} is not a {kind.value}",
+            zh="指定的单位不存在或类型不符",
+            en=f"enterprise {enterprise_id} is not a {kind.value}",
             code="enterprise.wrong_kind",
         )
     return ent.id
@@ -335,8 +339,8 @@ def _unstore(
     else:
         if batch.booking_id is not None:
             raise Conflict(
-                "该批次已预约转运，出库不能另行指定单位",
-                "the batch is booked; its transporter and receiver come from the booking",
+                zh="该批次已预约转运，出库不能另行指定单位",
+                en="the batch is booked; its transporter and receiver come from the booking",
                 code="booking.batch_taken",
             )
         batch.transporter_id = _designated(
@@ -357,7 +361,7 @@ def _receipt(
     payload: dict[str, Any],
 ) -> list[Any]:
     if event.action is Action.RECEIVE and event.weight_kg is None:
-        raise BadValue("接收须称重并填写重量", "weight_kg is required at receipt")
+        raise BadValue(zh="接收须称重并填写重量", en="weight_kg is required at receipt")
     if event.action is Action.REJECT:
         rules.need_reason(event.reason)
     weight_g = handover.parse_kg(event.weight_kg)
@@ -441,7 +445,7 @@ def reprint(
     the container volume it was printed for is recorded if the batch had none."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if not reason.strip():
-        raise BadValue("补打标签须填写原因", "a reason is required to reprint a label")
+        raise BadValue(zh="补打标签须填写原因", en="a reason is required to reprint a label")
     with ctx.uow() as uow:
         batch = _lock_batch(ctx, uow, actor, code)
         _refuse_voided(batch)
@@ -503,9 +507,11 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
     """Correct a batch's weight or waste profile with a new entry; nothing is edited in place."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if not correction.reason.strip():
-        raise BadValue("更正须填写原因", "a reason is required for a correction")
+        raise BadValue(zh="更正须填写原因", en="a reason is required for a correction")
     if correction.weight_kg is None and correction.profile_id is None:
-        raise BadValue("没有需要更正的内容", "nothing to correct: give weight_kg or profile_id")
+        raise BadValue(
+            zh="没有需要更正的内容", en="nothing to correct: give weight_kg or profile_id"
+        )
     with ctx.uow() as uow:
         s = uow.session
         batch = _lock_batch(ctx, uow, actor, code)
@@ -515,8 +521,8 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         target = uow.log.get(s.connection(), correction.corrects_seq)
         if target is None or target.subject != batch.code:
             raise BadValue(
-                "被更正的台账记录不属于该批次",
-                "the corrected entry is not about this batch",
+                zh="被更正的台账记录不属于该批次",
+                en="the corrected entry is not about this batch",
                 detail={"corrects_seq": correction.corrects_seq},
             )
         changes: dict[str, Any] = {}
@@ -543,12 +549,12 @@ def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correcti
         if correction.profile_id is not None:
             profile = s.get(WasteProfile, correction.profile_id)
             if profile is None or profile.enterprise_id != batch.producer_id:
-                raise NotFound("废物档案不存在", "no such waste profile")
+                raise NotFound(zh="废物档案不存在", en="no such waste profile")
             if profile.waste_code != batch.waste_code:
                 # The identification code embeds the waste code: a different code is a new batch.
                 raise Conflict(
-                    "更正后的废物代码与识别码不符，请作废后重新登记",
-                    "the new profile has another waste code; void and register again",
+                    zh="更正后的废物代码与识别码不符，请作废后重新登记",
+                    en="the new profile has another waste code; void and register again",
                     code="batch.illegal_transition",
                 )
             changes["profile_id"] = {"old": batch.profile_id, "new": profile.id}
@@ -581,7 +587,9 @@ def get_batch(ctx: Context, *, actor: Actor, code: str) -> Batch:
             sa.select(Batch).where(Batch.code == codes.normalize(code), visible_batches(actor))
         )
     if batch is None:
-        raise NotFound("未找到该识别码对应的批次", "no batch with this code", detail={"code": code})
+        raise NotFound(
+            zh="未找到该识别码对应的批次", en="no batch with this code", detail={"code": code}
+        )
     return batch
 
 

@@ -108,7 +108,7 @@ def _lock_bookable(s: Session, producer_id: int, codes: list[str]) -> dict[str, 
         b = batches.get(c)
         if b is None or b.producer_id != producer_id:
             raise NotFound(
-                "未找到该识别码对应的批次", "no batch with this code", detail={"code": c}
+                zh="未找到该识别码对应的批次", en="no batch with this code", detail={"code": c}
             )
         check_bookable(c, BatchStatus(b.status), b.booking_id)
     return batches
@@ -144,7 +144,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
     """A producer books a pickup of stored batches; refused if the receiver may not take them."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以预约转运", "only producers book pickups")
+        raise Forbidden(zh="只有产废单位可以预约转运", en="only producers book pickups")
     check_booking_codes(req.codes)
     now = ctx.now()
     check_window(req.window_start, req.window_end, now)
@@ -239,8 +239,8 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
         driver = s.get(User, acc.driver_user_id)
         if driver is None or driver.enterprise_id != booking.transporter_id or not driver.active:
             raise Conflict(
-                "驾驶员须为本运输单位的在职人员",
-                "the driver must be an active user of the transporter",
+                zh="驾驶员须为本运输单位的在职人员",
+                en="the driver must be an active user of the transporter",
                 code="transport.driver_invalid",
             )
         booking.status = new
@@ -270,7 +270,7 @@ def lock_booking(s: Session, actor: Actor, booking_id: int) -> Booking:
         sa.select(Booking).where(Booking.id == booking_id).with_for_update()
     ).scalar_one_or_none()
     if booking is None or not parties.visible(actor, booking):
-        raise NotFound("预约不存在", "no such booking", detail={"booking_id": booking_id})
+        raise NotFound(zh="预约不存在", en="no such booking", detail={"booking_id": booking_id})
     return booking
 
 
@@ -340,7 +340,8 @@ def reschedule_booking(
         require_role(actor, Role.ADMIN, Role.OPERATOR)
         if actor.enterprise_id not in (booking.producer_id, booking.transporter_id):
             raise Forbidden(
-                "只有移出人或承运人可以改期", "only the producer or transporter may reschedule"
+                zh="只有移出人或承运人可以改期",
+                en="only the producer or transporter may reschedule",
             )
         booking.status = booking_step(booking.status, "reschedule")
         old = [booking.window_start.isoformat(), booking.window_end.isoformat()]
@@ -379,7 +380,7 @@ def get_booking(
     with ctx.db.read_session() as s:
         booking = s.get(Booking, booking_id)
         if booking is None or not parties.visible(actor, booking):
-            raise NotFound("预约不存在", "no such booking", detail={"booking_id": booking_id})
+            raise NotFound(zh="预约不存在", en="no such booking", detail={"booking_id": booking_id})
         lines = list(
             s.scalars(
                 sa.select(TransferLine)
@@ -405,7 +406,7 @@ def booking_options(ctx: Context, *, actor: Actor) -> BookingOptions:
     """Return the choices of the booking form for the caller's (producer) enterprise."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以预约转运", "only producers book pickups")
+        raise Forbidden(zh="只有产废单位可以预约转运", en="only producers book pickups")
     with ctx.db.read_session() as s:
         rows = s.execute(
             sa.select(Batch, WasteProfile.name)

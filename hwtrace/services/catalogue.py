@@ -156,8 +156,8 @@ def import_edition(
         s = uow.session
         if edition in C.shipped_editions() or edition in _imported(s, ctx):
             raise Conflict(
-                f"《国家危险废物名录》{edition}年版已存在，不能再次导入",
-                f"the {edition} edition of the catalogue is already here; it is never replaced",
+                zh=f"《国家危险废物名录》{edition}年版已存在，不能再次导入",
+                en=f"the {edition} edition of the catalogue is already here; it is never replaced",
                 code="catalogue.edition_exists",
                 detail={"edition": edition},
             )
@@ -168,8 +168,8 @@ def import_edition(
         pid = _park_id(s, ctx)
         if pid is None:
             raise Conflict(
-                "数据库中还没有园区，请先运行 hwtrace db upgrade 并建立园区",
-                "the database has no park yet",
+                zh="数据库中还没有园区，请先运行 hwtrace db upgrade 并建立园区",
+                en="the database has no park yet",
                 code="catalogue.no_park",
             )
         digest = _digest(clean)

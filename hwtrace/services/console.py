@@ -47,7 +47,9 @@ def visible_enterprise(ctx: Context, actor: Actor, enterprise_id: int) -> Enterp
         or ent.park_id != actor.park_id
         or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
     ):
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+        raise NotFound(
+            zh="单位不存在", en="no such enterprise", detail={"enterprise_id": enterprise_id}
+        )
     return ent
 
 

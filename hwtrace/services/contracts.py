@@ -79,20 +79,20 @@ class ContractView:
 def _check_document(new: NewContract) -> None:
     if not new.document:
         raise BadValue(
-            "请上传双方签章的合同文件",
-            "the signed contract document is required",
+            zh="请上传双方签章的合同文件",
+            en="the signed contract document is required",
             code="contract.document_required",
         )
     if len(new.document) > MAX_DOCUMENT_BYTES:
         raise BadValue(
-            "合同文件超过 8 MB",
-            "the contract document is larger than 8 MB",
+            zh="合同文件超过 8 MB",
+            en="the contract document is larger than 8 MB",
             code="contract.document_too_large",
         )
     if new.document_type not in DOCUMENT_TYPES:
         raise BadValue(
-            "合同文件须为 PDF、PNG 或 JPEG",
-            "the contract document must be a PDF, PNG or JPEG",
+            zh="合同文件须为 PDF、PNG 或 JPEG",
+            en="the contract document must be a PDF, PNG or JPEG",
             code="contract.document_type",
             detail={"allowed": list(DOCUMENT_TYPES)},
         )
@@ -102,13 +102,15 @@ def propose_contract(ctx: Context, *, actor: Actor, new: NewContract) -> Contrac
     """A producer's administrator registers a contract; it counts once the receiver confirms."""
     require_role(actor, Role.ADMIN)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以登记处置合同", "only producers register contracts")
+        raise Forbidden(zh="只有产废单位可以登记处置合同", en="only producers register contracts")
     number = new.number.strip()
     if not number:
-        raise BadValue("合同编号不能为空", "the contract number is required")
+        raise BadValue(zh="合同编号不能为空", en="the contract number is required")
     check_term(new.valid_from, new.valid_to)
     if not new.quantities_t:
-        raise BadValue("合同须至少包含一个废物代码", "a contract covers at least one waste code")
+        raise BadValue(
+            zh="合同须至少包含一个废物代码", en="a contract covers at least one waste code"
+        )
     lines = {}
     for code, qty in sorted(new.quantities_t.items()):
         waste_entry(code)
@@ -131,8 +133,8 @@ def propose_contract(ctx: Context, *, actor: Actor, new: NewContract) -> Contrac
             )
         ):
             raise Conflict(
-                f"合同编号 {number} 已登记",
-                f"contract {number} is registered already",
+                zh=f"合同编号 {number} 已登记",
+                en=f"contract {number} is registered already",
                 code="contract.duplicate",
             )
         c = Contract(
@@ -188,7 +190,7 @@ def _lock(s: Session, actor: Actor, contract_id: int) -> Contract:
         sa.select(Contract).where(Contract.id == contract_id).with_for_update()
     ).scalar_one_or_none()
     if c is None or not _visible(actor, c):
-        raise NotFound("合同不存在", "no such contract", detail={"contract_id": contract_id})
+        raise NotFound(zh="合同不存在", en="no such contract", detail={"contract_id": contract_id})
     return c
 
 
@@ -241,7 +243,7 @@ def _end(ctx: Context, actor: Actor, contract_id: int, reason: str, step: str) -
             parties.require_member(actor, c.receiver_id, "接受人")
         elif actor.enterprise_id not in (c.producer_id, c.receiver_id):
             raise Forbidden(
-                "只有合同双方可以终止合同", "only the producer or the receiver may terminate"
+                zh="只有合同双方可以终止合同", en="only the producer or the receiver may terminate"
             )
         c.status = contract_step(ContractStatus(c.status), step).value
         c.reason = why
@@ -386,7 +388,9 @@ def get_contract(ctx: Context, *, actor: Actor, contract_id: int) -> ContractVie
     with ctx.db.read_session() as s:
         c = s.get(Contract, contract_id)
         if c is None or not _visible(actor, c):
-            raise NotFound("合同不存在", "no such contract", detail={"contract_id": contract_id})
+            raise NotFound(
+                zh="合同不存在", en="no such contract", detail={"contract_id": contract_id}
+            )
         return _views(s, [c])[0]
 
 
@@ -395,7 +399,9 @@ def document(ctx: Context, *, actor: Actor, contract_id: int) -> tuple[str, str,
     with ctx.db.read_session() as s:
         c = s.get(Contract, contract_id)
         if c is None or not _visible(actor, c):
-            raise NotFound("合同不存在", "no such contract", detail={"contract_id": contract_id})
+            raise NotFound(
+                zh="合同不存在", en="no such contract", detail={"contract_id": contract_id}
+            )
         return c.document_name, c.document_type, bytes(c.document)
 
 

@@ -52,11 +52,11 @@ def _enterprise(s: Session, actor: Actor, enterprise_id: int | None) -> Enterpri
         or ent.park_id != actor.park_id
         or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
     ):
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": eid})
+        raise NotFound(zh="单位不存在", en="no such enterprise", detail={"enterprise_id": eid})
     if ent.kind != EnterpriseKind.PRODUCER.value:
         raise Conflict(
-            "只有产废单位申报危险废物产生情况",
-            "only producers declare",
+            zh="只有产废单位申报危险废物产生情况",
+            en="only producers declare",
             code="enterprise.wrong_kind",
         )
     return ent
@@ -71,8 +71,8 @@ def set_management_class(
         cls = ManagementClass(management_class)
     except ValueError:
         raise BadValue(
-            "管理类别应为 key（重点监管）、simplified（简化管理）或 registered（登记管理）",
-            "the class is key, simplified or registered",
+            zh="管理类别应为 key（重点监管）、simplified（简化管理）或 registered（登记管理）",
+            en="the class is key, simplified or registered",
             code="declaration.invalid_class",
         ) from None
     with ctx.uow() as uow:
@@ -199,8 +199,8 @@ def submit(
     today = ctx.today()
     if p.next_day > today:
         raise Conflict(
-            f"{p.label_zh}尚未结束，不能申报",
-            f"{p.key} has not ended yet",
+            zh=f"{p.label_zh}尚未结束，不能申报",
+            en=f"{p.key} has not ended yet",
             code="declaration.period_open",
         )
     with ctx.uow() as uow:
@@ -209,16 +209,16 @@ def submit(
         cls = ManagementClass(ent.management_class) if ent.management_class else None
         if cls is None or p.kind not in DECLARES[cls]:
             raise Conflict(
-                "本单位的管理类别不申报该类报表",
-                "the enterprise's management class does not declare this kind of report",
+                zh="本单位的管理类别不申报该类报表",
+                en="the enterprise's management class does not declare this kind of report",
                 code="declaration.not_required",
                 detail={"class": ent.management_class, "kind": p.kind.value},
             )
         rep = build(s, ctx, ent, p)
         if rep.sha256 != reviewed_sha256:
             raise Conflict(
-                "报表内容在审核后已变化，请重新审核后再提交",
-                "the report changed since it was reviewed: review it again",
+                zh="报表内容在审核后已变化，请重新审核后再提交",
+                en="the report changed since it was reviewed: review it again",
                 code="declaration.changed",
                 detail={"sha256": rep.sha256},
             )
@@ -231,8 +231,8 @@ def submit(
         why = reason.strip()
         if version > 1 and not why:
             raise BadValue(
-                "更正已申报的报表须说明原因",
-                "a correction of a declared report needs a reason",
+                zh="更正已申报的报表须说明原因",
+                en="a correction of a declared report needs a reason",
                 code="declaration.reason_required",
             )
         entry = uow.record(
@@ -296,7 +296,7 @@ def submitted(
             )
         )
         if d is None:
-            raise NotFound("未找到该申报", "no such declaration", detail={"period": period})
+            raise NotFound(zh="未找到该申报", en="no such declaration", detail={"period": period})
         return d
 
 
@@ -365,7 +365,9 @@ def todo(ctx: Context, *, actor: Actor) -> list[Due]:
 def park_status(ctx: Context, *, actor: Actor) -> list[Due]:
     """The park's view: every producer's declarations due, the late ones first."""
     if not actor.sees_whole_park:
-        raise Forbidden("只有园区可以查看各单位申报情况", "only the park sees every declaration")
+        raise Forbidden(
+            zh="只有园区可以查看各单位申报情况", en="only the park sees every declaration"
+        )
     today = ctx.today()
     with ctx.db.read_session() as s:
         ents = list(

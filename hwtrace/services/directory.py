@@ -39,7 +39,7 @@ def get_park(ctx: Context) -> Park:
     with ctx.db.read_session() as s:
         park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
     if park is None:
-        raise NotFound("园区尚未初始化", "the park is not set up; run hwtrace demo or init")
+        raise NotFound(zh="园区尚未初始化", en="the park is not set up; run hwtrace demo or init")
     return park
 
 
@@ -66,9 +66,9 @@ def get_enterprise(ctx: Context, *, actor: Actor, enterprise_id: int) -> Enterpr
     with ctx.db.read_session() as s:
         ent = s.get(Enterprise, enterprise_id)
     if ent is None or ent.park_id != actor.park_id:
-        raise NotFound("单位不存在", "no such enterprise")
+        raise NotFound(zh="单位不存在", en="no such enterprise")
     if not actor.sees_whole_park and ent.id != actor.enterprise_id:
-        raise NotFound("单位不存在", "no such enterprise")
+        raise NotFound(zh="单位不存在", en="no such enterprise")
     return ent
 
 
@@ -131,17 +131,21 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
     uscc = new.uscc.strip().upper()
     if not formats.is_valid_uscc(uscc):
         raise BadValue(
-            "统一社会信用代码校验位错误",
-            "the USCC fails its GB 32100 check character",
+            zh="统一社会信用代码校验位错误",
+            en="the USCC fails its GB 32100 check character",
             code="enterprise.invalid_uscc",
             detail={"uscc": uscc},
         )
     if new.kind not in {k.value for k in EnterpriseKind}:
-        raise BadValue("请选择单位类型", "choose the kind of enterprise", detail={"kind": new.kind})
+        raise BadValue(
+            zh="请选择单位类型", en="choose the kind of enterprise", detail={"kind": new.kind}
+        )
     kind = EnterpriseKind(new.kind)
     name = new.name.strip()
     if not name or len(name) > 200:
-        raise BadValue("请填写单位名称（最多 200 字）", "give the name (up to 200 characters)")
+        raise BadValue(
+            zh="请填写单位名称（最多 200 字）", en="give the name (up to 200 characters)"
+        )
     check_permits_schema(new.permits or {})
     edition = catalogue.current(ctx)
     permits = check_permits(
@@ -151,11 +155,11 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
         s = uow.session
         park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
         if park is None:
-            raise NotFound("园区尚未初始化", "the park is not set up")
+            raise NotFound(zh="园区尚未初始化", en="the park is not set up")
         if s.scalar(sa.select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
             raise Conflict(
-                "该统一社会信用代码已登记",
-                "an enterprise with this USCC exists",
+                zh="该统一社会信用代码已登记",
+                en="an enterprise with this USCC exists",
                 code="enterprise.duplicate",
             )
         ent = Enterprise(
@@ -197,8 +201,8 @@ def check_permits_schema(permits: dict[str, Any]) -> None:
             f"permits/{'/'.join(str(p) for p in e.path)}: {e.message}"[:200] for e in errors[:5]
         )
         raise BadValue(
-            "许可证信息格式不正确：" + where,
-            "the permits do not match their schema: " + where,
+            zh="许可证信息格式不正确：" + where,
+            en="the permits do not match their schema: " + where,
             code="enterprise.invalid_permits",
             detail={"errors": [{"path": "/".join(str(p) for p in e.path)} for e in errors[:20]]},
         )
@@ -226,27 +230,27 @@ def create_user(ctx: Context, *, actor: Actor | None, new: NewUser) -> User:
                 Role.OPERATOR,
             ):
                 raise Forbidden(
-                    "企业管理员只能为本单位创建操作员或管理员",
-                    "an enterprise admin creates admins/operators of its own enterprise",
+                    zh="企业管理员只能为本单位创建操作员或管理员",
+                    en="an enterprise admin creates admins/operators of its own enterprise",
                 )
             enterprise_id = actor.enterprise_id
         enterprise_id = enterprise_id or actor.enterprise_id
     if enterprise_id is None:
-        raise BadValue("须指定单位", "enterprise_id is required")
+        raise BadValue(zh="须指定单位", en="enterprise_id is required")
     pw_hash = hash_password(ctx, new.password)  # slow: outside the write transaction
     with ctx.db.write_session() as s, s.begin():
         ent = s.get(Enterprise, enterprise_id)
         if ent is None or (actor is not None and ent.park_id != actor.park_id):
-            raise NotFound("单位不存在", "no such enterprise")
+            raise NotFound(zh="单位不存在", en="no such enterprise")
         park_roles = role in (Role.PARK_ADMIN, Role.AUDITOR)
         if park_roles != (ent.kind == EnterpriseKind.PARK.value):
             raise Conflict(
-                "角色与单位类型不符",
-                "this role does not fit the enterprise kind",
+                zh="角色与单位类型不符",
+                en="this role does not fit the enterprise kind",
                 code="enterprise.wrong_kind",
             )
         if s.scalar(sa.select(User.id).where(User.username == new.username)) is not None:
-            raise Conflict("用户名已被占用", "the username is taken", code="user.duplicate")
+            raise Conflict(zh="用户名已被占用", en="the username is taken", code="user.duplicate")
         user = User(
             enterprise_id=ent.id,
             username=new.username,
@@ -262,7 +266,7 @@ def create_user(ctx: Context, *, actor: Actor | None, new: NewUser) -> User:
         except sa.exc.IntegrityError:
             # another request took the username between the check and the insert
             raise Conflict(
-                "用户名已被占用", "the username is taken", code="user.duplicate"
+                zh="用户名已被占用", en="the username is taken", code="user.duplicate"
             ) from None
         return user
 
@@ -291,7 +295,7 @@ def set_authorizations(
         s = uow.session
         user = s.get(User, user_id)
         if user is None or user.enterprise_id != actor.enterprise_id:
-            raise NotFound("用户不存在", "no such user", detail={"user_id": user_id})
+            raise NotFound(zh="用户不存在", en="no such user", detail={"user_id": user_id})
         wanted = set(profile_ids)
         if wanted:
             owned = set(
@@ -304,8 +308,8 @@ def set_authorizations(
             )
             if owned != wanted:
                 raise NotFound(
-                    "废物档案不存在",
-                    "no such waste profile",
+                    zh="废物档案不存在",
+                    en="no such waste profile",
                     detail={"ids": sorted(wanted - owned)},
                 )
         current = set(
@@ -350,8 +354,8 @@ def require_authorized(s: Session, actor: Actor, profile: WasteProfile) -> None:
     granted = s.get(ProfileAuthorization, (actor.user_id, profile.id))
     if granted is None:
         raise Forbidden(
-            f"您未获授权登记「{profile.name}」（{profile.waste_code}），请联系本单位管理员",
-            f"you are not authorized to register waste profile {profile.id}",
+            zh=f"您未获授权登记「{profile.name}」（{profile.waste_code}），请联系本单位管理员",
+            en=f"you are not authorized to register waste profile {profile.id}",
             code="personnel.not_authorized",
             detail={"profile_id": profile.id},
         )
@@ -374,7 +378,7 @@ def get_authorizations(ctx: Context, *, actor: Actor, user_id: int) -> list[int]
             )
         )
         if not visible:
-            raise NotFound("用户不存在", "no such user", detail={"user_id": user_id})
+            raise NotFound(zh="用户不存在", en="no such user", detail={"user_id": user_id})
         return sorted(
             s.scalars(
                 sa.select(ProfileAuthorization.profile_id).where(
@@ -401,7 +405,7 @@ def create_profile(ctx: Context, *, actor: Actor, new: NewProfile) -> WasteProfi
     """Create a waste profile for the caller's (producer) enterprise."""
     require_role(actor, Role.ADMIN)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以建立废物档案", "only producers have waste profiles")
+        raise Forbidden(zh="只有产废单位可以建立废物档案", en="only producers have waste profiles")
     listed = catalogue.current(ctx)
     entry = listed.entry(new.waste_code)
     check_form(new.form)
@@ -478,7 +482,7 @@ def get_profile(ctx: Context, *, actor: Actor, profile_id: int) -> WasteProfile:
         or ent.park_id != actor.park_id
         or (not actor.sees_whole_park and p.enterprise_id != actor.enterprise_id)
     ):
-        raise NotFound("废物档案不存在", "no such waste profile")
+        raise NotFound(zh="废物档案不存在", en="no such waste profile")
     return p
 
 
@@ -488,7 +492,7 @@ def create_room(
     """Create a storage room for the caller's (producer) enterprise."""
     require_role(actor, Role.ADMIN)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位设置贮存库房", "only producers have storage rooms")
+        raise Forbidden(zh="只有产废单位设置贮存库房", en="only producers have storage rooms")
     cap = kg_to_g(capacity_kg, field="capacity_kg")
     allowed_categories = [shipped().check_category(c).code for c in allowed_categories]
     with ctx.db.write_session() as s, s.begin():
@@ -502,7 +506,7 @@ def create_room(
             is not None
         ):
             raise Conflict(
-                "库房名称已存在", "a room with this name exists", code="storage.duplicate"
+                zh="库房名称已存在", en="a room with this name exists", code="storage.duplicate"
             )
         room = StorageRoom(
             enterprise_id=actor.enterprise_id,

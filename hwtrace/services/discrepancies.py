@@ -84,12 +84,14 @@ def resolve_discrepancy(
             sa.select(Discrepancy).where(Discrepancy.id == discrepancy_id).with_for_update()
         ).scalar_one_or_none()
         if d is None or not parties.visible(actor, d):
-            raise NotFound("差异记录不存在", "no such discrepancy")
+            raise NotFound(zh="差异记录不存在", en="no such discrepancy")
         if actor.role is Role.AUDITOR:
-            raise Forbidden("审计人员只读", "auditors may not change anything")
+            raise Forbidden(zh="审计人员只读", en="auditors may not change anything")
         if d.resolved_seq is not None:
             raise Conflict(
-                "该差异已处理", "the discrepancy was resolved already", code="discrepancy.resolved"
+                zh="该差异已处理",
+                en="the discrepancy was resolved already",
+                code="discrepancy.resolved",
             )
         batch = s.get_one(Batch, d.batch_id)
         seq = parties.record(

@@ -67,7 +67,7 @@ def park_actor(ctx: Context) -> Actor:
     with ctx.db.read_session() as s:
         park = s.scalar(sa.select(Park).where(Park.code == ctx.settings.park_code))
     if park is None:
-        raise NotFound("园区尚未建立", "the park does not exist in this database")
+        raise NotFound(zh="园区尚未建立", en="the park does not exist in this database")
     return Actor(
         user_id=0,
         username="hwtrace-cli",
@@ -83,14 +83,16 @@ def enterprise_by_uscc(ctx: Context, *, actor: Actor, uscc: str) -> Enterprise:
     with ctx.db.read_session() as s:
         ent = s.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
     if ent is None or ent.park_id != actor.park_id:
-        raise NotFound("单位不存在", "no such enterprise", detail={"uscc": uscc})
+        raise NotFound(zh="单位不存在", en="no such enterprise", detail={"uscc": uscc})
     return ent
 
 
 def _enterprise(s: Session, actor: Actor, enterprise_id: int) -> Enterprise:
     ent = s.get(Enterprise, enterprise_id)
     if ent is None or ent.park_id != actor.park_id:
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+        raise NotFound(
+            zh="单位不存在", en="no such enterprise", detail={"enterprise_id": enterprise_id}
+        )
     return ent
 
 
@@ -110,11 +112,13 @@ def _own_or_park(s: Session, actor: Actor, enterprise_id: int | None) -> Enterpr
     """The enterprise a report is about: any in the park for park roles, else the caller's."""
     if enterprise_id is None:
         if actor.sees_whole_park:
-            raise BadValue("须指定单位（enterprise_id）", "enterprise_id is required")
+            raise BadValue(zh="须指定单位（enterprise_id）", en="enterprise_id is required")
         enterprise_id = actor.enterprise_id
     if not actor.sees_whole_park and enterprise_id != actor.enterprise_id:
         # Same answer as for an enterprise that does not exist: nothing is leaked.
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+        raise NotFound(
+            zh="单位不存在", en="no such enterprise", detail={"enterprise_id": enterprise_id}
+        )
     return _enterprise(s, actor, enterprise_id)
 
 
@@ -138,8 +142,8 @@ def _headers(ctx: Context, headers: Sequence[str]) -> list[str]:
 def _check_size(count: int | None) -> None:
     if (count or 0) > MAX_TABLE_ROWS:
         raise BadValue(
-            f"导出将含 {count} 行，超过上限 {MAX_TABLE_ROWS}；请按日期或单位缩小范围",
-            f"the export would have {count} rows (limit {MAX_TABLE_ROWS}); narrow it by dates "
+            zh=f"导出将含 {count} 行，超过上限 {MAX_TABLE_ROWS}；请按日期或单位缩小范围",
+            en=f"the export would have {count} rows (limit {MAX_TABLE_ROWS}); narrow it by dates "
             "or enterprise",
             detail={"rows": count, "limit": MAX_TABLE_ROWS},
         )
@@ -188,7 +192,7 @@ def batches_table(
 ) -> TableData:
     """Return the batches the caller may see (registered in [since, until]) as a table."""
     if status is not None and status not in BatchStatus.__members__:
-        raise BadValue("status 取值无效", "unknown status")
+        raise BadValue(zh="status 取值无效", en="unknown status")
     tz = zone(ctx)
     start, stop = day_range(since, until, tz)
     producer, transporter, receiver = (aliased(Enterprise) for _ in range(3))
@@ -370,7 +374,7 @@ def annual_ledger(
     up to the latest signed checkpoint) with names from the read model.
     """
     if not 2000 <= year <= 2999:
-        raise BadValue("年份无效", "year must be 2000..2999")
+        raise BadValue(zh="年份无效", en="year must be 2000..2999")
     tz = zone(ctx)
     start = dt.datetime(year, 1, 1, tzinfo=tz)
     stop = dt.datetime(year + 1, 1, 1, tzinfo=tz)
@@ -492,8 +496,8 @@ def bundle(
             not isinstance(x, str) or not 0 < len(x) <= 128 for x in subjects
         ):
             raise BadValue(
-                f"对象须为 1 到 {MAX_SUBJECTS} 个不超过 128 字符的编号",
-                f"subjects must be 1..{MAX_SUBJECTS} strings of at most 128 characters",
+                zh=f"对象须为 1 到 {MAX_SUBJECTS} 个不超过 128 字符的编号",
+                en=f"subjects must be 1..{MAX_SUBJECTS} strings of at most 128 characters",
             )
     cp = audit.current_checkpoint(ctx)
     park = ctx.settings.park_code
@@ -509,8 +513,9 @@ def bundle(
         count = s.scalar(sa.select(sa.func.count()).select_from(E).where(*cond)) or 0
         if count > MAX_BUNDLE_ENTRIES:
             raise BadValue(
-                f"数据包将含 {count} 条记录，超过上限 {MAX_BUNDLE_ENTRIES}；请按单位或对象缩小范围",
-                f"the bundle would hold {count} entries (limit {MAX_BUNDLE_ENTRIES}); narrow it "
+                zh=f"数据包将含 {count} 条记录，超过上限 {MAX_BUNDLE_ENTRIES}；"
+                "请按单位或对象缩小范围",
+                en=f"the bundle would hold {count} entries (limit {MAX_BUNDLE_ENTRIES}); narrow it "
                 "by enterprise or subject",
                 detail={"entries": count, "limit": MAX_BUNDLE_ENTRIES},
             )

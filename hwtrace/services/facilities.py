@@ -63,10 +63,10 @@ def create_facility(
     try:
         what = F.FacilityKind(kind)
     except ValueError:
-        raise BadValue("设施类型无效", f"unknown facility kind {kind!r}") from None
+        raise BadValue(zh="设施类型无效", en=f"unknown facility kind {kind!r}") from None
     name = name.strip()
     if not name:
-        raise BadValue("请填写设施名称", "the facility needs a name")
+        raise BadValue(zh="请填写设施名称", en="the facility needs a name")
     if allowed_categories:
         allowed_categories = [shipped().check_category(c).code for c in allowed_categories]
     with ctx.db.write_session() as s, s.begin():
@@ -75,12 +75,13 @@ def create_facility(
         )
         if what is F.FacilityKind.STORAGE:
             raise BadValue(
-                "贮存设施随库房一同建立", "storage facilities are made with their storage rooms"
+                zh="贮存设施随库房一同建立",
+                en="storage facilities are made with their storage rooms",
             )
         if what is F.FacilityKind.ZONE:
             room = s.get(StorageRoom, room_id) if room_id else None
             if room is None or room.enterprise_id != actor.enterprise_id:
-                raise NotFound("库房不存在", "no such storage room")
+                raise NotFound(zh="库房不存在", en="no such storage room")
             parent = s.scalar(
                 sa.select(Facility.code).where(
                     Facility.room_id == room.id, Facility.kind == F.FacilityKind.STORAGE.value
@@ -93,8 +94,8 @@ def create_facility(
             outside = set(allowed) - set(room.allowed_categories or allowed)
             if outside:
                 raise Conflict(
-                    "分区的废物类别须在库房允许的类别之内",
-                    "a zone may only hold categories its room may hold",
+                    zh="分区的废物类别须在库房允许的类别之内",
+                    en="a zone may only hold categories its room may hold",
                     code="storage.category_not_allowed",
                     detail={"categories": sorted(outside)},
                 )
@@ -103,8 +104,8 @@ def create_facility(
         else:
             if actor.enterprise_kind not in (EnterpriseKind.RECEIVER, EnterpriseKind.PRODUCER):
                 raise Forbidden(
-                    "只有利用处置单位或自行利用处置的产废单位设置利用处置设施",
-                    "only receivers and self-disposing producers have such facilities",
+                    zh="只有利用处置单位或自行利用处置的产废单位设置利用处置设施",
+                    en="only receivers and self-disposing producers have such facilities",
                 )
             methods = [disposal_method(m)["code"] for m in (methods or [])]
             allowed = catalogue.check_categories(s, ctx, allowed_categories or [])
@@ -133,7 +134,7 @@ def _visible(s: Session, actor: Actor, facility: Facility | None) -> Facility:
         or ent.park_id != actor.park_id
         or (not actor.sees_whole_park and facility.enterprise_id != actor.enterprise_id)
     ):
-        raise NotFound("设施不存在", "no such facility")
+        raise NotFound(zh="设施不存在", en="no such facility")
     return facility
 
 
@@ -295,9 +296,9 @@ def render_sign(
     """A facility's sign as PDF or PNG (A4 or A3); the QR opens ``<base>/f/<USCC>/<code>``
     (``HWTRACE_PUBLIC_URL`` when set, else the address the request came to)."""
     if fmt not in SIGN_MIMETYPES:
-        raise BadValue("标志只能输出 pdf 或 png", "signs are pdf or png")
+        raise BadValue(zh="标志只能输出 pdf 或 png", en="signs are pdf or png")
     if page not in ("A4", "A3"):
-        raise BadValue("纸张须为 A4 或 A3", "the page is A4 or A3")
+        raise BadValue(zh="纸张须为 A4 或 A3", en="the page is A4 or A3")
     facility = get_facility(ctx, actor=actor, facility_id=facility_id)
     v = view(ctx, actor=actor, facility=facility)
     base = ctx.settings.public_url or base_url
@@ -326,6 +327,7 @@ def room_for_scan(ctx: Context, *, actor: Actor, text: str) -> StorageRoom | Non
         ).first()
     if found is None:
         raise NotFound(
-            "该设施标志不属于本单位的库房", "the sign is not of a storage room of this enterprise"
+            zh="该设施标志不属于本单位的库房",
+            en="the sign is not of a storage room of this enterprise",
         )
     return found[1]

@@ -60,8 +60,8 @@ def on_store(s: Session, batch: Batch) -> None:
 def _line(s: Session, batch: Batch) -> tuple[Manifest, TransferLine]:
     if batch.manifest_id is None:
         raise Conflict(
-            "该批次不在任何转移联单上，不能装车或接收",
-            "the batch is not on a transfer manifest",
+            zh="该批次不在任何转移联单上，不能装车或接收",
+            en="the batch is not on a transfer manifest",
             code="manifest.required",
             detail={"code": batch.code},
         )
@@ -83,8 +83,8 @@ def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
     m = s.get(Manifest, batch.manifest_id) if batch.manifest_id else None
     if m is None or m.number != number:
         raise Conflict(
-            f"批次 {batch.code} 不在联单 {number} 上",
-            f"batch {batch.code} is not on manifest {number}",
+            zh=f"批次 {batch.code} 不在联单 {number} 上",
+            en=f"batch {batch.code} is not on manifest {number}",
             code="manifest.not_on_manifest",
             detail={"code": batch.code, "manifest": number},
         )
@@ -95,8 +95,8 @@ def on_load(s: Session, batch: Batch, now: dt.datetime) -> dict[str, Any]:
     manifest, line = _line(s, batch)
     if manifest.status != ManifestStatus.CREATED:
         raise Conflict(
-            "联单已发车或已作废，不能再装车",
-            "the manifest has left or was voided",
+            zh="联单已发车或已作废，不能再装车",
+            en="the manifest has left or was voided",
             code="manifest.illegal_transition",
         )
     line.outcome = LineOutcome.LOADED
@@ -128,13 +128,13 @@ def on_receipt(
     manifest, line = _line(s, batch)
     if manifest.status != ManifestStatus.IN_TRANSIT:
         raise Conflict(
-            "联单不在运输中，不能接收",
-            "the manifest is not in transit",
+            zh="联单不在运输中，不能接收",
+            en="the manifest is not in transit",
             code="manifest.illegal_transition",
         )
     if line.outcome != LineOutcome.LOADED:
         raise Conflict(
-            "该批次未装车，不能接收", "the batch was not loaded", code="manifest.not_loaded"
+            zh="该批次未装车，不能接收", en="the batch was not loaded", code="manifest.not_loaded"
         )
     follow: list[tuple[DiscrepancyKind, dict[str, Any]]] = []
     payload: dict[str, Any] = {"manifest": manifest.number}

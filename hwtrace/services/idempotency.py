@@ -36,8 +36,8 @@ def _answer(
 ) -> T:
     if found.request_hash != req.request_hash:
         raise IdempotencyConflict(
-            "该 Idempotency-Key 已用于另一个请求",
-            "this Idempotency-Key was used for another request",
+            zh="该 Idempotency-Key 已用于另一个请求",
+            en="this Idempotency-Key was used for another request",
         )
     return replay(found.status, found.response)
 

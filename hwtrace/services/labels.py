@@ -48,14 +48,14 @@ def label_size(recorded: int | None, asked: int | None, code: str) -> printer.La
     """
     if asked is not None and not 1 <= asked <= 100000:
         raise BadValue(
-            "容器容积须在 1 到 100000 升之间", "the container volume must be 1..100000 litres"
+            zh="容器容积须在 1 到 100000 升之间", en="the container volume must be 1..100000 litres"
         )
     volume = recorded if recorded is not None else asked
     if volume is None:
         raise VolumeRequired(
-            "请填写容器容积（升）：HJ 1276-2022 按容积确定标签尺寸"
+            zh="请填写容器容积（升）：HJ 1276-2022 按容积确定标签尺寸"
             "（≤50 L 为 100 mm，≤450 L 为 150 mm，更大为 200 mm）",
-            "give the container volume in litres: HJ 1276-2022 sets the label size by it "
+            en="give the container volume in litres: HJ 1276-2022 sets the label size by it "
             "(up to 50 L 100 mm, up to 450 L 150 mm, more 200 mm)",
             detail={"code": code},
         )
@@ -91,7 +91,7 @@ def label_data(
         with ctx.db.read_session() as s:
             found = s.scalar(sa.select(Batch).where(Batch.code == codes.normalize(code)))
     if found is None:
-        raise NotFound("未找到该识别码对应的批次", "no batch with this code")
+        raise NotFound(zh="未找到该识别码对应的批次", en="no batch with this code")
     batch = found
     with ctx.db.read_session() as s:
         profile = s.get_one(WasteProfile, batch.profile_id)
@@ -159,5 +159,5 @@ def render(
             printer.check_profile_for_label(prof, size)
         data = printer.render_label(label, fmt, size=size, profile=prof)
     except printer.PrinterError as err:
-        raise LabelError(err.zh, err.en, code=err.code) from None
+        raise LabelError(zh=err.zh, en=err.en, code=err.code) from None
     return data, MIMETYPES[fmt]

@@ -164,7 +164,7 @@ def lock_manifest(s: Session, actor: Actor, number: str) -> Manifest:
         sa.select(Manifest).where(Manifest.number == number).with_for_update()
     ).scalar_one_or_none()
     if manifest is None or not parties.visible(actor, manifest):
-        raise NotFound("联单不存在", "no such manifest", detail={"number": number})
+        raise NotFound(zh="联单不存在", en="no such manifest", detail={"number": number})
     return manifest
 
 
@@ -280,8 +280,8 @@ def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> 
         )
         if loaded:
             raise Conflict(
-                "已有批次装车，请先卸车（退回库房）",
-                "batches were loaded already; unload them first",
+                zh="已有批次装车，请先卸车（退回库房）",
+                en="batches were loaded already; unload them first",
                 code="manifest.illegal_transition",
             )
         manifest.status = new
@@ -349,7 +349,7 @@ def get_manifest(ctx: Context, *, actor: Actor, number: str) -> ManifestView:
     with ctx.db.read_session() as s:
         m = s.scalar(sa.select(Manifest).where(Manifest.number == number))
         if m is None or not parties.visible(actor, m):
-            raise NotFound("联单不存在", "no such manifest", detail={"number": number})
+            raise NotFound(zh="联单不存在", en="no such manifest", detail={"number": number})
         view = ManifestView(
             manifest=m,
             producer=s.get_one(Enterprise, m.producer_id),
@@ -374,7 +374,7 @@ def require_on_manifest(ctx: Context, *, actor: Actor, number: str, code: str) -
     with ctx.db.read_session() as s:
         m = s.scalar(sa.select(Manifest).where(Manifest.number == number))
         if m is None or not parties.visible(actor, m):
-            raise NotFound("联单不存在", "no such manifest", detail={"number": number})
+            raise NotFound(zh="联单不存在", en="no such manifest", detail={"number": number})
         on = s.scalar(
             sa.select(sa.func.count())
             .select_from(TransferLine)
@@ -382,8 +382,8 @@ def require_on_manifest(ctx: Context, *, actor: Actor, number: str, code: str) -
         )
     if not on:
         raise Conflict(
-            f"批次 {norm} 不在联单 {number} 上",
-            f"batch {norm} is not on manifest {number}",
+            zh=f"批次 {norm} 不在联单 {number} 上",
+            en=f"batch {norm} is not on manifest {number}",
             code="manifest.not_on_manifest",
             detail={"code": norm, "manifest": number},
         )

@@ -49,8 +49,8 @@ def require_member(actor: Actor, enterprise_id: int, what: str) -> None:
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_id != enterprise_id:
         raise Forbidden(
-            f"只有{what}可以办理此操作",
-            f"only the {what_en(what)} may do this",
+            zh=f"只有{what}可以办理此操作",
+            en=f"only the {what_en(what)} may do this",
             code="auth.forbidden",
         )
 
@@ -63,7 +63,9 @@ def what_en(what: str) -> str:
 def enterprise(s: Session, enterprise_id: int) -> Enterprise:
     ent = s.get(Enterprise, enterprise_id)
     if ent is None:
-        raise NotFound("单位不存在", "no such enterprise", detail={"enterprise_id": enterprise_id})
+        raise NotFound(
+            zh="单位不存在", en="no such enterprise", detail={"enterprise_id": enterprise_id}
+        )
     return ent
 
 
@@ -78,8 +80,8 @@ def enterprise_of_kind(
     ent = s.get(Enterprise, enterprise_id)
     if ent is None or ent.park_id != actor.park_id or ent.kind != kind.value:
         raise Conflict(
-            "指定的单位不存在或类型不符",
-            f"enterprise {enterprise_id} is not a {kind.value}",
+            zh="指定的单位不存在或类型不符",
+            en=f"enterprise {enterprise_id} is not a {kind.value}",
             code="enterprise.wrong_kind",
             detail={"enterprise_id": enterprise_id},
         )

@@ -27,7 +27,7 @@ def reserve_codes(
     """Reserve ``count`` codes for one waste profile and production date."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
-        raise Forbidden("只有产废单位可以预留识别码", "only producers reserve codes")
+        raise Forbidden(zh="只有产废单位可以预留识别码", en="only producers reserve codes")
     today = ctx.today()
     day = produced_on or today
     codes.check_reservation(count=count, day=day, today=today)
@@ -36,7 +36,7 @@ def reserve_codes(
         ent = s.get_one(Enterprise, actor.enterprise_id)
         profile = s.get(WasteProfile, profile_id)
         if profile is None or profile.enterprise_id != ent.id:
-            raise NotFound("废物档案不存在", "no such waste profile")
+            raise NotFound(zh="废物档案不存在", en="no such waste profile")
         require_authorized(s, actor, profile)
         counter, first, block = allocate_block(
             s, uscc=ent.uscc, waste_code=profile.waste_code, day=day, count=count

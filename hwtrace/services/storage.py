@@ -23,7 +23,7 @@ def room_for(s: Session, batch: Batch, room_id: int | None) -> StorageRoom:
     category the room does not take, a room that would be over capacity, or a waste
     incompatible with one already there."""
     if room_id is None:
-        raise BadValue("入库须指定贮存库房", "room_id is required to store a batch")
+        raise BadValue(zh="入库须指定贮存库房", en="room_id is required to store a batch")
     room = s.get(StorageRoom, room_id)
     check_room_owner(room.enterprise_id if room else None, batch.producer_id)
     assert room is not None

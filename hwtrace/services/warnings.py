@@ -478,17 +478,19 @@ def acknowledge(ctx: Context, *, actor: Actor, key: str, note: str) -> Warning:
     require_role(actor, Role.PARK_ADMIN, Role.ADMIN, Role.OPERATOR)
     text = note.strip()
     if not text:
-        raise BadValue("须填写处理说明", "a note is required")
+        raise BadValue(zh="须填写处理说明", en="a note is required")
     warnings, _ = compute(ctx, actor=actor)
     w = next((x for x in warnings if x.key == key), None)
     if w is None:
-        raise NotFound("预警不存在或已消除", "no such current warning", detail={"key": key})
+        raise NotFound(zh="预警不存在或已消除", en="no such current warning", detail={"key": key})
     if not actor.sees_whole_park and w.enterprise_id != actor.enterprise_id:
-        raise Forbidden("只能处理本单位的预警", "only the enterprise's own warnings")
+        raise Forbidden(zh="只能处理本单位的预警", en="only the enterprise's own warnings")
     with ctx.uow() as uow:
         s = uow.session
         if s.get(WarningAck, key) is not None:
-            raise Conflict("该预警已处理", "already acknowledged", code="warning.acknowledged")
+            raise Conflict(
+                zh="该预警已处理", en="already acknowledged", code="warning.acknowledged"
+            )
         ent = s.get_one(Enterprise, actor.enterprise_id)
         entry = uow.record(
             entry_type="warning.acknowledge",

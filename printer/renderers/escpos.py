@@ -74,9 +74,9 @@ def code128_commands(data: str, module_dots: int, height_dots: int, width_dots: 
     modules = code128.native_modules(data) + 2 * code128.QUIET_MODULES
     if modules * module_dots > width_dots:
         raise BarcodeTooWideError(
-            f"CODE128 of {data!r} is {modules} modules x {module_dots} dots = "
+            en=f"CODE128 of {data!r} is {modules} modules x {module_dots} dots = "
             f"{modules * module_dots} dots, wider than the printable {width_dots} dots",
-            f"条码 {data!r} 宽 {modules * module_dots} 点，超过可打印宽度 {width_dots} 点",
+            zh=f"条码 {data!r} 宽 {modules * module_dots} 点，超过可打印宽度 {width_dots} 点",
         )
     body = code128_data(data)
     return (

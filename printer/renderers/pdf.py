@@ -40,9 +40,9 @@ def font_name(font_path: str | None = None) -> str:
             pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
         except Exception as exc:  # reportlab raises TTFError or plain errors for CFF fonts
             raise FontMissingError(
-                f"cannot embed font {path!r} ({exc}); use a TrueType font such as "
+                en=f"cannot embed font {path!r} ({exc}); use a TrueType font such as "
                 "fonts-wqy-microhei",
-                f"无法嵌入字体 {path!r}（{exc}）；请使用 TrueType 字体，如 fonts-wqy-microhei",
+                zh=f"无法嵌入字体 {path!r}（{exc}）；请使用 TrueType 字体，如 fonts-wqy-microhei",
             ) from exc
         _registered[key] = name
     return _registered[key]

@@ -152,9 +152,9 @@ class _Commands:
         width = (code128.native_modules(e.data) + 2 * code128.QUIET_MODULES) * narrow
         if width > self.profile.printable_width_dots:
             raise BarcodeTooWideError(
-                f"CODE128 of {e.data!r} is {width} dots, wider than "
+                en=f"CODE128 of {e.data!r} is {width} dots, wider than "
                 f"{self.profile.printable_width_dots}",
-                f"条码 {e.data!r} 宽 {width} 点，超过可打印宽度",
+                zh=f"条码 {e.data!r} 宽 {width} 点，超过可打印宽度",
             )
         x = d(e.x + e.width / 2) - code128.native_modules(e.data) * narrow // 2
         return f'BARCODE {x},{d(e.y)},"128",{d(e.height)},0,0,{narrow},{narrow},{quote(e.data)}'

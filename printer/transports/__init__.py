@@ -36,13 +36,15 @@ def open_transport(url: str, *, timeout: float = 5.0) -> Transport:
         try:
             baud = int(query.get("baudrate", "9600"))
         except ValueError as exc:
-            raise TransportURLError(f"bad baudrate in {url!r}", f"{url!r} 中的波特率无效") from exc
+            raise TransportURLError(
+                en=f"bad baudrate in {url!r}", zh=f"{url!r} 中的波特率无效"
+            ) from exc
         return SerialTransport(
             unquote(parts.path), baudrate=baud, write_timeout=float(query.get("timeout", timeout))
         )
     if parts.scheme == "tcp":
         if not parts.hostname:
-            raise TransportURLError(f"no host in {url!r}", f"{url!r} 缺少主机名")
+            raise TransportURLError(en=f"no host in {url!r}", zh=f"{url!r} 缺少主机名")
         return TcpTransport(
             parts.hostname, parts.port or 9100, timeout=float(query.get("timeout", timeout))
         )
@@ -54,8 +56,8 @@ def open_transport(url: str, *, timeout: float = 5.0) -> Transport:
             return MemoryTransport()
         return MEMORY.setdefault(name, MemoryTransport())
     raise TransportURLError(
-        f"unknown printer URL {url!r}; use serial://, tcp://, file:// or memory://",
-        f"无法识别的打印机地址 {url!r}；请使用 serial://、tcp://、file:// 或 memory://",
+        en=f"unknown printer URL {url!r}; use serial://, tcp://, file:// or memory://",
+        zh=f"无法识别的打印机地址 {url!r}；请使用 serial://、tcp://、file:// 或 memory://",
     )
 
 
@@ -89,8 +91,8 @@ def print_job(
                 time.sleep(backoff * 2 ** (attempt - 1))
     assert last is not None
     raise type(last)(
-        f"print job failed after {retries + 1} attempts: {last.en}",
-        f"打印任务重试 {retries + 1} 次后仍失败：{last.zh}",
+        zh=f"打印任务重试 {retries + 1} 次后仍失败：{last.zh}",
+        en=f"print job failed after {retries + 1} attempts: {last.en}",
     ) from last
 
 
@@ -98,9 +100,9 @@ def _check(status: PrinterStatus | None) -> None:
     if status is None:
         return
     if status.paper_out:
-        raise PrinterOutOfPaperError("printer is out of paper", "打印机缺纸")
+        raise PrinterOutOfPaperError(en="printer is out of paper", zh="打印机缺纸")
     if not status.online:
         raise PrinterOfflineError(
-            "printer is offline (cover open or error)",
-            "打印机离线（开盖或故障）",
+            en="printer is offline (cover open or error)",
+            zh="打印机离线（开盖或故障）",
         )

@@ -18,19 +18,21 @@ class FileTransport(Transport):
             self._fh: BinaryIO | None = open(self.path, "ab" if append else "wb")  # noqa: SIM115
         except OSError as exc:
             raise PrinterUnavailableError(
-                f"cannot open {self.path}: {exc.strerror}", f"无法打开 {self.path}：{exc.strerror}"
+                en=f"cannot open {self.path}: {exc.strerror}",
+                zh=f"无法打开 {self.path}：{exc.strerror}",
             ) from exc
 
     def write(self, data: bytes) -> None:
         """Write and flush data."""
         if self._fh is None:
-            raise PrinterUnavailableError("file transport is closed", "文件通道已关闭")
+            raise PrinterUnavailableError(en="file transport is closed", zh="文件通道已关闭")
         try:
             self._fh.write(data)
             self._fh.flush()
         except OSError as exc:
             raise PrinterUnavailableError(
-                f"cannot write {self.path}: {exc.strerror}", f"无法写入 {self.path}：{exc.strerror}"
+                en=f"cannot write {self.path}: {exc.strerror}",
+                zh=f"无法写入 {self.path}：{exc.strerror}",
             ) from exc
 
     def close(self) -> None:

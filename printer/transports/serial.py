@@ -27,13 +27,13 @@ class SerialTransport(Transport):
             )
         except (pyserial.SerialException, OSError) as exc:
             raise PrinterUnavailableError(
-                f"cannot open printer port {port}: {exc} (is the printer on and paired?)",
-                f"无法打开打印机端口 {port}：{exc}（请确认打印机已开机并已配对）",
+                en=f"cannot open printer port {port}: {exc} (is the printer on and paired?)",
+                zh=f"无法打开打印机端口 {port}：{exc}（请确认打印机已开机并已配对）",
             ) from exc
 
     def _port(self) -> pyserial.Serial:
         if self._ser is None:
-            raise PrinterUnavailableError("serial transport is closed", "串口通道已关闭")
+            raise PrinterUnavailableError(en="serial transport is closed", zh="串口通道已关闭")
         return self._ser
 
     def write(self, data: bytes) -> None:
@@ -44,13 +44,13 @@ class SerialTransport(Transport):
             ser.flush()
         except pyserial.SerialTimeoutException as exc:
             raise PrinterTimeoutError(
-                f"write to {self.port} timed out (printer busy, off or out of range)",
-                f"向 {self.port} 写入超时（打印机忙、已关机或超出蓝牙范围）",
+                en=f"write to {self.port} timed out (printer busy, off or out of range)",
+                zh=f"向 {self.port} 写入超时（打印机忙、已关机或超出蓝牙范围）",
             ) from exc
         except (pyserial.SerialException, OSError) as exc:
             raise PrinterUnavailableError(
-                f"printer on {self.port} disconnected: {exc}",
-                f"{self.port} 上的打印机已断开：{exc}",
+                en=f"printer on {self.port} disconnected: {exc}",
+                zh=f"{self.port} 上的打印机已断开：{exc}",
             ) from exc
 
     def query_status(self, timeout: float = 0.5) -> PrinterStatus:
@@ -68,14 +68,14 @@ class SerialTransport(Transport):
                 got = ser.read(1)
                 if not got:
                     raise PrinterTimeoutError(
-                        "printer did not answer the status query (DLE EOT)",
-                        "打印机未响应状态查询（DLE EOT）",
+                        en="printer did not answer the status query (DLE EOT)",
+                        zh="打印机未响应状态查询（DLE EOT）",
                     )
                 answers.append(got[0])
         except pyserial.SerialException as exc:
             raise PrinterUnavailableError(
-                f"printer on {self.port} disconnected: {exc}",
-                f"{self.port} 上的打印机已断开：{exc}",
+                en=f"printer on {self.port} disconnected: {exc}",
+                zh=f"{self.port} 上的打印机已断开：{exc}",
             ) from exc
         return interpret_status(answers[0], answers[1])
 

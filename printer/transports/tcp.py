@@ -23,18 +23,18 @@ class TcpTransport(Transport):
             self._sock: socket.socket | None = socket.create_connection((host, port), timeout)
         except TimeoutError as exc:
             raise PrinterTimeoutError(
-                f"printer {host}:{port} did not answer within {timeout:g} s",
-                f"打印机 {host}:{port} 在 {timeout:g} 秒内无响应",
+                en=f"printer {host}:{port} did not answer within {timeout:g} s",
+                zh=f"打印机 {host}:{port} 在 {timeout:g} 秒内无响应",
             ) from exc
         except OSError as exc:
             raise PrinterUnavailableError(
-                f"cannot connect to printer {host}:{port}: {exc.strerror or exc}",
-                f"无法连接打印机 {host}:{port}：{exc.strerror or exc}（请检查电源和网络）",
+                en=f"cannot connect to printer {host}:{port}: {exc.strerror or exc}",
+                zh=f"无法连接打印机 {host}:{port}：{exc.strerror or exc}（请检查电源和网络）",
             ) from exc
 
     def _socket(self) -> socket.socket:
         if self._sock is None:
-            raise PrinterUnavailableError("TCP transport is closed", "网络打印通道已关闭")
+            raise PrinterUnavailableError(en="TCP transport is closed", zh="网络打印通道已关闭")
         return self._sock
 
     def write(self, data: bytes) -> None:
@@ -43,13 +43,13 @@ class TcpTransport(Transport):
             self._socket().sendall(data)
         except TimeoutError as exc:
             raise PrinterTimeoutError(
-                f"write to {self.host}:{self.port} timed out",
-                f"向 {self.host}:{self.port} 发送超时",
+                en=f"write to {self.host}:{self.port} timed out",
+                zh=f"向 {self.host}:{self.port} 发送超时",
             ) from exc
         except OSError as exc:
             raise PrinterUnavailableError(
-                f"printer {self.host}:{self.port} dropped the connection: {exc}",
-                f"打印机 {self.host}:{self.port} 连接中断：{exc}",
+                en=f"printer {self.host}:{self.port} dropped the connection: {exc}",
+                zh=f"打印机 {self.host}:{self.port} 连接中断：{exc}",
             ) from exc
 
     def query_status(self, timeout: float = 0.5) -> PrinterStatus:
@@ -66,12 +66,14 @@ class TcpTransport(Transport):
                 sock.sendall(cmd)
                 got = sock.recv(1)
                 if not got:
-                    raise PrinterUnavailableError("printer closed the connection", "打印机断开连接")
+                    raise PrinterUnavailableError(
+                        en="printer closed the connection", zh="打印机断开连接"
+                    )
                 answers.append(got[0])
         except TimeoutError as exc:
             raise PrinterTimeoutError(
-                "printer did not answer the status query (DLE EOT)",
-                "打印机未响应状态查询（DLE EOT）",
+                en="printer did not answer the status query (DLE EOT)",
+                zh="打印机未响应状态查询（DLE EOT）",
             ) from exc
         finally:
             sock.settimeout(old)

@@ -70,5 +70,5 @@ def test_transport_contract(endpoint: tuple[str, Callable[[int], bytes]]) -> Non
     assert received(len(data)) == data
     with pytest.raises(printer.PrinterUnavailableError):
         transport.write(b"late") if url != "memory://conf" else (_ for _ in ()).throw(
-            printer.PrinterUnavailableError("memory transport accepts writes after close")
+            printer.PrinterUnavailableError(en="memory transport accepts writes after close")
         )
