@@ -172,6 +172,11 @@ ENTRY_TYPE_EN = {
     "codes.reserve": "Codes reserved",
     "warning.acknowledge": "Warning acknowledged",
     "catalogue.import": "Catalogue edition imported",
+    "token.create": "Device token issued",
+    "token.revoke": "Token revoked",
+    "user.deactivate": "User deactivated",
+    "user.password_change": "Password changed",
+    "user.password_reset": "Password reset",
 }
 
 _PAYLOAD_EN = {
