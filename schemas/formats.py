@@ -30,6 +30,10 @@ from decimal import Decimal, InvalidOperation
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+# C0 and C1 control characters, and the bidirectional overrides and isolates that make text
+# show as something else (U+202A-U+202E, U+2066-U+2069): no free text of the trade holds them.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 WASTE_CODE_RE = re.compile(r"^[0-9]{3}-[0-9]{3}-[0-9]{2}\Z")
 SEQ_DIGITS = 3
 MAX_SEQUENCE = 10**SEQ_DIGITS - 1

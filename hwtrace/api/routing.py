@@ -23,6 +23,7 @@ from hwtrace.domain.errors import InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
 from hwtrace.services import idempotency
 from hwtrace.services.context import Context
+from schemas import formats
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -105,9 +106,7 @@ def _json_body(schema_name: str) -> dict[str, Any]:
 
 MAX_JSON_DEPTH = 32  # the deepest legitimate body (a sync item) nests about 7 levels
 
-# C0 and C1 control characters, and the bidirectional overrides and isolates that make text
-# show as something else (U+202A-U+202E, U+2066-U+2069): no free text of the trade holds them.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = formats.CONTROL_RE
 
 
 def _too_deep() -> InvalidRequest:

@@ -3,31 +3,14 @@ the signed session cookie)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
 
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.pages.batches import is_handheld
-from hwtrace.pages.routing import actor, bp, check_csrf, ctx
+from hwtrace.pages.routing import actor, bp, check_csrf, ctx, local_target
 from hwtrace.services import auth as auth_svc
-
-# Anything a browser drops or rewrites inside a URL (tabs, newlines, other controls, spaces)
-# and the backslash it reads as a slash: "/\t/evil.example" and "/\\evil.example" are
-# "//evil.example" to a browser.
-_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
-
-
-def local_target(nxt: str | None) -> str | None:
-    """Return ``nxt`` if it is a path on this site, else None (no open redirect)."""
-    if not nxt or _UNSAFE.search(nxt) or not nxt.startswith("/") or nxt.startswith("//"):
-        return None
-    parts = urlsplit(nxt)
-    if parts.scheme or parts.netloc:
-        return None
-    return nxt
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -11,8 +11,10 @@ default; ``?lang=en`` switches to English and is remembered in a cookie.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -32,6 +34,7 @@ from hwtrace.domain.errors import AuthRequired, HwtraceError, TokenRevoked
 from hwtrace.pages.i18n import translate
 from hwtrace.services import auth as auth_svc
 from hwtrace.services.context import Context
+from schemas import formats
 
 bp = Blueprint(
     "pages",
@@ -73,7 +76,36 @@ def _before() -> Any:
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":
         check_csrf()
+        for name, value in request.form.items(multi=True):
+            if name in LIST_FIELDS:  # a list typed one item a line: line breaks separate
+                value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+            if formats.CONTROL_RE.search(value) or formats.CONTROL_RE.search(name):
+                return page_error(
+                    400,
+                    "输入的文字含有控制字符，请删除后重试",
+                    "the text holds control characters; remove them and retry",
+                )
     return None
+
+
+# Text areas that hold a list (waste codes), where a line break is only a separator; every
+# other field is one line of free text and refuses control characters, as the API does.
+LIST_FIELDS = frozenset({"operating_codes"})
+
+# Anything a browser drops or rewrites inside a URL (tabs, newlines, other controls, spaces)
+# and the backslash it reads as a slash: "/\t/evil.example" and "/\\evil.example" are
+# "//evil.example" to a browser.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def local_target(nxt: str | None) -> str | None:
+    """Return ``nxt`` if it is a path on this site, else None (no open redirect)."""
+    if not nxt or _UNSAFE.search(nxt) or not nxt.startswith("/") or nxt.startswith("//"):
+        return None
+    parts = urlsplit(nxt)
+    if parts.scheme or parts.netloc:
+        return None
+    return nxt
 
 
 def check_csrf() -> None:

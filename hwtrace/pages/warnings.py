@@ -8,7 +8,7 @@ from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain.access import Role
 from hwtrace.domain.warnings import KIND_ZH, Kind
-from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.pages.routing import actor, bp, ctx, local_target
 from hwtrace.services import directory
 from hwtrace.services import warnings as warnings_svc
 
@@ -43,7 +43,4 @@ def warnings_ack() -> Any:
         key=request.form.get("key", "")[:120],
         note=request.form.get("note", "")[:500],
     )
-    back = request.form.get("back") or ""
-    return redirect(
-        back if back.startswith("/") and not back.startswith("//") else url_for("pages.warnings")
-    )
+    return redirect(local_target(request.form.get("back")) or url_for("pages.warnings"))
