@@ -9,10 +9,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.test import TestResponse
 
-from hwtrace.services import labels
+from hwtrace.services import auth, labels
 from hwtrace.services.context import Context
 from schemas import formats
-from tests.factories import World
+from tests.factories import PASSWORD, World
 
 CSRF = "handheld-test-csrf"
 
@@ -23,8 +23,16 @@ class Phone:
     def __init__(self, world: World, who: str | None) -> None:
         self.client = world.app.test_client()
         if who is not None:
+            # a page session as the login form opens it (its id in the cookie, not an API token)
+            issued = auth.login(
+                world.ctx,
+                username=world.usernames[who],
+                password=PASSWORD,
+                remote_addr="127.0.0.1",
+                web=True,
+            )
             with self.client.session_transaction() as s:
-                s["token"] = world.tokens[who]
+                s["sid"] = issued.token
                 s["csrf"] = CSRF
 
     def get(self, url: str) -> TestResponse:
