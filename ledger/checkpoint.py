@@ -25,9 +25,27 @@ ALG_ED25519 = 0x01
 DASH = "\u2014"
 
 
-def _check_name(name: str) -> None:
+def check_key_name(name: str) -> None:
+    """Refuse a signed-note key name with spaces or '+' (C2SP signed-note)."""
     if not name or any(c.isspace() for c in name) or "+" in name:
         raise ValueError(f"bad key name {name!r}: no spaces and no '+'")
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """Load a PKCS#8 PEM Ed25519 private key from ``path``."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def private_pem(key: Ed25519PrivateKey) -> bytes:
+    """Return a private key as unencrypted PKCS#8 PEM (keep it with mode 0600)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def key_hash(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
@@ -93,7 +111,7 @@ class Signer:
     """An Ed25519 signing key with its note key name."""
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
+        check_key_name(name)
         self.name = name
         self._key = private_key
         self.public_key = private_key.public_key().public_bytes(
@@ -108,18 +126,11 @@ class Signer:
     @classmethod
     def load(cls, path: Path, name: str) -> Signer:
         """Load a PKCS#8 PEM private key from ``path``."""
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return cls(name, key)
+        return cls(name, load_private_key(path))
 
     def private_bytes(self) -> bytes:
         """Return the private key as unencrypted PKCS#8 PEM (store it with mode 0600)."""
-        return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        return private_pem(self._key)
 
     def verifier(self) -> Verifier:
         """Return the matching verifier."""

@@ -28,7 +28,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ledger.checkpoint import DASH, key_hash, split_note
+from ledger.checkpoint import (
+    DASH,
+    check_key_name,
+    key_hash,
+    load_private_key,
+    private_pem,
+    split_note,
+)
 from ledger.errors import BadSignatureError
 
 ALG_COSIGNATURE_V1 = 0x04
@@ -100,8 +107,7 @@ class Cosigner:
     """A witness's Ed25519 signing key."""
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        if not name or any(c.isspace() for c in name) or "+" in name:
-            raise ValueError(f"bad witness name {name!r}: no spaces and no '+'")
+        check_key_name(name)
         self.name = name
         self._key = private_key
         self.key = CosignerKey(
@@ -119,18 +125,11 @@ class Cosigner:
     @classmethod
     def load(cls, path: Path, name: str) -> Cosigner:
         """Load a PKCS#8 PEM private key from ``path``."""
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return cls(name, key)
+        return cls(name, load_private_key(path))
 
     def private_bytes(self) -> bytes:
         """Return the private key as unencrypted PKCS#8 PEM (keep it with mode 0600)."""
-        return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        return private_pem(self._key)
 
     def cosign(self, body: str, timestamp: int) -> str:
         """Return the cosignature line (ending with a newline) of a checkpoint body."""
