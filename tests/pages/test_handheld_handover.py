@@ -11,6 +11,7 @@ transporter's dispatcher (console pages); this test makes them with the use case
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import datetime as dt
 import re
 import subprocess
@@ -148,8 +149,12 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-def desk(live: Live) -> Desk:
-    return Desk(live)
+def desk(live: Live) -> Iterator[Desk]:
+    d = Desk(live)
+    yield d
+    # close its pooled connections now: a pool left to the garbage collector warns later, in
+    # whichever test happens to be running
+    d.ctx.db.dispose()
 
 
 def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_path: Path) -> None:
