@@ -67,6 +67,7 @@ USER_PATH = [{"name": "user_id", "in": "path", "required": True, "schema": {"typ
 @route(
     "/users/<int:user_id>/password",
     "POST",
+    guard=lambda user_id: svc.authorize_user(ctx(), actor=actor(), user_id=user_id, admin=True),
     summary="Reset a user's password (its enterprise's admin or the park's administrator)",
     tag="users",
     body="password-reset",

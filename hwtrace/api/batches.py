@@ -13,8 +13,9 @@ from flask import Response, request
 
 from hwtrace.api.params import body_date, client_ts, int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import EnterpriseKind, Role, require_party
 from hwtrace.domain.errors import BadValue
-from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.lifecycle import Action, BatchStatus, Party
 from hwtrace.services import batches as svc
 from hwtrace.services import serialize
 
@@ -33,9 +34,23 @@ def replay_batch(ref: dict[str, Any]) -> Response:
     return ok(serialize.batch(batch))
 
 
+def _visible(code: str) -> None:
+    """404 before the body is read when the caller may not see the batch."""
+    svc.get_batch(ctx(), actor=actor(), code=code)
+
+
+def _producer_of(code: str) -> None:
+    """Reprints and corrections are the producer's: 404 for a batch the caller may not see,
+    403 for one it sees as another party."""
+    batch = svc.get_batch(ctx(), actor=actor(), code=code)
+    require_party(actor(), Party.PRODUCER, svc.batch_parties(batch))
+
+
 @route(
     "/batches",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Register a batch; allocates its identification code",
     tag="batches",
     body="batch-register",
@@ -149,6 +164,8 @@ def history(code: str) -> Response:
 @route(
     "/batches/<code>/events",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    guard=_visible,
     summary="Apply a lifecycle action (label, store, unstore, load, receive, reject, "
     "utilize, dispose, void)",
     tag="batches",
@@ -178,6 +195,8 @@ def event(code: str, body: dict[str, Any]) -> Response:
 @route(
     "/batches/<code>/reprint",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    guard=_producer_of,
     summary="Record a label reprint (reason required)",
     tag="batches",
     body="batch-reprint",
@@ -201,6 +220,8 @@ def reprint(code: str, body: dict[str, Any]) -> Response:
 @route(
     "/batches/<code>/corrections",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    guard=_producer_of,
     summary="Correct a batch's weight or profile; references the corrected entry",
     tag="batches",
     body="batch-correct",

@@ -4,12 +4,14 @@ transporter, rescheduled, cancelled. Each party sees only the bookings it is par
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
 from hwtrace.api.params import status_query, window_time
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.transport import (
     BookingStatus,
 )
@@ -24,9 +26,20 @@ def _window(body: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
     return window_time(body["window_start"]), window_time(body["window_end"])
 
 
+def _may(step: str) -> Callable[[int], None]:
+    """The route's guard: may the caller take ``step`` on this booking (before validation)?"""
+
+    def guard(booking_id: int) -> None:
+        svc.authorize(ctx(), actor=actor(), booking_id=booking_id, step=step)
+
+    return guard
+
+
 @route(
     "/bookings",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Request a pickup of stored batches (producer)",
     tag="transport",
     body="booking-request",
@@ -84,6 +97,9 @@ def get_booking(booking_id: int) -> Response:
 @route(
     "/bookings/<int:booking_id>/accept",
     "POST",
+    guard=lambda booking_id: svc.authorize(
+        ctx(), actor=actor(), booking_id=booking_id, step="accept"
+    ),
     summary="Accept a booking with vehicle plate and driver (transporter)",
     tag="transport",
     body="booking-accept",
@@ -107,6 +123,9 @@ def accept(booking_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/bookings/<int:booking_id>/decline",
     "POST",
+    guard=lambda booking_id: svc.authorize(
+        ctx(), actor=actor(), booking_id=booking_id, step="decline"
+    ),
     summary="Decline a booking with a reason (transporter)",
     tag="transport",
     body="reason",
@@ -121,6 +140,9 @@ def decline(booking_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/bookings/<int:booking_id>/reschedule",
     "POST",
+    guard=lambda booking_id: svc.authorize(
+        ctx(), actor=actor(), booking_id=booking_id, step="reschedule"
+    ),
     summary="Move a booking's window with a reason (producer or transporter)",
     tag="transport",
     body="booking-reschedule",
@@ -143,6 +165,9 @@ def reschedule(booking_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/bookings/<int:booking_id>/cancel",
     "POST",
+    guard=lambda booking_id: svc.authorize(
+        ctx(), actor=actor(), booking_id=booking_id, step="cancel"
+    ),
     summary="Cancel a booking with a reason (producer)",
     tag="transport",
     body="reason",

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
 from hwtrace.api.params import body_date, status_query
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.contracts import ContractStatus
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import contracts as svc
@@ -32,9 +34,20 @@ def _document(body: dict[str, Any]) -> bytes:
         ) from None
 
 
+def _may(step: str) -> Callable[[int], None]:
+    """The route's guard: may the caller take ``step`` on this contract (before validation)?"""
+
+    def guard(contract_id: int) -> None:
+        svc.authorize(ctx(), actor=actor(), contract_id=contract_id, step=step)
+
+    return guard
+
+
 @route(
     "/contracts",
     "POST",
+    roles=(Role.ADMIN,),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Register a disposal contract with its signed document (producer admin)",
     tag="contracts",
     body="contract-create",
@@ -129,6 +142,9 @@ def confirm_contract(contract_id: int) -> Response:
 @route(
     "/contracts/<int:contract_id>/refuse",
     "POST",
+    guard=lambda contract_id: svc.authorize(
+        ctx(), actor=actor(), contract_id=contract_id, step="refuse"
+    ),
     summary="Refuse a contract with a reason (receiver admin)",
     tag="contracts",
     body="reason",
@@ -143,6 +159,9 @@ def refuse_contract(contract_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/contracts/<int:contract_id>/terminate",
     "POST",
+    guard=lambda contract_id: svc.authorize(
+        ctx(), actor=actor(), contract_id=contract_id, step="terminate"
+    ),
     summary="Terminate a contract with a reason (producer or receiver admin)",
     tag="contracts",
     body="reason",

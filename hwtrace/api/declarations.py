@@ -10,6 +10,7 @@ from flask import Response, request
 
 from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import Role
 from hwtrace.reports import declaration_pdf, spreadsheet
 from hwtrace.services import declarations as svc
 from hwtrace.services import serialize
@@ -29,6 +30,7 @@ OBJ = {"type": "object"}
 @route(
     "/enterprises/<int:enterprise_id>/management-class",
     "PUT",
+    roles=(Role.PARK_ADMIN,),
     summary="Set a producer's HJ 1259 management class (park admin)",
     tag="declarations",
     body="management-class",
@@ -129,6 +131,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @route(
     "/declarations",
     "POST",
+    roles=(Role.ADMIN,),
     summary="Confirm and submit the reviewed report of a period (producer admin)",
     tag="declarations",
     body="declaration-submit",

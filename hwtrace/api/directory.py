@@ -8,6 +8,7 @@ from flask import Response, request
 
 from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import directory as svc
 from hwtrace.services import serialize
@@ -46,6 +47,7 @@ def list_enterprises() -> Response:
 @route(
     "/enterprises",
     "POST",
+    roles=(Role.PARK_ADMIN,),
     summary="Register an enterprise (park administrators)",
     tag="enterprises",
     body="enterprise-create",
@@ -86,6 +88,7 @@ def list_users() -> Response:
 @route(
     "/users",
     "POST",
+    roles=(Role.ADMIN, Role.PARK_ADMIN),
     summary="Create a user",
     tag="users",
     body="user-create",
@@ -112,6 +115,7 @@ def get_authorizations(user_id: int) -> Response:
 @route(
     "/users/<int:user_id>/authorizations",
     "PUT",
+    guard=lambda user_id: svc.authorize_authorizations(ctx(), actor=actor(), user_id=user_id),
     summary="Set the waste profiles an operator may register (enterprise admin; a ledger entry)",
     tag="users",
     body="authorizations",
@@ -141,6 +145,8 @@ def list_profiles() -> Response:
 @route(
     "/waste-profiles",
     "POST",
+    roles=(Role.ADMIN,),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Create a waste profile",
     tag="waste-profiles",
     body="profile-create",
@@ -179,6 +185,8 @@ def list_rooms() -> Response:
 @route(
     "/storage-rooms",
     "POST",
+    roles=(Role.ADMIN,),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Create a storage room",
     tag="storage",
     body="room-create",

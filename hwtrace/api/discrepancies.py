@@ -34,6 +34,7 @@ def list_discrepancies() -> Response:
 @route(
     "/discrepancies/<int:discrepancy_id>/resolve",
     "POST",
+    guard=lambda discrepancy_id: svc.authorize(ctx(), actor=actor(), discrepancy_id=discrepancy_id),
     summary="Resolve a discrepancy with an explanation (a new ledger entry)",
     tag="transport",
     body="reason",

@@ -10,6 +10,7 @@ from flask import Response, request
 from hwtrace.api.directory import ENT_Q
 from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import Role
 from hwtrace.services import facilities as svc
 from hwtrace.services import serialize
 
@@ -33,6 +34,7 @@ def list_facilities() -> Response:
 @route(
     "/facilities",
     "POST",
+    roles=(Role.ADMIN,),
     summary="Create a zone in a storage room, or a utilization/disposal facility",
     tag="storage",
     body="facility-create",

@@ -4,6 +4,7 @@ it is party to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
@@ -29,6 +30,15 @@ NO_P = {
     "required": True,
     "schema": {"type": "string", "minLength": 1, "maxLength": 40},
 }
+
+
+def _may(step: str) -> Callable[[str], None]:
+    """The route's guard: may the caller take ``step`` on this manifest (before validation)?"""
+
+    def guard(number: str) -> None:
+        svc.authorize(ctx(), actor=actor(), number=number, step=step)
+
+    return guard
 
 
 @route(
@@ -93,6 +103,7 @@ def manifest_document(number: str) -> Response:
 @route(
     "/manifests/<number>/load",
     "POST",
+    guard=_may("load"),
     summary="Scan a batch onto the vehicle (transporter); a batch not on the manifest is refused",
     tag="transport",
     body="manifest-load",
@@ -114,6 +125,7 @@ def load(number: str, body: dict[str, Any]) -> Response:
 @route(
     "/manifests/<number>/depart",
     "POST",
+    guard=_may("depart"),
     summary="Confirm loading and leave (transporter); refused while batches are missing "
     "unless a reason is given",
     tag="transport",
@@ -129,6 +141,7 @@ def depart(number: str, body: dict[str, Any]) -> Response:
 @route(
     "/manifests/<number>/receive",
     "POST",
+    guard=_may("receive"),
     summary="Scan and weigh a batch at the receiver; accept, reject in part, or reject",
     tag="transport",
     body="manifest-receive",
@@ -174,6 +187,7 @@ def confirm(number: str) -> Response:
 @route(
     "/manifests/<number>/cancel",
     "POST",
+    guard=_may("cancel"),
     summary="Void a manifest before departure (producer)",
     tag="transport",
     body="reason",

@@ -8,6 +8,7 @@ from flask import Response
 
 from hwtrace.api.params import body_date
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.services import reservations
 
 R = "#/components/schemas/"
@@ -16,6 +17,8 @@ R = "#/components/schemas/"
 @route(
     "/code-reservations",
     "POST",
+    roles=(Role.ADMIN, Role.OPERATOR),
+    kinds=(EnterpriseKind.PRODUCER,),
     summary="Reserve a block of codes for offline registration on a PDA",
     tag="batches",
     body="code-reservation",

@@ -8,6 +8,7 @@ from flask import Response
 
 from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import Role
 from hwtrace.services import warnings as warnings_svc
 
 R = "#/components/schemas/"
@@ -38,6 +39,7 @@ def warnings_list() -> Response:
 @route(
     "/warnings/acknowledge",
     "POST",
+    roles=(Role.PARK_ADMIN, Role.ADMIN, Role.OPERATOR),
     summary="Acknowledge a warning with a note (a ledger entry about its subject)",
     tag="warnings",
     body="warning-ack",

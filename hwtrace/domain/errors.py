@@ -10,6 +10,7 @@ auth.required                  401     no or malformed credentials
 auth.invalid_credentials       401     wrong username or password
 auth.token_revoked             401     the token was revoked or has expired
 auth.throttled                 429     too many failed logins; wait
+rate_limited                   429     too many API requests from this token or address; wait
 auth.forbidden                 403     the caller's role may not do this
 auth.login_required            403     device tokens are issued from a login token only
 request.invalid                400     the body does not match the schema
@@ -53,6 +54,7 @@ manifest.not_on_manifest       409     the scanned batch is not on this manifest
 manifest.missing_batches       409     batches on the manifest were not loaded (departure)
 manifest.nothing_loaded        409     departure with nothing loaded
 manifest.not_loaded            409     receipt of a batch that was never loaded
+manifest.not_driver            403     loading/departure by a transporter user who is not the driver
 manifest.illegal_transition    409     the manifest's state does not allow this step
 permit.missing                 409     the receiver/transporter holds no permit
 permit.expired                 409     the transporter's permit has expired
@@ -146,6 +148,13 @@ class TokenRevoked(HwtraceError):
 
 class Throttled(HwtraceError):
     code = "auth.throttled"
+    status = 429
+
+
+class RateLimited(HwtraceError):
+    """Too many API requests from one token or address in the window (``Retry-After``)."""
+
+    code = "rate_limited"
     status = 429
 
 

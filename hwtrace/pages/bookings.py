@@ -132,6 +132,7 @@ def booking_step(booking_id: int, step: str) -> Any:
         return redirect(url_for("pages.booking", booking_id=booking_id))
     a = actor()
     c = ctx()
+    svc.authorize(c, actor=a, booking_id=booking_id, step=step)  # before the form is read
     try:
         if step == "accept":
             svc.accept_booking(

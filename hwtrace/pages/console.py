@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
+from hwtrace.domain.access import require_party
 from hwtrace.domain.batches import CORRECTABLE
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.facilities import KIND_ZH as FACILITY_KIND_ZH
-from hwtrace.domain.lifecycle import Action, BatchStatus, allowed_actions
+from hwtrace.domain.lifecycle import Action, BatchStatus, Party, allowed_actions
 from hwtrace.domain.warnings import KIND_ZH
 from hwtrace.pages import forms as F
 from hwtrace.pages import svg as S
@@ -151,6 +152,9 @@ def batch_label(code: str) -> Any:
 @bp.post("/batches/<code>/<step>")
 def batch_step(code: str, step: str) -> Any:
     a = actor()
+    # corrections, voiding and reprints are the producer's: checked before the form is read
+    batch = batch_svc.get_batch(ctx(), actor=a, code=code)
+    require_party(a, Party.PRODUCER, batch_svc.batch_parties(batch))
     try:
         if step == "correct":
             seq = F.text("corrects_seq", 20)

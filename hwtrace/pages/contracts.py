@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
-from hwtrace.domain.access import EnterpriseKind, Role
+from hwtrace.domain.access import EnterpriseKind, Role, require_role
 from hwtrace.domain.contracts import EXPIRY_WARN_DAYS, STATUS_ZH, USE_WARN_PCT
-from hwtrace.domain.errors import BadValue, HwtraceError
+from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import contracts as svc
 
@@ -65,6 +65,10 @@ def _int(name: str) -> int | None:
 
 @bp.post("/contracts")
 def contracts_propose() -> Any:
+    a = actor()
+    require_role(a, Role.ADMIN)  # before the form is read
+    if a.enterprise_kind is not EnterpriseKind.PRODUCER:
+        raise Forbidden(zh="只有产废单位可以登记处置合同", en="only producers register contracts")
     try:
         upload = request.files.get("document")
         quantities = {}
@@ -100,6 +104,8 @@ def contracts_propose() -> Any:
 @bp.post("/contracts/<int:contract_id>/<step>")
 def contracts_step(contract_id: int, step: str) -> Any:
     a = actor()
+    if step in ("confirm", "refuse", "terminate"):
+        svc.authorize(ctx(), actor=a, contract_id=contract_id, step=step)  # before the form
     reason = request.form.get("reason", "")[:500]
     try:
         if step == "confirm":

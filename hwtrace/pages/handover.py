@@ -66,7 +66,8 @@ def _render(template: str, number: str, status: int = 200, **kw: Any) -> Any:
 @bp.route("/m/manifest/<number>/load", methods=["GET", "POST"])
 def m_load(number: str) -> Any:
     require_kind(EnterpriseKind.TRANSPORTER)
-    _view(number)  # 404 for a manifest the caller is not a party to
+    # 404 for a manifest the caller is not a party to, 403 for a user who is not its driver
+    manifests_svc.authorize(ctx(), actor=actor(), number=number, step="load")
     if request.method == "GET":
         return _render("m/load.html", number)
     text = request.form.get("code") or ""
@@ -104,6 +105,7 @@ def _line(number: str, code: str) -> Any:
 @bp.post("/m/manifest/<number>/depart")
 def m_depart(number: str) -> Any:
     require_kind(EnterpriseKind.TRANSPORTER)
+    manifests_svc.authorize(ctx(), actor=actor(), number=number, step="depart")
     reason = (request.form.get("reason") or "").strip() or None
     try:
         manifests_svc.depart(ctx(), actor=actor(), number=number, missing_reason=reason)
@@ -121,7 +123,7 @@ def m_receive(number: str) -> Any:
     """Scan a label: the batch opens with its dispatched weight; weigh it, then accept or
     reject it (with a reason). A batch received already is shown as done."""
     require_kind(EnterpriseKind.RECEIVER)
-    _view(number)
+    manifests_svc.authorize(ctx(), actor=actor(), number=number, step="receive")
     if request.method == "GET":
         return _render("m/receive.html", number)
     form = request.form
@@ -186,6 +188,7 @@ def m_confirm(number: str) -> Any:
     """Confirm the manifest. Batches loaded but never scanned here become missing: the page
     names them first and asks once more."""
     require_kind(EnterpriseKind.RECEIVER)
+    manifests_svc.authorize(ctx(), actor=actor(), number=number, step="confirm")
     view = _view(number)
     unscanned = [ln.code for ln, _, _ in view.lines if ln.outcome in LOADED]
     if unscanned and not request.form.get("confirm_missing"):

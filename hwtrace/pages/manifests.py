@@ -139,6 +139,8 @@ def _step(number: str, step: str) -> None:
 def manifest_step(number: str, step: str) -> Any:
     if step not in STEPS:
         return redirect(url_for("pages.manifest", number=number))
+    if step in ("load", "depart", "receive", "confirm", "cancel"):
+        svc.authorize(ctx(), actor=actor(), number=number, step=step)  # before the form
     try:
         _step(number, step)
     except HwtraceError as err:

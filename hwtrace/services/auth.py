@@ -319,6 +319,15 @@ def _managed_user(s: sa.orm.Session, actor: Actor, user_id: int) -> tuple[User, 
     return user, ent
 
 
+def authorize_user(ctx: Context, *, actor: Actor, user_id: int, admin: bool = False) -> None:
+    """Check, before the request is read, that the caller may manage the user (404 if not);
+    with ``admin``, that it manages it as an administrator (403 for other roles)."""
+    if admin:
+        require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+    with ctx.db.read_session() as s:
+        _managed_user(s, actor, user_id)
+
+
 def list_tokens(ctx: Context, *, actor: Actor, user_id: int | None = None) -> list[ApiToken]:
     """Return a user's tokens (never their secret): the caller's own, or, for its enterprise's
     admin or the park's administrator, another user's."""
@@ -419,7 +428,7 @@ def change_password(ctx: Context, *, actor: Actor, current: str, new: str) -> No
 def reset_password(ctx: Context, *, actor: Actor, user_id: int, new: str) -> None:
     """Set another user's password (its enterprise's admin, the park's administrator); every
     token of that user dies."""
-    require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+    authorize_user(ctx, actor=actor, user_id=user_id, admin=True)
     check_new_password(new)
     new_hash = hash_password(ctx, new)
     with ctx.uow() as uow:

@@ -298,7 +298,7 @@ def _effects(
     elif event.action is Action.UNSTORE:
         _unstore(s, actor, batch, event, payload)
     elif event.action is Action.LOAD:
-        payload.update(handover.on_load(s, batch, now))
+        payload.update(handover.on_load(s, actor, batch, now))
     elif event.action in (Action.RECEIVE, Action.REJECT):
         return _receipt(ctx, uow, actor, batch, event, payload)
     elif event.action is Action.VOID:

@@ -227,12 +227,12 @@ class Acceptance:
 
 def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptance) -> Booking:
     """The transporter accepts with a vehicle and a driver of its own."""
-    plate = check_plate(acc.vehicle_plate)
-    licence = check_driver_licence(acc.driver_licence)
     with ctx.uow() as uow:
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
         parties.require_member(actor, booking.transporter_id, "承运人")
+        plate = check_plate(acc.vehicle_plate)
+        licence = check_driver_licence(acc.driver_licence)
         new = booking_step(booking.status, "accept")
         transporter = parties.enterprise(s, booking.transporter_id)
         permit = check_transport_permit(transporter.permits, ctx.today(), transporter.name)
@@ -263,6 +263,35 @@ def accept_booking(ctx: Context, *, actor: Actor, booking_id: int, acc: Acceptan
         )
         uow.commit()
         return booking
+
+
+def require_step_party(actor: Actor, booking: Booking, step: str) -> None:
+    """Raise unless the caller may take ``step`` on a booking it sees: accepting and declining
+    for the transporter, cancelling and making the manifest for the producer, rescheduling
+    for either."""
+    if step in ("accept", "decline"):
+        parties.require_member(actor, booking.transporter_id, "承运人")
+    elif step in ("cancel", "manifest"):
+        parties.require_member(actor, booking.producer_id, "移出人")
+    elif step == "reschedule":
+        require_role(actor, Role.ADMIN, Role.OPERATOR)
+        if actor.enterprise_id not in (booking.producer_id, booking.transporter_id):
+            raise Forbidden(
+                zh="只有移出人或承运人可以改期",
+                en="only the producer or transporter may reschedule",
+            )
+    else:
+        raise ValueError(step)
+
+
+def authorize(ctx: Context, *, actor: Actor, booking_id: int, step: str) -> None:
+    """Check, before the request is read, that the caller may take ``step`` on the booking:
+    404 if it may not see it, 403 if it may see it but not act."""
+    with ctx.db.read_session() as s:
+        booking = s.get(Booking, booking_id)
+        if booking is None or not parties.visible(actor, booking):
+            raise NotFound(zh="预约不存在", en="no such booking", detail={"booking_id": booking_id})
+        require_step_party(actor, booking, step)
 
 
 def lock_booking(s: Session, actor: Actor, booking_id: int) -> Booking:
@@ -299,14 +328,11 @@ def cancel_booking(ctx: Context, *, actor: Actor, booking_id: int, reason: str) 
 def _end_booking(ctx: Context, actor: Actor, booking_id: int, reason: str, step: str) -> Booking:
     """End a booking without a transfer (declined by the transporter, cancelled by the
     producer): one entry with the reason; its batches are released."""
-    why = need_reason(reason)
     with ctx.uow() as uow:
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
-        if step == "decline":
-            parties.require_member(actor, booking.transporter_id, "承运人")
-        else:
-            parties.require_member(actor, booking.producer_id, "移出人")
+        require_step_party(actor, booking, step)
+        why = need_reason(reason)
         booking.status = booking_step(booking.status, step)
         booking.reason = why
         booking.updated_at = ctx.now()
@@ -332,17 +358,12 @@ def reschedule_booking(
     reason: str,
 ) -> Booking:
     """Producer or transporter moves the window; the transporter must accept again."""
-    why = need_reason(reason)
-    check_window(window_start, window_end, ctx.now())
     with ctx.uow() as uow:
         s = uow.session
         booking = lock_booking(s, actor, booking_id)
-        require_role(actor, Role.ADMIN, Role.OPERATOR)
-        if actor.enterprise_id not in (booking.producer_id, booking.transporter_id):
-            raise Forbidden(
-                zh="只有移出人或承运人可以改期",
-                en="only the producer or transporter may reschedule",
-            )
+        require_step_party(actor, booking, "reschedule")
+        why = need_reason(reason)
+        check_window(window_start, window_end, ctx.now())
         booking.status = booking_step(booking.status, "reschedule")
         old = [booking.window_start.isoformat(), booking.window_end.isoformat()]
         booking.window_start, booking.window_end = window_start, window_end

@@ -194,6 +194,33 @@ def _lock(s: Session, actor: Actor, contract_id: int) -> Contract:
     return c
 
 
+def require_step_party(actor: Actor, c: Contract, step: str) -> None:
+    """Raise unless the caller may take ``step`` on a contract it sees: the receiver's
+    administrator confirms or refuses, either party's administrator terminates."""
+    require_role(actor, Role.ADMIN)
+    if step in ("confirm", "refuse"):
+        parties.require_member(actor, c.receiver_id, "接受人")
+    elif step == "terminate":
+        if actor.enterprise_id not in (c.producer_id, c.receiver_id):
+            raise Forbidden(
+                zh="只有合同双方可以终止合同", en="only the producer or the receiver may terminate"
+            )
+    else:
+        raise ValueError(step)
+
+
+def authorize(ctx: Context, *, actor: Actor, contract_id: int, step: str) -> None:
+    """Check, before the request is read, that the caller may take ``step`` on the contract:
+    404 if it may not see it, 403 if it may see it but not act."""
+    with ctx.db.read_session() as s:
+        c = s.get(Contract, contract_id)
+        if c is None or not _visible(actor, c):
+            raise NotFound(
+                zh="合同不存在", en="no such contract", detail={"contract_id": contract_id}
+            )
+        require_step_party(actor, c, step)
+
+
 def _visible(actor: Actor, c: Contract) -> bool:
     if c.park_id != actor.park_id:
         return False
@@ -204,11 +231,10 @@ def _visible(actor: Actor, c: Contract) -> bool:
 
 def confirm_contract(ctx: Context, *, actor: Actor, contract_id: int) -> Contract:
     """The receiver's administrator confirms the contract and the document's hash."""
-    require_role(actor, Role.ADMIN)
     with ctx.uow() as uow:
         s = uow.session
         c = _lock(s, actor, contract_id)
-        parties.require_member(actor, c.receiver_id, "接受人")
+        require_step_party(actor, c, "confirm")
         c.status = contract_step(ContractStatus(c.status), "confirm").value
         c.confirmed_by = actor.username
         c.confirmed_at = ctx.now()
@@ -234,17 +260,11 @@ def terminate_contract(ctx: Context, *, actor: Actor, contract_id: int, reason: 
 
 
 def _end(ctx: Context, actor: Actor, contract_id: int, reason: str, step: str) -> Contract:
-    why = need_reason(reason)
-    require_role(actor, Role.ADMIN)
     with ctx.uow() as uow:
         s = uow.session
         c = _lock(s, actor, contract_id)
-        if step == "refuse":
-            parties.require_member(actor, c.receiver_id, "接受人")
-        elif actor.enterprise_id not in (c.producer_id, c.receiver_id):
-            raise Forbidden(
-                zh="只有合同双方可以终止合同", en="only the producer or the receiver may terminate"
-            )
+        require_step_party(actor, c, step)
+        why = need_reason(reason)
         c.status = contract_step(ContractStatus(c.status), step).value
         c.reason = why
         c.ended_at = ctx.now()

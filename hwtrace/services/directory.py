@@ -24,6 +24,8 @@ from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
+    Booking,
+    Contract,
     Enterprise,
     Park,
     ProfileAuthorization,
@@ -90,13 +92,55 @@ def list_enterprises(
     return out
 
 
+def visible_enterprises(actor: Actor) -> sa.ColumnElement[bool]:
+    """Return the condition on ``Enterprise`` rows the caller may know of (name and USCC).
+
+    Park roles know every enterprise of the park. An enterprise knows itself, the park's
+    transporters and receivers (the directory it books and contracts from), and the
+    enterprises it has a booking or a contract with (a transporter knows the producers it
+    carries for). Any other producer is not revealed, not even its name."""
+    cond = Enterprise.park_id == actor.park_id
+    if actor.sees_whole_park:
+        return cond
+    e = actor.enterprise_id
+    related = sa.union(
+        *(
+            sa.select(col).where(
+                sa.or_(model.producer_id == e, model.transporter_id == e, model.receiver_id == e)
+            )
+            for model in (Booking, Contract)
+            for col in (model.producer_id, model.transporter_id, model.receiver_id)
+        )
+    )
+    return sa.and_(
+        cond,
+        sa.or_(
+            Enterprise.id == e,
+            Enterprise.kind.in_([EnterpriseKind.TRANSPORTER.value, EnterpriseKind.RECEIVER.value]),
+            Enterprise.id.in_(sa.select(related.subquery().c[0])),
+        ),
+    )
+
+
 def enterprise_names(ctx: Context, *, actor: Actor) -> dict[int, str]:
-    """Return the names of the enterprises in the caller's park by id (to label lists)."""
+    """Return the names of the enterprises the caller may know of, by id (to label lists)."""
     with ctx.db.read_session() as s:
         return {
-            e.id: e.name
-            for e in s.scalars(sa.select(Enterprise).where(Enterprise.park_id == actor.park_id))
+            e.id: e.name for e in s.scalars(sa.select(Enterprise).where(visible_enterprises(actor)))
         }
+
+
+def known_enterprise(s: Session, actor: Actor, enterprise_id: int) -> Enterprise:
+    """Return an enterprise the caller may know of, else 404 (the same answer as for one that
+    does not exist)."""
+    ent = s.scalar(
+        sa.select(Enterprise).where(Enterprise.id == enterprise_id, visible_enterprises(actor))
+    )
+    if ent is None:
+        raise NotFound(
+            zh="单位不存在", en="no such enterprise", detail={"enterprise_id": enterprise_id}
+        )
+    return ent
 
 
 def reportable_enterprises(ctx: Context, *, actor: Actor) -> list[Enterprise]:
@@ -280,6 +324,15 @@ def list_users(ctx: Context, *, actor: Actor, enterprise_id: int | None = None) 
         if not (actor.sees_whole_park and enterprise_id is None):
             q = q.where(User.enterprise_id == target)
         return list(s.scalars(q.order_by(User.id)))
+
+
+def authorize_authorizations(ctx: Context, *, actor: Actor, user_id: int) -> None:
+    """Check, before the request is read, that the caller administers the user's enterprise."""
+    require_role(actor, Role.ADMIN)
+    with ctx.db.read_session() as s:
+        user = s.get(User, user_id)
+    if user is None or user.enterprise_id != actor.enterprise_id:
+        raise NotFound(zh="用户不存在", en="no such user", detail={"user_id": user_id})
 
 
 def set_authorizations(

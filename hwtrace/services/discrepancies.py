@@ -73,20 +73,33 @@ def list_discrepancies(ctx: Context, *, actor: Actor, open_only: bool = False) -
         return list(s.scalars(sa.select(Discrepancy).where(*cond).order_by(Discrepancy.id)))
 
 
+def _check(actor: Actor, d: Discrepancy | None) -> Discrepancy:
+    if d is None or not parties.visible(actor, d):
+        raise NotFound(zh="差异记录不存在", en="no such discrepancy")
+    if actor.role is Role.AUDITOR:
+        raise Forbidden(zh="审计人员只读", en="auditors may not change anything")
+    return d
+
+
+def authorize(ctx: Context, *, actor: Actor, discrepancy_id: int) -> None:
+    """Check, before the request is read, that the caller may resolve the discrepancy."""
+    with ctx.db.read_session() as s:
+        _check(actor, s.get(Discrepancy, discrepancy_id))
+
+
 def resolve_discrepancy(
     ctx: Context, *, actor: Actor, discrepancy_id: int, resolution: str
 ) -> Discrepancy:
     """Close a discrepancy with an explanation (a new entry; the opening one stays)."""
-    why = need_reason(resolution)
     with ctx.uow() as uow:
         s = uow.session
-        d = s.execute(
-            sa.select(Discrepancy).where(Discrepancy.id == discrepancy_id).with_for_update()
-        ).scalar_one_or_none()
-        if d is None or not parties.visible(actor, d):
-            raise NotFound(zh="差异记录不存在", en="no such discrepancy")
-        if actor.role is Role.AUDITOR:
-            raise Forbidden(zh="审计人员只读", en="auditors may not change anything")
+        d = _check(
+            actor,
+            s.execute(
+                sa.select(Discrepancy).where(Discrepancy.id == discrepancy_id).with_for_update()
+            ).scalar_one_or_none(),
+        )
+        why = need_reason(resolution)
         if d.resolved_seq is not None:
             raise Conflict(
                 zh="该差异已处理",

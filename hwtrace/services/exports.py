@@ -35,7 +35,7 @@ from hwtrace.domain.hj1259_tables import b_tables
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.times import day_range, local_text
-from hwtrace.services import audit, checkpoints
+from hwtrace.services import audit, checkpoints, directory
 from hwtrace.services.batches import visible_batches
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
@@ -304,7 +304,7 @@ def ledger_table(
     with ctx.db.read_session() as s:
         cond = [audit.visible_entries(actor, park)]
         if enterprise_id is not None:
-            ent = _enterprise(s, actor, enterprise_id)
+            ent = directory.known_enterprise(s, actor, enterprise_id)
             cond.append(audit.visible_entries(_as_enterprise(actor, ent), park))
         if entry_type:
             cond.append(E.c.entry_type == entry_type)
@@ -505,7 +505,7 @@ def bundle(
     with ctx.db.read_session() as s:
         cond = [audit.visible_entries(actor, park), E.c.seq < cp.size]
         if enterprise_id is not None:
-            ent = _enterprise(s, actor, enterprise_id)
+            ent = directory.known_enterprise(s, actor, enterprise_id)
             cond.append(audit.visible_entries(_as_enterprise(actor, ent), park))
             scope["enterprise"] = {"uscc": ent.uscc, "name": ent.name}
         if subjects is not None:

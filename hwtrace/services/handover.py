@@ -25,7 +25,7 @@ from hwtrace.domain.transport import (
     check_partial_rejection,
     weight_discrepancy,
 )
-from hwtrace.services import discrepancies, manifests
+from hwtrace.services import discrepancies, manifests, parties
 from hwtrace.store.tables import (
     Batch,
     Booking,
@@ -90,9 +90,11 @@ def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
         )
 
 
-def on_load(s: Session, batch: Batch, now: dt.datetime) -> dict[str, Any]:
-    """Loading: the batch must be on a manifest that has not left yet."""
+def on_load(s: Session, actor: Actor, batch: Batch, now: dt.datetime) -> dict[str, Any]:
+    """Loading: the batch must be on a manifest that has not left yet, loaded by its driver
+    (or the transporter's administrator)."""
     manifest, line = _line(s, batch)
+    parties.require_driver(actor, manifest)
     if manifest.status != ManifestStatus.CREATED:
         raise Conflict(
             zh="联单已发车或已作废，不能再装车",

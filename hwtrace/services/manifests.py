@@ -159,6 +159,30 @@ def manifest_lines(s: Session, booking_id: int) -> list[tuple[TransferLine, Batc
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+def require_step_party(actor: Actor, manifest: Manifest, step: str) -> None:
+    """Raise unless the caller may take ``step`` on a manifest it sees: loading and departing
+    for the assigned driver (or the transporter's administrator), receipt for the receiver,
+    cancelling for the producer."""
+    if step in ("load", "depart"):
+        parties.require_driver(actor, manifest)
+    elif step in ("receive", "confirm"):
+        parties.require_member(actor, manifest.receiver_id, "接受人")
+    elif step == "cancel":
+        parties.require_member(actor, manifest.producer_id, "移出人")
+    else:
+        raise ValueError(step)
+
+
+def authorize(ctx: Context, *, actor: Actor, number: str, step: str) -> None:
+    """Check, before the request is read, that the caller may take ``step`` on the manifest:
+    404 if it may not see it, 403 if it may see it but not act."""
+    with ctx.db.read_session() as s:
+        m = s.scalar(sa.select(Manifest).where(Manifest.number == number))
+        if m is None or not parties.visible(actor, m):
+            raise NotFound(zh="联单不存在", en="no such manifest", detail={"number": number})
+        require_step_party(actor, m, step)
+
+
 def lock_manifest(s: Session, actor: Actor, number: str) -> Manifest:
     manifest = s.execute(
         sa.select(Manifest).where(Manifest.number == number).with_for_update()
@@ -180,7 +204,7 @@ def depart(
     with ctx.uow() as uow:
         s = uow.session
         manifest = lock_manifest(s, actor, number)
-        parties.require_member(actor, manifest.transporter_id, "承运人")
+        parties.require_driver(actor, manifest)
         new = manifest_step(manifest.status, "depart")
         lines = manifest_lines(s, manifest.booking_id)
         loaded = [ln.code for ln, _, _ in lines if ln.outcome == LineOutcome.LOADED]
@@ -264,11 +288,11 @@ def confirm_receipt(ctx: Context, *, actor: Actor, number: str) -> Manifest:
 
 def cancel_manifest(ctx: Context, *, actor: Actor, number: str, reason: str) -> Manifest:
     """The producer voids a manifest before departure; its batches go back to storage."""
-    why = need_reason(reason)
     with ctx.uow() as uow:
         s = uow.session
         manifest = lock_manifest(s, actor, number)
         parties.require_member(actor, manifest.producer_id, "移出人")
+        why = need_reason(reason)
         new = manifest_step(manifest.status, "cancel")
         loaded = s.scalar(
             sa.select(sa.func.count())

@@ -55,6 +55,20 @@ def require_member(actor: Actor, enterprise_id: int, what: str) -> None:
         )
 
 
+def require_driver(actor: Actor, manifest: Manifest) -> None:
+    """Loading and departing are for the driver the transporter assigned to the manifest, and
+    for the transporter's administrator; another of its users sees the manifest but may not
+    load or depart it."""
+    require_member(actor, manifest.transporter_id, "承运人")
+    if actor.role is not Role.ADMIN and actor.user_id != manifest.driver_user_id:
+        raise Forbidden(
+            zh="只有本联单指派的驾驶员或承运单位管理员可以装车、发车",
+            en="only the manifest's assigned driver or the transporter's administrator may load "
+            "or depart",
+            code="manifest.not_driver",
+        )
+
+
 def what_en(what: str) -> str:
     """Return the English word for a party named in Chinese."""
     return {"移出人": "producer", "承运人": "transporter", "接受人": "receiver"}.get(what, what)

@@ -230,9 +230,9 @@ WRITERS = {
     "refuse": ("POST", "/api/v1/contracts/{id}/refuse"),
     "terminate": ("POST", "/api/v1/contracts/{id}/terminate"),
 }
-# administrators of enterprises that are not party to the contract: it does not exist for them
-# (other callers are refused by their role first)
-STRANGERS = ("p2admin", "r2admin")
+# users of enterprises that are not party to the contract: it does not exist for them (404
+# before any role check); the parties' other users are refused by their role
+STRANGERS = ("p2admin", "r2admin", "t")
 READERS = ["/api/v1/contracts/{id}", "/api/v1/contracts/{id}/document"]
 
 

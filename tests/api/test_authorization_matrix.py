@@ -1,0 +1,416 @@
+"""The authorization matrix: every API endpoint and every page of the app (walked from Flask's
+url_map), for every role of a park, against the roles expected to get past authorization.
+
+Roles: the park administrator and auditor, a producer's admin and operator (p1), another
+producer's operator (p2op), the transporter's admin, the driver assigned to the manifest (t),
+another operator of the transporter (t2), the receiver's operator (r1), and anonymous.
+
+Each request is made against one resource of p1 handed to t and r1 (a batch awaiting pickup on
+a manifest t drives, its booking, its contract, ...). A POST or PUT carries an empty body (JSON
+``{}``, or a form holding only the CSRF token): a role that may act gets past authorization and
+is then refused by validation or by the resource's state (400/409/422) or served (2xx/3xx); a
+role that may not gets 401, 403 or 404, or the login page, before anything it sent is
+validated. A route missing from ``MATRIX`` fails the test: every new endpoint and page needs
+its line here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.factories import PASSWORD, World, page_client
+
+ROLES = ("park", "auditor", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1", "anon")
+USERS = frozenset(ROLES) - {"anon"}
+PARK = frozenset({"park", "auditor"})
+P1 = frozenset({"p1admin", "p1op"})
+T = frozenset({"tadmin", "t", "t2"})
+ADMINS = frozenset({"park", "p1admin", "tadmin"})  # admins of an enterprise or of the park
+ENTERPRISES = USERS - PARK  # every enterprise user
+PRODUCERS = P1 | {"p2op"}
+PARTIES = PARK | P1 | T | {"r1"}  # who sees p1's batch, booking and manifest
+EVERYONE = frozenset(ROLES)
+NOBODY: frozenset[str] = frozenset()
+
+
+def S(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# (method, rule) -> the roles that get past authorization. Add a line for every new route.
+MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/"): USERS,
+    ("POST", "/api/v1/auth/login"): EVERYONE,
+    ("POST", "/api/v1/auth/password"): USERS,
+    ("GET", "/api/v1/auth/tokens"): USERS,
+    ("POST", "/api/v1/auth/tokens"): USERS,
+    ("DELETE", "/api/v1/auth/tokens/<int:token_id>"): S("park", "p1admin"),
+    ("GET", "/api/v1/batches"): USERS,
+    ("POST", "/api/v1/batches"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/api/v1/batches/<code>"): PARTIES,
+    ("POST", "/api/v1/batches/<code>/corrections"): P1,
+    ("POST", "/api/v1/batches/<code>/events"): S("p1admin", "p1op", "tadmin", "t", "t2", "r1"),
+    ("GET", "/api/v1/batches/<code>/history"): PARTIES,
+    ("GET", "/api/v1/batches/<code>/label"): PARTIES,
+    ("POST", "/api/v1/batches/<code>/reprint"): P1,
+    ("GET", "/api/v1/bookings"): USERS,
+    ("POST", "/api/v1/bookings"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/api/v1/bookings/<int:booking_id>"): PARTIES,
+    ("POST", "/api/v1/bookings/<int:booking_id>/accept"): T,
+    ("POST", "/api/v1/bookings/<int:booking_id>/cancel"): P1,
+    ("POST", "/api/v1/bookings/<int:booking_id>/decline"): T,
+    ("POST", "/api/v1/bookings/<int:booking_id>/manifest"): P1,
+    ("POST", "/api/v1/bookings/<int:booking_id>/reschedule"): S(
+        "p1admin", "p1op", "tadmin", "t", "t2"
+    ),
+    ("GET", "/api/v1/code-reservations"): USERS,
+    ("POST", "/api/v1/code-reservations"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/api/v1/contracts"): USERS,
+    ("POST", "/api/v1/contracts"): S("p1admin"),
+    ("GET", "/api/v1/contracts/<int:contract_id>"): S("park", "auditor", "p1admin", "p1op", "r1"),
+    ("POST", "/api/v1/contracts/<int:contract_id>/confirm"): NOBODY,
+    ("GET", "/api/v1/contracts/<int:contract_id>/document"): S(
+        "park", "auditor", "p1admin", "p1op", "r1"
+    ),
+    ("POST", "/api/v1/contracts/<int:contract_id>/refuse"): NOBODY,
+    ("POST", "/api/v1/contracts/<int:contract_id>/terminate"): S("p1admin"),
+    ("GET", "/api/v1/declarations"): USERS,
+    ("POST", "/api/v1/declarations"): S("p1admin", "tadmin"),
+    ("GET", "/api/v1/declarations/due"): USERS,
+    ("GET", "/api/v1/declarations/report"): USERS,
+    ("GET", "/api/v1/declarations/report.pdf"): USERS,
+    ("GET", "/api/v1/declarations/report.xlsx"): USERS,
+    ("GET", "/api/v1/discrepancies"): USERS,
+    ("POST", "/api/v1/discrepancies/<int:discrepancy_id>/resolve"): NOBODY,
+    ("GET", "/api/v1/docs"): EVERYONE,
+    ("GET", "/api/v1/docs/assets/<name>"): EVERYONE,
+    ("GET", "/api/v1/docs/init.js"): EVERYONE,
+    ("GET", "/api/v1/enterprises"): USERS,
+    ("POST", "/api/v1/enterprises"): S("park"),
+    ("GET", "/api/v1/enterprises/<int:enterprise_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("PUT", "/api/v1/enterprises/<int:enterprise_id>/management-class"): S("park"),
+    ("GET", "/api/v1/exports/annual-report.pdf"): USERS,
+    ("GET", "/api/v1/exports/batches.csv"): USERS,
+    ("GET", "/api/v1/exports/batches.xlsx"): USERS,
+    ("GET", "/api/v1/exports/bundle.json"): USERS,
+    ("GET", "/api/v1/exports/hj1259-records.xlsx"): USERS,
+    ("GET", "/api/v1/exports/ledger.csv"): USERS,
+    ("GET", "/api/v1/exports/ledger.xlsx"): USERS,
+    ("GET", "/api/v1/facilities"): USERS,
+    ("POST", "/api/v1/facilities"): S("p1admin", "tadmin"),
+    ("GET", "/api/v1/facilities/<int:facility_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/api/v1/facilities/<int:facility_id>/sign"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/api/v1/ledger/checkpoint"): USERS,
+    ("GET", "/api/v1/ledger/consistency"): USERS,
+    ("GET", "/api/v1/ledger/entries"): USERS,
+    ("GET", "/api/v1/ledger/entries/<int:seq>"): PARTIES,
+    ("GET", "/api/v1/ledger/entries/<int:seq>/proof"): PARTIES,
+    ("POST", "/api/v1/ledger/verify"): PARK,
+    ("GET", "/api/v1/manifests"): USERS,
+    ("GET", "/api/v1/manifests/<number>"): PARTIES,
+    ("POST", "/api/v1/manifests/<number>/cancel"): P1,
+    ("POST", "/api/v1/manifests/<number>/confirm"): S("r1"),
+    ("POST", "/api/v1/manifests/<number>/depart"): S("tadmin", "t"),
+    ("POST", "/api/v1/manifests/<number>/load"): S("tadmin", "t"),
+    ("GET", "/api/v1/manifests/<number>/pdf"): PARTIES,
+    ("POST", "/api/v1/manifests/<number>/receive"): S("r1"),
+    ("GET", "/api/v1/me"): USERS,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("GET", "/api/v1/reference/disposal-methods"): USERS,
+    ("GET", "/api/v1/reference/waste-codes"): USERS,
+    ("GET", "/api/v1/storage-rooms"): USERS,
+    ("POST", "/api/v1/storage-rooms"): S("p1admin"),
+    # each item of a sync is authorized by its own route (and answered in its results)
+    ("POST", "/api/v1/sync"): USERS,
+    ("GET", "/api/v1/users"): S("park", "auditor", "p1admin", "tadmin"),
+    ("POST", "/api/v1/users"): S("park", "p1admin", "tadmin"),
+    ("GET", "/api/v1/users/<int:user_id>/authorizations"): S("park", "auditor", "p1admin"),
+    ("PUT", "/api/v1/users/<int:user_id>/authorizations"): S("p1admin"),
+    ("POST", "/api/v1/users/<int:user_id>/deactivate"): S("park", "p1admin"),
+    ("POST", "/api/v1/users/<int:user_id>/password"): S("park", "p1admin"),
+    ("GET", "/api/v1/warnings"): USERS,
+    ("POST", "/api/v1/warnings/acknowledge"): S(
+        "park", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1"
+    ),
+    ("GET", "/api/v1/waste-profiles"): USERS,
+    ("POST", "/api/v1/waste-profiles"): S("p1admin"),
+    ("GET", "/api/v1/waste-profiles/<int:profile_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/assets/<path:filename>"): EVERYONE,
+    ("GET", "/batches/<code>"): PARTIES,
+    ("POST", "/batches/<code>/<step>"): P1,
+    ("GET", "/batches/<code>/label.pdf"): PARTIES,
+    ("GET", "/bookings"): USERS,
+    ("GET", "/bookings/<int:booking_id>"): PARTIES,
+    ("POST", "/bookings/<int:booking_id>/<step>"): T,
+    ("GET", "/bookings/new"): S("p1admin", "p1op", "p2op"),
+    ("POST", "/bookings/new"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/catalogue"): USERS,
+    ("GET", "/catalogue/search"): USERS,
+    ("GET", "/charts"): USERS,
+    ("GET", "/contracts"): USERS,
+    ("POST", "/contracts"): S("p1admin"),
+    ("POST", "/contracts/<int:contract_id>/<step>"): NOBODY,
+    ("GET", "/contracts/<int:contract_id>/document"): S("park", "auditor", "p1admin", "p1op", "r1"),
+    ("GET", "/declarations"): USERS,
+    ("POST", "/declarations"): S("p1admin", "tadmin"),
+    ("GET", "/declarations/<period>.pdf"): USERS,
+    ("GET", "/declarations/<period>.xlsx"): USERS,
+    ("POST", "/declarations/class"): S("park"),
+    ("GET", "/enterprises"): USERS,
+    ("GET", "/enterprises/<int:enterprise_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/enterprises/new"): S("park"),
+    ("POST", "/enterprises/new"): S("park"),
+    ("GET", "/exports"): USERS,
+    ("GET", "/exports/<what>.<fmt>"): USERS,
+    ("GET", "/f/<uscc>/<code>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/facilities/<int:facility_id>/sign.<fmt>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/ledger"): USERS,
+    ("GET", "/ledger/proof"): USERS,
+    ("POST", "/ledger/verify"): USERS,
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): S("anon"),
+    ("GET", "/m/"): USERS,
+    ("GET", "/m/label/<code>.<fmt>"): PARTIES,
+    ("POST", "/m/manifest/<number>/confirm"): S("r1"),
+    ("POST", "/m/manifest/<number>/depart"): S("tadmin", "t"),
+    ("GET", "/m/manifest/<number>/load"): S("tadmin", "t"),
+    ("POST", "/m/manifest/<number>/load"): S("tadmin", "t"),
+    ("GET", "/m/manifest/<number>/receive"): S("r1"),
+    ("POST", "/m/manifest/<number>/receive"): S("r1"),
+    ("GET", "/m/register"): S("p1admin", "p1op", "p2op"),
+    ("POST", "/m/register"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/m/reprint"): S("p1admin", "p1op", "p2op"),
+    ("POST", "/m/reprint"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/m/scan/<flow>"): S("p1admin", "p1op", "p2op"),
+    ("POST", "/m/scan/<flow>"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/manifests"): USERS,
+    ("GET", "/manifests/<number>"): PARTIES,
+    ("GET", "/manifests/<number>.pdf"): PARTIES,
+    ("POST", "/manifests/<number>/<step>"): S("tadmin", "t"),
+    ("GET", "/map"): USERS,
+    ("GET", "/metrics"): EVERYONE,
+    ("GET", "/profiles"): USERS,
+    ("POST", "/profiles"): S("p1admin"),
+    ("GET", "/readyz"): EVERYONE,
+    ("GET", "/reservations"): S("p1admin", "p1op", "p2op"),
+    ("POST", "/reservations"): S("p1admin", "p1op", "p2op"),
+    ("GET", "/rooms"): USERS,
+    ("POST", "/rooms"): S("p1admin"),
+    ("GET", "/static/<path:filename>"): NOBODY,
+    ("GET", "/users"): S("park", "p1admin", "tadmin"),
+    ("POST", "/users"): S("park", "p1admin", "tadmin"),
+    ("GET", "/users/<int:user_id>/authorizations"): S("p1admin"),
+    ("POST", "/users/<int:user_id>/authorizations"): S("p1admin"),
+    ("GET", "/warnings"): USERS,
+    ("POST", "/warnings/ack"): S("park", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1"),
+    ("POST", "/api/v1/auth/logout"): USERS,
+    ("POST", "/logout"): USERS,
+}
+
+
+# --- the machinery ---------------------------------------------------------------------------
+
+
+class Park:
+    """The park of the matrix, its callers and the resources the routes name."""
+
+    def __init__(self, app: Flask, world: World) -> None:
+        self.app = app
+        self.world = world
+        w = world
+        r = w.as_("tadmin").post(
+            "/api/v1/users",
+            {
+                "username": f"t2_{w.ids['t']}",
+                "password": PASSWORD,
+                "role": "operator",
+                "enterprise_id": w.ids["t"],
+            },
+        )
+        assert r.status_code == 201, r.get_json()
+        self.usernames = {**w.usernames, "t2": f"t2_{w.ids['t']}"}
+        r = w.as_("p1admin").post(
+            "/api/v1/users",
+            {
+                "username": f"p1x_{w.ids['p1']}",
+                "password": PASSWORD,
+                "role": "operator",
+                "enterprise_id": w.ids["p1"],
+            },
+        )
+        assert r.status_code == 201, r.get_json()
+        self.p1x = int(r.get_json()["id"])
+        self.tokens = dict(w.tokens)
+        self.tokens["t2"] = self.login("t2")
+        self.p1x_token = self._api_login(f"p1x_{w.ids['p1']}")
+        self.code = w.as_("p1op").register(w.profiles["p1"])["code"]
+        w.walk(self.code, "AWAITING_PICKUP")
+        self.number = w.manifests[self.code]
+        self.booking = int(
+            w.as_("p1op").get(f"/api/v1/manifests/{self.number}").get_json()["booking_id"]
+        )
+        entries = w.as_("park").get("/api/v1/ledger/entries?limit=1000").get_json()
+        self.seq = next(e["seq"] for e in entries if e["subject"] == self.code)
+        facs = w.as_("p1admin").get("/api/v1/facilities").get_json()
+        self.facility = facs[0]
+        ent = w.as_("p1admin").get(f"/api/v1/enterprises/{w.ids['p1']}").get_json()
+        self.uscc = ent["uscc"]
+        toks = w.as_("p1admin").get(f"/api/v1/auth/tokens?user_id={self.p1x}").get_json()
+        self.p1x_token_id = toks[0]["id"]
+        self.pages: dict[str, FlaskClient] = {}
+
+    def _api_login(self, username: str) -> str:
+        c = self.app.test_client()
+        r = c.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.get_json()
+        return str(r.get_json()["token"])
+
+    def login(self, who: str) -> str:
+        return self._api_login(self.usernames[who])
+
+    def page(self, who: str) -> FlaskClient:
+        if who not in self.pages:
+            if who == "anon":
+                self.pages[who] = self.app.test_client()
+            else:
+                self.pages[who] = page_client(self.app, self.usernames[who])
+        return self.pages[who]
+
+    def url(self, rule: str) -> str:
+        w = self.world
+        today = dt.date.today()
+        values = {
+            "<code>": self.code,
+            "<int:booking_id>": str(self.booking),
+            "<int:contract_id>": str(w.contracts[("p1", "r1")]),
+            "<int:discrepancy_id>": "999999999",
+            "<int:enterprise_id>": str(w.ids["p1"]),
+            "<int:facility_id>": str(self.facility["id"]),
+            "<int:profile_id>": str(w.profiles["p1"]),
+            "<int:seq>": str(self.seq),
+            "<int:token_id>": str(self.p1x_token_id),
+            "<int:user_id>": str(self.p1x),
+            "<number>": self.number,
+            "<name>": "swagger-ui.css",
+            "<path:filename>": "app.css",
+            "<period>": f"{today.year}-{today.month:02d}",
+            "<uscc>": self.uscc,
+            "<flow>": "store",
+            "<what>": "batches",
+        }
+        url = rule
+        if rule.startswith("/f/"):
+            url = f"/f/{self.uscc}/{self.facility['code']}"
+        for k, v in values.items():
+            url = url.replace(k, v)
+        url = url.replace("<step>", _step_of(rule)).replace("<fmt>", _fmt_of(rule))
+        assert "<" not in url, url
+        return url
+
+    def call(self, who: str, method: str, rule: str) -> TestResponse:
+        url = self.url(rule)
+        if rule.startswith("/api/"):
+            c = self.app.test_client()
+            headers = {} if who == "anon" else {"Authorization": f"Bearer {self.tokens[who]}"}
+            if method in ("POST", "PUT"):
+                return c.open(url, method=method, json={}, headers=headers)
+            return c.open(url, method=method, headers=headers)
+        client = self.page(who)
+        if method == "POST":
+            csrf = ""
+            if who != "anon":
+                with client.session_transaction() as sess:
+                    csrf = sess.get("csrf", "")
+            return client.post(url, data={"csrf": csrf})
+        return client.open(url, method=method)
+
+
+def _step_of(rule: str) -> str:
+    return {
+        "/batches/<code>/<step>": "reprint",
+        "/bookings/<int:booking_id>/<step>": "accept",
+        "/contracts/<int:contract_id>/<step>": "refuse",
+        "/manifests/<number>/<step>": "depart",
+    }.get(rule, "")
+
+
+def _fmt_of(rule: str) -> str:
+    return "csv" if rule.startswith("/exports/") else "pdf"
+
+
+def passed(who: str, rule: str, r: TestResponse) -> bool:
+    """Did the request get past authorization?"""
+    assert r.status_code < 500, (who, rule, r.status_code, r.get_data(as_text=True)[:300])
+    if r.status_code in (401, 403, 404):
+        return False
+    if r.status_code in (301, 302, 303) and "/login" in r.headers.get("Location", ""):
+        return who != "anon" and rule == "/logout"  # a logged-out user is sent to the login
+    return True
+
+
+def routes(app: Flask) -> list[tuple[str, str]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            out.append((m, rule.rule))
+    return sorted(set(out), key=_order)
+
+
+def _order(route: tuple[str, str]) -> tuple[int, str, str]:
+    # logging out ends the caller's session: last
+    return ("logout" in route[1], route[1], route[0])
+
+
+def observe(app: Flask, world: World) -> dict[tuple[str, str], frozenset[str]]:
+    park = Park(app, world)
+    seen: dict[tuple[str, str], frozenset[str]] = {}
+    for method, rule in routes(app):
+        ok = set()
+        for who in ROLES:
+            r = park.call(who, method, rule)
+            if passed(who, rule, r):
+                ok.add(who)
+            r.close()
+        seen[(method, rule)] = frozenset(ok)
+    return seen
+
+
+def _name(roles: frozenset[str]) -> str:
+    for name, group in [
+        ("EVERYONE", EVERYONE),
+        ("USERS", USERS),
+        ("NOBODY", NOBODY),
+        ("PARTIES", PARTIES),
+        ("PARK", PARK),
+        ("P1", P1),
+        ("T", T),
+    ]:
+        if roles == group:
+            return name
+    return "S(" + ", ".join(f'"{r}"' for r in ROLES if r in roles) + ")"
+
+
+def test_every_route_has_an_entry(app: Flask) -> None:
+    """A new endpoint or page must be added to MATRIX (with the roles that may use it)."""
+    have = set(routes(app))
+    missing = sorted(have - MATRIX.keys())
+    assert not missing, "routes without an entry in MATRIX:\n" + "\n".join(
+        f'    ("{m}", "{rule}"): ...,' for m, rule in missing
+    )
+    assert not sorted(MATRIX.keys() - have), "MATRIX names routes that do not exist"
+
+
+def test_authorization_matrix(app: Flask, world: World) -> None:
+    """Every route, every role: exactly the expected roles get past authorization."""
+    seen = observe(app, world)
+    wrong = [
+        f'    ("{m}", "{rule}"): {_name(roles)},  # expected {_name(MATRIX.get((m, rule), NOBODY))}'
+        for (m, rule), roles in seen.items()
+        if MATRIX.get((m, rule)) != roles
+    ]
+    assert not wrong, "routes whose callers differ from MATRIX:\n" + "\n".join(wrong)
