@@ -11,10 +11,10 @@ transporter's dispatcher (console pages); this test makes them with the use case
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import datetime as dt
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
