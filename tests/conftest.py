@@ -28,6 +28,10 @@ TEST_CONFIG: dict[str, Any] = {
     # that count failures of any username are set to the defaults by the tests of throttling.
     "LOGIN_ADDRESS_MAX_FAILURES": 1_000_000,
     "LOGIN_GLOBAL_MAX_FAILURES": 1_000_000,
+    # The suite makes thousands of API requests from 127.0.0.1 in a few seconds: no API rate
+    # limits here; tests/api/test_rate_limits.py sets them and tests them.
+    "API_RATE_PER_TOKEN": 0,
+    "API_RATE_PER_ADDRESS": 0,
 }
 
 

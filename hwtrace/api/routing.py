@@ -21,7 +21,7 @@ import schemas
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.errors import Forbidden, InvalidRequest, NotFound
 from hwtrace.services import auth as auth_service
-from hwtrace.services import idempotency
+from hwtrace.services import idempotency, ratelimit
 from hwtrace.services.context import Context
 from schemas import formats
 
@@ -272,9 +272,7 @@ def route(
 
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Any:
-            if not public:
-                # an item of POST /sync runs as the caller the batch request authenticated
-                g.actor = g.get("sync_actor") or auth_service.actor_for_token(ctx(), _bearer())
+            _authenticate(public)
             for name, value in kwargs.items():
                 if isinstance(value, int) and value > MAX_ID:
                     raise NotFound(zh="资源不存在", en="not found", detail={name: value})
@@ -293,6 +291,29 @@ def route(
         return view
 
     return deco
+
+
+def _authenticate(public: bool) -> None:
+    """Count the request against its address, resolve the caller (unless the route is
+    public) and count it against its token. An item of POST /sync runs as the caller the
+    batch request authenticated and was counted with it."""
+    nested = g.get("sync_actor")
+    if nested is not None:
+        g.actor = nested
+        return
+    _rate_limit("addr", request.remote_addr or "-", ctx().settings.api_rate_per_address)
+    if public:
+        return
+    g.actor = auth_service.actor_for_token(ctx(), _bearer())
+    if actor().token_id is not None:
+        _rate_limit("token", str(actor().token_id), ctx().settings.api_rate_per_token)
+
+
+def _rate_limit(scope: str, who: str, limit: int) -> None:
+    """Count this request against the caller's limit (429 ``rate_limited`` over it)."""
+    if limit > 0:
+        bucket = f"{ctx().settings.park_code}:{scope}:{who}"
+        ratelimit.hit(ctx(), bucket=bucket, limit=limit, scope=scope)
 
 
 def _authorize(

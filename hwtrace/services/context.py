@@ -51,6 +51,9 @@ class Settings:
     login_global_max_failures: int = 200
     login_attempts_keep_hours: int = 24
     device_token_days: int = 90
+    api_rate_per_token: int = 0
+    api_rate_per_address: int = 0
+    api_rate_window_seconds: int = 60
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -84,6 +87,9 @@ class Settings:
             login_global_max_failures=int(config["LOGIN_GLOBAL_MAX_FAILURES"]),
             login_attempts_keep_hours=int(config["LOGIN_ATTEMPTS_KEEP_HOURS"]),
             device_token_days=int(config["DEVICE_TOKEN_DAYS"]),
+            api_rate_per_token=int(config.get("API_RATE_PER_TOKEN") or 0),
+            api_rate_per_address=int(config.get("API_RATE_PER_ADDRESS") or 0),
+            api_rate_window_seconds=int(config.get("API_RATE_WINDOW_SECONDS") or 60),
         )
 
 

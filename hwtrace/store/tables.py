@@ -474,6 +474,16 @@ class DailyCounter(Base):
     last_seq: Mapped[int] = mapped_column(sa.Integer)
 
 
+class RateCounter(Base):
+    """Requests of one API caller (a token, or a source address) in one fixed time window; every
+    server process counts in the same row (docs/security.md, "Rate limits")."""
+
+    __tablename__ = "rate_counter"
+    bucket: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    window: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer)
+
+
 class WarningAck(Base):
     """A warning acknowledged with a note (the note is a ledger entry; this is its index)."""
 

@@ -55,6 +55,10 @@ def server_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
         "HWTRACE_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
         "HWTRACE_LOGIN_ACCOUNT_MAX_FAILURES": "1000000",
         "HWTRACE_LOGIN_GLOBAL_MAX_FAILURES": "1000000",
+        # the servers under test serve many requests from 127.0.0.1: no API rate limits
+        # (tests/api/test_rate_limits.py tests them)
+        "HWTRACE_API_RATE_PER_TOKEN": "0",
+        "HWTRACE_API_RATE_PER_ADDRESS": "0",
         **extra,
     }
 
