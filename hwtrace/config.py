@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_PER_TOKEN": 600,  # HWTRACE_API_RATE_PER_TOKEN; API requests one token may make per window before 429 with Retry-After (0 = no limit)
     "API_RATE_PER_ADDRESS": 1200,  # HWTRACE_API_RATE_PER_ADDRESS; API requests from one source address (behind TRUSTED_PROXIES: the client's) per window, any token or none (0 = no limit)
     "API_RATE_WINDOW_SECONDS": 60,  # HWTRACE_API_RATE_WINDOW_SECONDS; the fixed window the API rate limits count in (counters in the database: one count for every worker)
+    "TOTP_REQUIRED_FOR_PARK_ADMINS": False,  # HWTRACE_TOTP_REQUIRED_FOR_PARK_ADMINS; park administrators must log in with a second factor (TOTP): without one they get no API token and only the page that enables it
     "TRUSTED_PROXIES": 0,  # HWTRACE_TRUSTED_PROXIES; reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed (0 = none: the peer is the client)
     "HSTS_SECONDS": 31536000,  # HWTRACE_HSTS_SECONDS; Strict-Transport-Security max-age on responses served over HTTPS (0 = no header)
     "STORAGE_LIMIT_DAYS": 365,  # HWTRACE_STORAGE_LIMIT_DAYS; legal storage limit (Solid Waste Law art. 81)

@@ -11,6 +11,7 @@ from hwtrace.api.params import int_arg
 from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.services import auth as svc
 from hwtrace.services import directory, serialize
+from hwtrace.services import totp as totp_svc
 
 R = "#/components/schemas/"
 
@@ -30,6 +31,7 @@ def login(body: dict[str, Any]) -> Response:
         username=body["username"],
         password=body["password"],
         remote_addr=request.remote_addr or "",
+        otp=body.get("otp"),
     )
     return ok(serialize.issued_token(issued))
 
@@ -149,4 +151,95 @@ def create_token(body: dict[str, Any]) -> Response:
 )
 def revoke(token_id: int) -> Response:
     svc.revoke_token(ctx(), actor=actor(), token_id=token_id)
+    return ok({"ok": True})
+
+
+TOTP_STATUS = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "pending": {"type": "boolean"},
+        "recovery_codes_left": {"type": "integer"},
+        "required": {"type": "boolean"},
+    },
+}
+
+
+@route(
+    "/auth/totp",
+    "GET",
+    summary="The caller's second factor (TOTP): enabled, waiting for its first code, recovery "
+    "codes left, required by the park",
+    tag="auth",
+    response=TOTP_STATUS,
+)
+def totp_status() -> Response:
+    st = totp_svc.status(ctx(), actor=actor())
+    return ok(
+        {
+            "enabled": st.enabled,
+            "pending": st.pending,
+            "recovery_codes_left": st.recovery_left,
+            "required": st.required,
+        }
+    )
+
+
+@route(
+    "/auth/totp",
+    "POST",
+    summary="Start enabling the second factor: a new RFC 6238 secret and its otpauth:// URI "
+    "(enabled once POST /auth/totp/confirm gets a code from it)",
+    tag="auth",
+    status=201,
+    response={
+        "type": "object",
+        "properties": {"secret": {"type": "string"}, "otpauth_uri": {"type": "string"}},
+    },
+)
+def totp_begin() -> Response:
+    e = totp_svc.begin(ctx(), actor=actor())
+    return ok({"secret": e.secret, "otpauth_uri": e.uri}, 201)
+
+
+@route(
+    "/auth/totp/confirm",
+    "POST",
+    summary="Enable the second factor with a first code; returns the recovery codes, shown once",
+    tag="auth",
+    body="totp-code",
+    response={
+        "type": "object",
+        "properties": {"recovery_codes": {"type": "array", "items": {"type": "string"}}},
+    },
+)
+def totp_confirm(body: dict[str, Any]) -> Response:
+    codes = totp_svc.confirm(ctx(), actor=actor(), code=body["code"])
+    return ok({"recovery_codes": codes})
+
+
+@route(
+    "/auth/totp/disable",
+    "POST",
+    summary="Turn the caller's second factor off (with a current code or a recovery code)",
+    tag="auth",
+    body="totp-code",
+    response={"$ref": R + "Ok"},
+)
+def totp_disable(body: dict[str, Any]) -> Response:
+    totp_svc.disable(ctx(), actor=actor(), user_id=actor().user_id, code=body["code"])
+    return ok({"ok": True})
+
+
+@route(
+    "/users/<int:user_id>/totp/disable",
+    "POST",
+    guard=lambda user_id: svc.authorize_user(ctx(), actor=actor(), user_id=user_id, admin=True),
+    summary="Turn a user's second factor off (a lost phone): its enterprise's admin or the "
+    "park's administrator",
+    tag="auth",
+    response={"$ref": R + "Ok"},
+)
+def totp_reset(user_id: int) -> Response:
+    totp_svc.disable(ctx(), actor=actor(), user_id=user_id)
     return ok({"ok": True})

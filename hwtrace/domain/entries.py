@@ -45,6 +45,9 @@ ENTRY_TYPE_ZH = {
     "user.deactivate": "停用用户",
     "user.password_change": "修改密码",
     "user.password_reset": "重置密码",
+    "user.totp_enable": "启用动态验证码",
+    "user.totp_disable": "停用动态验证码",
+    "user.recovery_code_use": "使用恢复码登录",
 }
 
 
@@ -177,6 +180,9 @@ ENTRY_TYPE_EN = {
     "user.deactivate": "User deactivated",
     "user.password_change": "Password changed",
     "user.password_reset": "Password reset",
+    "user.totp_enable": "Second factor enabled",
+    "user.totp_disable": "Second factor disabled",
+    "user.recovery_code_use": "Recovery code used",
 }
 
 _PAYLOAD_EN = {

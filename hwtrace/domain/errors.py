@@ -13,6 +13,13 @@ auth.throttled                 429     too many failed logins; wait
 rate_limited                   429     too many API requests from this token or address; wait
 auth.forbidden                 403     the caller's role may not do this
 auth.login_required            403     device tokens are issued from a login token only
+auth.totp_required             401     the password is right; the account's second factor is missing
+auth.totp_invalid              401     a wrong or used authenticator or recovery code
+auth.totp_enrollment_required  403     the park requires its administrators to enable TOTP first
+totp.already_enabled           409     the second factor is enabled already
+totp.not_pending               409     no new secret waits for its first code
+totp.not_enabled               409     the second factor is not enabled
+totp.invalid_code              400     the first code does not match the new secret
 request.invalid                400     the body does not match the schema
 request.too_large              413     the body is larger than allowed (chunked bodies too)
 request.too_deep               400     the JSON body is nested deeper than allowed
@@ -138,6 +145,11 @@ class AuthRequired(HwtraceError):
 
 class InvalidCredentials(HwtraceError):
     code = "auth.invalid_credentials"
+    status = 401
+
+
+class SecondFactorRequired(HwtraceError):
+    code = "auth.totp_required"
     status = 401
 
 

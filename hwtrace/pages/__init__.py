@@ -29,6 +29,7 @@ class SessionCookies(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Mount the pages (console and handheld)."""
     from hwtrace.pages import (  # noqa: F401  (each registers its views on ``bp``)
+        account,
         audit,
         auth,
         batches,

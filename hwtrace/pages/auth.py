@@ -25,6 +25,7 @@ def login() -> Any:
                 password=request.form.get("password", "")[:200],
                 remote_addr=request.remote_addr or "",
                 web=True,
+                otp=request.form.get("otp", "").strip()[:32] or None,
             )
         except HwtraceError as err:
             error = (

@@ -8,6 +8,42 @@ from __future__ import annotations
 EN: dict[str, str] = {
     "危险废物一笔一码追溯": "Hazardous waste one-code traceability",
     "登录": "Log in",
+    "账号安全": "Account security",
+    "动态验证码（两步验证）": "Authenticator code (two-step verification)",
+    "园区要求管理员启用动态验证码，启用后才能使用其他页面。": (
+        "The park requires administrators to enable an authenticator code; the other "
+        "pages open once it is enabled."
+    ),
+    "动态验证码已启用。": "The authenticator code is enabled.",
+    "恢复码（只显示这一次，请抄下或打印后妥善保管；每个只能用一次，用于手机丢失时登录）": (
+        "Recovery codes (shown this once: write them down or print them and keep them "
+        "safe; each works once, to log in when the phone is lost)"
+    ),
+    "继续": "Continue",
+    "已启用": "Enabled",
+    "剩余恢复码": "Recovery codes left",
+    "停用需输入当前动态验证码或恢复码": (
+        "To turn it off, enter a current authenticator code or a recovery code"
+    ),
+    "停用动态验证码": "Turn the authenticator code off",
+    "用手机验证器应用扫描二维码（或手动输入密钥），再输入应用显示的 6 位数字。": (
+        "Scan the QR code with an authenticator app on the phone (or type the key), then "
+        "enter the 6 digits the app shows."
+    ),
+    "动态验证码二维码": "QR code of the authenticator secret",
+    "密钥": "Key",
+    "6 位验证码": "6-digit code",
+    "确认启用": "Confirm and enable",
+    "动态验证码已停用。": "The authenticator code is turned off.",
+    "未启用": "Not enabled",
+    "启用后，登录时除密码外还需输入验证器应用生成的 6 位动态验证码（RFC 6238）。": (
+        "Once enabled, logging in needs the password and the 6-digit code an "
+        "authenticator app shows (RFC 6238)."
+    ),
+    "启用动态验证码": "Enable an authenticator code",
+    "动态验证码（启用了两步验证时填写，或填恢复码）": (
+        "Authenticator code (if two-step verification is on; or a recovery code)"
+    ),
     "退出": "Log out",
     "用户名": "Username",
     "密码": "Password",

@@ -29,10 +29,11 @@ from flask import (
     url_for,
 )
 
-from hwtrace.domain.access import Actor
+from hwtrace.domain.access import Actor, Role
 from hwtrace.domain.errors import AuthRequired, HwtraceError, TokenRevoked
 from hwtrace.pages.i18n import translate
 from hwtrace.services import auth as auth_svc
+from hwtrace.services import totp as totp_svc
 from hwtrace.services.context import Context
 from schemas import formats
 
@@ -74,6 +75,8 @@ def _before() -> Any:
     except (AuthRequired, TokenRevoked):
         session.pop("sid", None)
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    if _must_enroll(g.page_actor):
+        return redirect(url_for("pages.account"))
     if request.method == "POST":
         check_csrf()
         for name, value in request.form.items(multi=True):
@@ -86,6 +89,27 @@ def _before() -> Any:
                     "the text holds control characters; remove them and retry",
                 )
     return None
+
+
+# What a park administrator who must enable the second factor may still open.
+ENROLMENT = frozenset(
+    {
+        "pages.account",
+        "pages.account_totp_begin",
+        "pages.account_totp_confirm",
+        "pages.logout",
+    }
+)
+
+
+def _must_enroll(a: Actor) -> bool:
+    """Return True if the park requires a second factor of this caller and it has none (only
+    the account page and logging out are open to it)."""
+    if request.endpoint in ENROLMENT or not ctx().settings.totp_required_for_park_admins:
+        return False
+    if a.role is not Role.PARK_ADMIN:
+        return False
+    return not totp_svc.status(ctx(), actor=a).enabled
 
 
 # Text areas that hold a list (waste codes), where a line break is only a separator; every

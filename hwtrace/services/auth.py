@@ -29,11 +29,14 @@ from hwtrace.domain.errors import (
     BadValue,
     Conflict,
     Forbidden,
+    HwtraceError,
     InvalidCredentials,
     NotFound,
+    SecondFactorRequired,
     Throttled,
     TokenRevoked,
 )
+from hwtrace.services import totp as second_factor
 from hwtrace.services.context import Context
 from hwtrace.store.tables import ApiToken, Enterprise, LoginAttempt, Park, User
 from hwtrace.store.unit_of_work import UnitOfWork
@@ -130,7 +133,7 @@ def _failures(
     )
 
 
-def _check_throttle(ctx: Context, f: _Failures) -> None:
+def _check_throttle(ctx: Context, f: _Failures, *, second_factor: bool = False) -> None:
     """Refuse an attempt the limits do not allow (429 with ``retry_after_seconds``).
 
     Every limit is counted against the address the attempt comes from, so a stranger can slow
@@ -143,14 +146,18 @@ def _check_throttle(ctx: Context, f: _Failures) -> None:
       anywhere): each address gets one failure for it, no more;
     - the park is being sprayed (``login_global_max_failures`` failures of any username from
       anywhere): each address gets one failure, no more.
+
+    The last two (the account's and the park's) do not hold back an attempt that carries a
+    second factor for an account that has one (``second_factor``): a correct password plus a
+    correct code passes even while strangers hammer the account; a wrong one is a failure
+    like any other and counts against its address.
     """
     st = ctx.settings
-    limited = (
-        f.here_for_user >= st.login_max_failures
-        or f.here >= st.login_address_max_failures
-        or (f.user >= st.login_account_max_failures and f.here_for_user >= 1)
-        or (f.everywhere >= st.login_global_max_failures and f.here >= 1)
+    here = f.here_for_user >= st.login_max_failures or f.here >= st.login_address_max_failures
+    attacked = (f.user >= st.login_account_max_failures and f.here_for_user >= 1) or (
+        f.everywhere >= st.login_global_max_failures and f.here >= 1
     )
+    limited = here or (attacked and not second_factor)
     if limited:
         raise Throttled(
             zh="登录失败次数过多，请稍后再试",
@@ -166,21 +173,36 @@ def prune_login_attempts(ctx: Context, session: sa.orm.Session) -> None:
 
 
 def login(
-    ctx: Context, *, username: str, password: str, remote_addr: str, web: bool = False
+    ctx: Context,
+    *,
+    username: str,
+    password: str,
+    remote_addr: str,
+    web: bool = False,
+    otp: str | None = None,
 ) -> IssuedToken:
-    """Check a password and return a new login token (``web``: a page session instead).
+    """Check a password (and the user's second factor, ``otp``: a TOTP code or a recovery
+    code) and return a new login token (``web``: a page session instead).
 
     A known and an unknown username cost the same work (the same queries, one argon2id
     verification each, one attempt row written).
 
     :raises Throttled: when the limits of ``_check_throttle`` refuse the attempt.
-    :raises InvalidCredentials: on a wrong username or password (the same error for both).
+    :raises InvalidCredentials: on a wrong username or password (the same error for both), or
+        a wrong second factor (``auth.totp_invalid``).
+    :raises SecondFactorRequired: the password is right and the user has a second factor, but
+        no code came with it (``auth.totp_required``).
+    :raises Forbidden: ``auth.totp_enrollment_required``: an API login of a park administrator
+        without the second factor the park requires (the pages let it enable one).
     """
     since = ctx.now() - dt.timedelta(seconds=ctx.settings.login_window_seconds)
     with ctx.db.read_session() as session:
         failures = _failures(session, username, remote_addr, since)
         user = session.scalar(sa.select(User).where(User.username == username))
-    _check_throttle(ctx, failures)
+        # the same query for an unknown username (id 0 names no enterprise): the same work
+        ent = session.get(Enterprise, user.enterprise_id if user is not None else 0)
+    has_factor = user is not None and user.active and second_factor.enabled(user)
+    _check_throttle(ctx, failures, second_factor=has_factor and bool(otp))
     # The slow hash runs outside any write transaction so it never holds the writer lock.
     ok = False
     known = user is not None and user.active
@@ -193,6 +215,10 @@ def login(
         ok = password_hasher(ctx).verify(stored, password) and known
     except (VerificationError, InvalidHashError):
         ok = False
+    refusal: HwtraceError | None = None
+    if ok and user is not None and ent is not None:
+        refusal = _second_factor_refusal(ctx, user, ent, otp, web)
+        ok = refusal is None
     with ctx.db.write_session() as session, session.begin():
         session.add(
             LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], ok=ok, at=ctx.now())
@@ -201,9 +227,36 @@ def login(
             prune_login_attempts(ctx, session)
         kind, name = (WEB, "page login") if web else ("session", "login")
         issued = _issue(ctx, session, user, kind, name) if ok and user else None
+    if refusal is not None:
+        raise refusal
     if issued is None:
         raise InvalidCredentials(zh="用户名或密码错误", en="wrong username or password")
     return issued
+
+
+def _second_factor_refusal(
+    ctx: Context, user: User, ent: Enterprise, otp: str | None, web: bool
+) -> HwtraceError | None:
+    """After the right password: the refusal the user's second factor calls for, if any."""
+    if second_factor.enabled(user):
+        if not otp:
+            return SecondFactorRequired(
+                zh="请输入动态验证码（或恢复码）",
+                en="enter the code from the authenticator app (or a recovery code)",
+            )
+        try:
+            second_factor.check_login(ctx, actor=actor_of(user, ent), code=otp)
+        except InvalidCredentials as err:
+            return err
+        return None
+    if not web and second_factor.required_of(ctx, user):
+        return Forbidden(
+            zh="园区要求管理员启用动态验证码：请先在网页登录并于“账号安全”中启用",
+            en="the park requires a second factor of its administrators: log in on the web "
+            "and enable it under Account security first",
+            code="auth.totp_enrollment_required",
+        )
+    return None
 
 
 def actor_for_token(ctx: Context, token: str | None, *, web: bool = False) -> Actor:

@@ -54,6 +54,7 @@ class Settings:
     api_rate_per_token: int = 0
     api_rate_per_address: int = 0
     api_rate_window_seconds: int = 60
+    totp_required_for_park_admins: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -90,6 +91,7 @@ class Settings:
             api_rate_per_token=int(config.get("API_RATE_PER_TOKEN") or 0),
             api_rate_per_address=int(config.get("API_RATE_PER_ADDRESS") or 0),
             api_rate_window_seconds=int(config.get("API_RATE_WINDOW_SECONDS") or 60),
+            totp_required_for_park_admins=bool(config.get("TOTP_REQUIRED_FOR_PARK_ADMINS")),
         )
 
 

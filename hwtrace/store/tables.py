@@ -129,6 +129,21 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The second factor (RFC 6238 TOTP): the base32 secret (set while enrolling, in force once
+    # enabled_at is set) and the last time step used (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of a user's second factor: only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApiToken(Base):
