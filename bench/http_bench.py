@@ -132,7 +132,7 @@ def prepare(env: dict[str, str], batches: int) -> list[Producer]:
         raise RuntimeError(r.stderr)
     os.environ.update(env)
     from hwtrace import create_app
-    from hwtrace.demo import _actor
+    from hwtrace.demo import actor
     from hwtrace.domain.lifecycle import Action
     from hwtrace.services import batches as B
     from hwtrace.services import directory as D
@@ -142,7 +142,7 @@ def prepare(env: dict[str, str], batches: int) -> list[Producer]:
     producers = []
     plans = []
     for n in (1, 2, 3):
-        admin, op = _actor(ctx, f"p{n}admin"), _actor(ctx, f"p{n}op")
+        admin, op = actor(ctx, f"p{n}admin"), actor(ctx, f"p{n}op")
         rooms = []
         for p in D.list_profiles(ctx, actor=admin):
             room = D.create_room(
