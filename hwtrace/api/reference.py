@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from hwtrace.api.routing import actor, ctx, ok, route
-from hwtrace.domain import catalogue
+from hwtrace.domain import vocabularies
 from hwtrace.services import catalogue as catalogue_svc
 
 R = "#/components/schemas/"
@@ -48,4 +48,4 @@ def waste_codes() -> Response:
 )
 def disposal_methods() -> Response:
     actor()
-    return ok(catalogue.disposal_methods())
+    return ok(vocabularies.disposal_methods())

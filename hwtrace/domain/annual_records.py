@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from hwtrace.domain.catalogue import disposal_method
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.times import local_text
+from hwtrace.domain.vocabularies import disposal_method
 
 TableData = tuple[list[str], list[list[Any]]]
 

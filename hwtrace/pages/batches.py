@@ -22,10 +22,10 @@ from flask import Request, g, redirect, render_template, request, session, url_f
 import schemas
 from hwtrace.domain import codes
 from hwtrace.domain.access import EnterpriseKind, Role
-from hwtrace.domain.catalogue import check_packaging, disposal_methods
 from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError, IllegalTransition
 from hwtrace.domain.lifecycle import Action, BatchStatus, status_zh
 from hwtrace.domain.transport import ManifestStatus
+from hwtrace.domain.vocabularies import check_packaging, disposal_methods
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
 from hwtrace.services import bookings, directory, facilities, labels

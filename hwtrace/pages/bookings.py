@@ -11,9 +11,9 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain.access import EnterpriseKind
-from hwtrace.domain.catalogue import disposal_methods
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.domain.transport import BookingStatus
+from hwtrace.domain.vocabularies import disposal_methods
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import bookings as svc

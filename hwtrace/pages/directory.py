@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from hwtrace.domain import catalogue as C
+from hwtrace.domain import vocabularies
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError, NotFound
 from hwtrace.pages import forms as F
@@ -80,8 +80,8 @@ def profiles() -> Any:
         error=error,
         created=created,
         form=request.form if error else {},
-        forms=C.waste_forms(),
-        packagings=C.packaging_types(),
+        forms=vocabularies.waste_forms(),
+        packagings=vocabularies.packaging_types(),
         hazard_names=HAZARD_NAMES,
         form_hazards=request.form.getlist("hazards") if error else [],
     ), (error.status if error else 200)

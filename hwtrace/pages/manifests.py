@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
-from hwtrace.domain.catalogue import disposal_methods
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.vocabularies import disposal_methods
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.reports import manifest_pdf

@@ -14,9 +14,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from hwtrace.domain.catalogue import disposal_methods
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import MANIFEST_ZH, ManifestStatus
+from hwtrace.domain.vocabularies import disposal_methods
 from printer.renderers._qr import matrix as qr_matrix
 from printer.renderers.pdf import font_name
 

@@ -26,10 +26,11 @@ from hwtrace.domain.access import (
     require_party,
     require_role,
 )
-from hwtrace.domain.catalogue import disposal_method, waste_entry
+from hwtrace.domain.catalogue import waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.domain.warnings import (
     OUTLIER_MIN_HISTORY,
     OUTLIER_WINDOW,

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.batches import check_bookable, need_reason
-from hwtrace.domain.catalogue import disposal_method
 from hwtrace.domain.errors import Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
@@ -30,6 +29,7 @@ from hwtrace.domain.transport import (
     check_window,
     permit_codes,
 )
+from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.services import contracts, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain import catalogue as C
+from hwtrace.domain import catalogue_changes
 from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import Conflict
 from hwtrace.services.context import Context
@@ -145,7 +146,7 @@ def import_edition(
     source: str,
     actor: str,
     dry_run: bool = False,
-) -> C.EditionDiff:
+) -> catalogue_changes.EditionDiff:
     """Import an edition of the catalogue from rows in the shipped column format and return
     what changed from the edition in use before. Every row is checked first
     (``catalogue.invalid`` lists the problems); an edition already known is refused
@@ -162,7 +163,7 @@ def import_edition(
                 detail={"edition": edition},
             )
         before = edition_in(s, ctx)
-        diff = C.compare(before, new)
+        diff = catalogue_changes.compare(before, new)
         if dry_run:
             return diff
         pid = _park_id(s, ctx)

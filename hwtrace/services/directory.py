@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 import schemas
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, check_username, require_role
-from hwtrace.domain.catalogue import check_form, check_packaging, shipped
+from hwtrace.domain.catalogue import shipped
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import kg_to_g
 from hwtrace.domain.transport import check_permits
+from hwtrace.domain.vocabularies import check_form, check_packaging
 from hwtrace.services import catalogue, facilities
 from hwtrace.services.auth import hash_password
 from hwtrace.services.context import Context

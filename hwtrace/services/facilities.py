@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 import printer
 from hwtrace.domain import facilities as F
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.catalogue import disposal_method, shipped
+from hwtrace.domain.catalogue import shipped
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.domain.warnings import Warning
 from hwtrace.services import catalogue, warnings
 from hwtrace.services.context import Context

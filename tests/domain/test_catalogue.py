@@ -8,7 +8,9 @@ from dataclasses import replace
 import pytest
 
 from hwtrace.domain import catalogue as cat
-from hwtrace.domain.catalogue import Edition, compare, edition_from_rows, parse_hazards
+from hwtrace.domain import vocabularies
+from hwtrace.domain.catalogue import Edition, edition_from_rows, parse_hazards
+from hwtrace.domain.catalogue_changes import compare
 from hwtrace.domain.errors import BadValue, HwtraceError
 
 
@@ -239,9 +241,9 @@ def test_exemptions_for_a_code_and_its_category() -> None:
 
 
 def test_methods_are_provisional_and_known_codes_resolve() -> None:
-    status = cat.methods_status()
+    status = vocabularies.methods_status()
     assert status["provisional"] and "D2" in status["missing"]
-    assert cat.disposal_method("D10") == {"code": "D10", "name": "焚烧"}
-    assert {m["code"] for m in cat.disposal_methods()} >= {"R2", "R9", "D10", "C1", "Y10"}
+    assert vocabularies.disposal_method("D10") == {"code": "D10", "name": "焚烧"}
+    assert {m["code"] for m in vocabularies.disposal_methods()} >= {"R2", "R9", "D10", "C1", "Y10"}
     with pytest.raises(BadValue):
-        cat.disposal_method("D2")  # missing from the partial list: refused, not guessed
+        vocabularies.disposal_method("D2")  # missing from the partial list: refused, not guessed

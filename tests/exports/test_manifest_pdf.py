@@ -12,7 +12,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from hwtrace.domain.catalogue import disposal_method
+from hwtrace.domain.vocabularies import disposal_method
 from tests.api.test_transport import _load, _manifest, _stored
 from tests.factories import World
 
