@@ -95,7 +95,10 @@ def get_manifest(number: str) -> Response:
 )
 def manifest_document(number: str) -> Response:
     view = svc.get_manifest(ctx(), actor=actor(), number=number)
-    resp = Response(manifest_pdf.render(view, ctx().settings.park_name), mimetype="application/pdf")
+    resp = Response(
+        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone),
+        mimetype="application/pdf",
+    )
     resp.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'
     return resp
 

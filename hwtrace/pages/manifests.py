@@ -72,7 +72,10 @@ def manifest(number: str) -> Any:
 @bp.get("/manifests/<number>.pdf")
 def manifest_document(number: str) -> Any:
     view = svc.get_manifest(ctx(), actor=actor(), number=number)
-    resp = Response(manifest_pdf.render(view, ctx().settings.park_name), mimetype="application/pdf")
+    resp = Response(
+        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone),
+        mimetype="application/pdf",
+    )
     resp.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'
     return resp
 

@@ -6,8 +6,10 @@ or at the gate identifies the manifest offline; the CJK font is embedded (printe
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -15,6 +17,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.times import zone_label
 from hwtrace.domain.transport import MANIFEST_ZH, ManifestStatus
 from hwtrace.domain.vocabularies import disposal_methods
 from printer.renderers._qr import matrix as qr_matrix
@@ -30,14 +33,17 @@ def qr_payload(view: ManifestView) -> str:
     return f"HWM1|{view.manifest.number}|{len(view.lines)}|{g_to_kg(total)}"
 
 
-def _ts(value: object) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
+def _ts(value: dt.datetime | None, timezone: str) -> str:
+    """A time as the park reads it, its zone named (北京时间 for China's zones)."""
+    if value is None:
+        return "—"
+    return f"{value.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}（{zone_label(timezone)}）"
 
 
 # The waste lines' columns: title, width in mm, right-aligned. They add up to the width between
 # the margins (A4 210 mm less 15 mm each side); text that would not fit is shortened with "…".
 LINE_COLUMNS = (
-    ("识别码", 56, False),  # 38 characters: 53.2 mm at 7 pt, never shortened
+    ("识别码", 56, False),  # 38 characters, never shortened: set smaller when wide letters need it
     ("废物代码", 15, False),
     ("名称", 28, False),
     ("形态", 10, False),
@@ -47,6 +53,15 @@ LINE_COLUMNS = (
     ("接收(kg)", 21, True),
 )
 LINE_FONT_SIZE = 7.0
+
+
+def size_to_fit(text: str, font: str, size: float, width: float, smallest: float = 5.0) -> float:
+    """Return the largest size up to ``size`` (in steps of 0.25 pt, at least ``smallest``) at
+    which ``text`` is at most ``width`` points wide: for text that must not be shortened, such as
+    an identification code (a USCC with many wide letters, M, W, N, is ~20 % wider than digits)."""
+    while size > smallest and stringWidth(text, font, size) > width:
+        size -= 0.25
+    return size
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -130,9 +145,14 @@ class _Page:
         """One row of the waste lines, every cell inside its column."""
         c, x = self.c, self.left
         c.setFont(self.font, LINE_FONT_SIZE)
-        for (_, width, right), v in zip(LINE_COLUMNS, values, strict=True):
+        for i, ((_, width, right), v) in enumerate(zip(LINE_COLUMNS, values, strict=True)):
             w = width * mm
-            text = fit(str(v), self.font, LINE_FONT_SIZE, w - 1.5 * mm)
+            if i == 0:  # the identification code: whole, smaller if it must be
+                text = str(v)
+                c.setFont(self.font, size_to_fit(text, self.font, LINE_FONT_SIZE, w - 1.5 * mm))
+            else:
+                text = fit(str(v), self.font, LINE_FONT_SIZE, w - 1.5 * mm)
+                c.setFont(self.font, LINE_FONT_SIZE)
             if right:
                 c.drawRightString(x + w - 1.5 * mm, self.y, text)
             else:
@@ -141,7 +161,7 @@ class _Page:
         self.y -= 4.5 * mm
 
 
-def _parties(page: _Page, view: ManifestView) -> None:
+def _parties(page: _Page, view: ManifestView, timezone: str) -> None:
     """The three parties, each confirming its part."""
     m = view.manifest
     page.section(
@@ -150,7 +170,7 @@ def _parties(page: _Page, view: ManifestView) -> None:
             ("单位名称", view.producer.name),
             ("统一社会信用代码", view.producer.uscc),
             ("联系人 / 电话", f"{view.producer.contact_name} / {view.producer.contact_phone}"),
-            ("确认时间", _ts(m.created_at)),
+            ("确认时间", _ts(m.created_at, timezone)),
         ],
     )
     page.section(
@@ -164,7 +184,7 @@ def _parties(page: _Page, view: ManifestView) -> None:
                 "驾驶员 / 从业资格证",
                 f"{view.driver.display_name or view.driver.username} / {m.driver_licence}",
             ),
-            ("启运时间", _ts(m.departed_at)),
+            ("启运时间", _ts(m.departed_at, timezone)),
         ],
     )
     page.section(
@@ -174,13 +194,13 @@ def _parties(page: _Page, view: ManifestView) -> None:
             ("统一社会信用代码", view.receiver.uscc),
             ("危险废物经营许可证", m.operating_permit or "—"),
             ("拟利用处置方式", method_text(m.planned_method)),
-            ("接收确认时间", _ts(m.received_at)),
+            ("接收确认时间", _ts(m.received_at, timezone)),
         ],
     )
 
 
-def render(view: ManifestView, park_name: str) -> bytes:
-    """Return the manifest PDF bytes."""
+def render(view: ManifestView, park_name: str, timezone: str = "Asia/Shanghai") -> bytes:
+    """Return the manifest PDF bytes; times in the park's ``timezone`` (an IANA name)."""
     m = view.manifest
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
@@ -196,7 +216,7 @@ def render(view: ManifestView, park_name: str) -> bytes:
     )
     _qr(c, qr_payload(view), w - 15 * mm - 40 * mm, h - 15 * mm - 40 * mm, 40 * mm)
     page.y -= 30 * mm
-    _parties(page, view)
+    _parties(page, view, timezone)
     page.lines(view)
     c.setFont(font, 7)
     c.drawString(
