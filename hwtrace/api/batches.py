@@ -17,7 +17,7 @@ from hwtrace.domain.access import EnterpriseKind, Role, require_party
 from hwtrace.domain.errors import BadValue
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party
 from hwtrace.services import batches as svc
-from hwtrace.services import serialize
+from hwtrace.services import corrections, serialize
 
 R = "#/components/schemas/"
 CODE_P = {
@@ -231,11 +231,13 @@ def reprint(code: str, body: dict[str, Any]) -> Response:
     replay=replay_batch,
 )
 def correct(code: str, body: dict[str, Any]) -> Response:
-    c = svc.Correction(
+    c = corrections.Correction(
         corrects_seq=body["corrects_seq"],
         reason=body["reason"],
         weight_kg=body.get("weight_kg"),
         profile_id=body.get("profile_id"),
         client_ts=client_ts(body.get("client_ts")),
     )
-    return ok(serialize.batch(svc.correct_batch(ctx(), actor=actor(), code=code, correction=c)))
+    return ok(
+        serialize.batch(corrections.correct_batch(ctx(), actor=actor(), code=code, correction=c))
+    )

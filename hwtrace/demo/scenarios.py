@@ -21,6 +21,7 @@ from hwtrace.domain.access import Actor
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
+from hwtrace.services import corrections
 from hwtrace.services import discrepancies as DS
 from hwtrace.services import manifests as MF
 from hwtrace.services.context import Context
@@ -247,11 +248,11 @@ def room_over_capacity(c: Cast, base: dt.datetime) -> None:
     c8 = fresh(p8, f"{typed:.1f}", profile=1)
     with ctx.db.read_session() as s:
         reg_seq = next(iter(ctx.log.entries(s.connection(), subject=c8))).seq
-    B.correct_batch(
+    corrections.correct_batch(
         ctx,
         actor=p8.admin,
         code=c8,
-        correction=B.Correction(
+        correction=corrections.Correction(
             corrects_seq=reg_seq,
             reason="吨袋录入时少输一位，地磅复秤",
             weight_kg=f"{typed * 10:.1f}",

@@ -20,7 +20,7 @@ from hwtrace.pages import svg as S
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import console, facilities, labels
+from hwtrace.services import console, corrections, facilities, labels
 from hwtrace.services import warnings as warnings_svc
 
 
@@ -158,11 +158,11 @@ def batch_step(code: str, step: str) -> Any:
     try:
         if step == "correct":
             seq = F.text("corrects_seq", 20)
-            batch_svc.correct_batch(
+            corrections.correct_batch(
                 ctx(),
                 actor=a,
                 code=code,
-                correction=batch_svc.Correction(
+                correction=corrections.Correction(
                     corrects_seq=int(seq) if seq.isdigit() else -1,
                     reason=F.text("reason"),
                     weight_kg=F.text("weight_kg", 20) or None,

@@ -1,5 +1,5 @@
 """Batch use cases: register, lifecycle actions (label, store, unstore, load, receive, reject,
-utilize, dispose, void), reprint, correction, and the scoped queries.
+utilize, dispose, void), reprint, and the scoped queries (corrections: ``corrections.py``).
 
 Each mutating function is one transaction: the batch row is locked, the state machine decides,
 the read model changes and exactly one ledger entry is appended, then commit. A refusal raises
@@ -32,9 +32,7 @@ from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.domain.warnings import (
-    OUTLIER_MIN_HISTORY,
     OUTLIER_WINDOW,
-    correction_outlier,
     weight_outlier,
 )
 from hwtrace.services import allocation, bookings, catalogue, handover, parties, storage
@@ -136,8 +134,35 @@ def batch_payload(batch: Batch, profile: WasteProfile, producer: Enterprise) -> 
     }
 
 
-def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Batch:
-    """Register a new batch for the caller's enterprise and allocate its code."""
+def _usable_profile(s: Session, actor: Actor, profile_id: int) -> WasteProfile:
+    """The caller's enterprise's active profile that the caller is authorized for."""
+    profile = s.get(WasteProfile, profile_id)
+    if profile is None or profile.enterprise_id != actor.enterprise_id:
+        raise NotFound(zh="废物档案不存在", en="no such waste profile")
+    if not profile.active:
+        raise Conflict(
+            zh="该废物档案已停用", en="the waste profile is inactive", code="waste.profile_inactive"
+        )
+    require_authorized(s, actor, profile)
+    return profile
+
+
+def _recent_weights(s: Session, profile_id: int) -> list[int]:
+    """The profile's last weights (newest first, voided batches left out): the outlier rule's
+    history."""
+    return list(
+        s.scalars(
+            sa.select(Batch.weight_g)
+            .where(Batch.profile_id == profile_id, Batch.status != S.VOIDED)
+            .order_by(Batch.id.desc())
+            .limit(OUTLIER_WINDOW)
+        )
+    )
+
+
+def _checked(ctx: Context, actor: Actor, command: RegisterBatch) -> tuple[int, dt.date]:
+    """Refuse a registration before anything is read: who may register, and the command's own
+    values. Return the weight in grams and the production date."""
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden(zh="只有产废单位可以登记危险废物", en="only producers register batches")
@@ -151,19 +176,16 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
     )
     rules.check_package_count(command.package_count)
     rules.check_volume(command.container_volume_l)
+    return weight_g, produced_on
+
+
+def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Batch:
+    """Register a new batch for the caller's enterprise and allocate its code."""
+    weight_g, produced_on = _checked(ctx, actor, command)
     with ctx.uow() as uow:
         s = uow.session
         producer = parties.enterprise(s, actor.enterprise_id)
-        profile = s.get(WasteProfile, command.profile_id)
-        if profile is None or profile.enterprise_id != actor.enterprise_id:
-            raise NotFound(zh="废物档案不存在", en="no such waste profile")
-        if not profile.active:
-            raise Conflict(
-                zh="该废物档案已停用",
-                en="the waste profile is inactive",
-                code="waste.profile_inactive",
-            )
-        require_authorized(s, actor, profile)
+        profile = _usable_profile(s, actor, command.profile_id)
         # The edition in use; a profile whose code it no longer has cannot register.
         edition = catalogue.edition_in(s, ctx)
         listed = edition.entry(profile.waste_code)
@@ -176,15 +198,7 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
                 s, actor=actor, code=command.code, profile_id=profile.id, day=produced_on
             )
         now = ctx.now()
-        history = list(
-            s.scalars(
-                sa.select(Batch.weight_g)
-                .where(Batch.profile_id == profile.id, Batch.status != S.VOIDED)
-                .order_by(Batch.id.desc())
-                .limit(OUTLIER_WINDOW)
-            )
-        )
-        outlier = weight_outlier(weight_g, history)
+        outlier = weight_outlier(weight_g, _recent_weights(s, profile.id))
         batch = Batch(
             code=code,
             park_id=actor.park_id,
@@ -209,20 +223,16 @@ def register_batch(ctx: Context, *, actor: Actor, command: RegisterBatch) -> Bat
             last_seq=-1,
         )
         s.add(batch)
-        add_monthly(
-            s,
-            [
-                (
-                    actor.park_id,
-                    producer.id,
-                    batch.category,
-                    month_of(produced_on),
-                    "gen",
-                    weight_g,
-                    1,
-                )
-            ],
+        month = (
+            actor.park_id,
+            producer.id,
+            batch.category,
+            month_of(produced_on),
+            "gen",
+            weight_g,
+            1,
         )
+        add_monthly(s, [month])
         payload = batch_payload(batch, profile, producer)
         if outlier is not None:
             payload["weight_check"] = outlier
@@ -247,7 +257,7 @@ def _record_volume(batch: Batch, volume: int | None, payload: dict[str, Any]) ->
         payload["container_volume_l"] = new
 
 
-def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:
+def lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch:
     codes.parse_scanned(code)  # refuses a misread at once, before any lookup
     batch = uow.session.execute(
         sa.select(Batch).where(Batch.code == codes.normalize(code)).with_for_update()
@@ -259,7 +269,7 @@ def _lock_batch(ctx: Context, uow: UnitOfWork, actor: Actor, code: str) -> Batch
     return batch
 
 
-def _refuse_voided(batch: Batch) -> None:
+def refuse_voided(batch: Batch) -> None:
     rules.check_usable(batch.status, batch.code)
 
 
@@ -388,8 +398,8 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
     require_role(actor, Role.ADMIN, Role.OPERATOR)
     with ctx.uow() as uow:
         s = uow.session
-        batch = _lock_batch(ctx, uow, actor, code)
-        _refuse_voided(batch)
+        batch = lock_batch(ctx, uow, actor, code)
+        refuse_voided(batch)
         before = batch.status
         after, party = next_status(before, event.action)
         require_party(actor, party, batch_parties(batch))
@@ -448,8 +458,8 @@ def reprint(
     if not reason.strip():
         raise BadValue(zh="补打标签须填写原因", en="a reason is required to reprint a label")
     with ctx.uow() as uow:
-        batch = _lock_batch(ctx, uow, actor, code)
-        _refuse_voided(batch)
+        batch = lock_batch(ctx, uow, actor, code)
+        refuse_voided(batch)
         require_party(actor, Party.PRODUCER, batch_parties(batch))
         rules.check_reprintable(batch.status)
         payload: dict[str, Any] = {"prev": batch.last_seq, "reason": reason.strip(), "format": fmt}
@@ -460,120 +470,6 @@ def reprint(
             actor=actor.username,
             enterprise=parties.actor_uscc(uow.session, actor),
             payload=payload,
-        )
-        batch.last_seq = entry.seq
-        uow.commit()
-        return batch
-
-
-@dataclass(frozen=True)
-class Correction:
-    """A correction of a registered batch's facts; it references the entry it corrects."""
-
-    corrects_seq: int
-    reason: str
-    weight_kg: str | None = None
-    profile_id: int | None = None
-    client_ts: dt.datetime | None = None
-
-
-def _weight_check(s: Session, batch: Batch, new_g: int) -> dict[str, Any] | None:
-    """Judge a corrected weight: a new weight in line with the profile's history is fine (a
-    warning whose cause the correction removed ends); otherwise a correction that multiplies or
-    divides the weight by 3 or more is flagged, and the new weight is judged like a declared
-    one. Sets the batch's flag; returns what the entry records."""
-    history = list(
-        s.scalars(
-            sa.select(Batch.weight_g)
-            .where(
-                Batch.profile_id == batch.profile_id,
-                Batch.status != S.VOIDED,
-                Batch.id != batch.id,
-            )
-            .order_by(Batch.id.desc())
-            .limit(OUTLIER_WINDOW)
-        )
-    )
-    judged = weight_outlier(new_g, history)
-    in_line = judged is None and len(history) >= OUTLIER_MIN_HISTORY  # e.g. a slip undone
-    flag = None if in_line else correction_outlier(batch.weight_g, new_g) or judged
-    was = batch.weight_outlier
-    batch.weight_outlier = flag
-    if flag is None and was is not None:
-        return {"rule": "cleared_by_correction"}
-    return flag
-
-
-def correct_batch(ctx: Context, *, actor: Actor, code: str, correction: Correction) -> Batch:
-    """Correct a batch's weight or waste profile with a new entry; nothing is edited in place."""
-    require_role(actor, Role.ADMIN, Role.OPERATOR)
-    if not correction.reason.strip():
-        raise BadValue(zh="更正须填写原因", en="a reason is required for a correction")
-    if correction.weight_kg is None and correction.profile_id is None:
-        raise BadValue(
-            zh="没有需要更正的内容", en="nothing to correct: give weight_kg or profile_id"
-        )
-    with ctx.uow() as uow:
-        s = uow.session
-        batch = _lock_batch(ctx, uow, actor, code)
-        _refuse_voided(batch)
-        require_party(actor, Party.PRODUCER, batch_parties(batch))
-        rules.check_correctable(batch.status)
-        target = uow.log.get(s.connection(), correction.corrects_seq)
-        if target is None or target.subject != batch.code:
-            raise BadValue(
-                zh="被更正的台账记录不属于该批次",
-                en="the corrected entry is not about this batch",
-                detail={"corrects_seq": correction.corrects_seq},
-            )
-        changes: dict[str, Any] = {}
-        check: dict[str, Any] | None = None
-        if correction.weight_kg is not None:
-            new_g = kg_to_g(correction.weight_kg)
-            changes["weight_kg"] = {"old": g_to_kg(batch.weight_g), "new": g_to_kg(new_g)}
-            check = _weight_check(s, batch, new_g)
-            add_monthly(
-                s,
-                [
-                    (
-                        batch.park_id,
-                        batch.producer_id,
-                        batch.category,
-                        month_of(batch.produced_on),
-                        "gen",
-                        new_g - batch.weight_g,
-                        0,
-                    )
-                ],
-            )
-            batch.weight_g = new_g
-        if correction.profile_id is not None:
-            profile = s.get(WasteProfile, correction.profile_id)
-            if profile is None or profile.enterprise_id != batch.producer_id:
-                raise NotFound(zh="废物档案不存在", en="no such waste profile")
-            if profile.waste_code != batch.waste_code:
-                # The identification code embeds the waste code: a different code is a new batch.
-                raise Conflict(
-                    zh="更正后的废物代码与识别码不符，请作废后重新登记",
-                    en="the new profile has another waste code; void and register again",
-                    code="batch.illegal_transition",
-                )
-            changes["profile_id"] = {"old": batch.profile_id, "new": profile.id}
-            batch.profile_id = profile.id
-        batch.updated_at = ctx.now()
-        entry = uow.record(
-            entry_type="batch.correct",
-            subject=batch.code,
-            actor=actor.username,
-            enterprise=parties.actor_uscc(s, actor),
-            client_ts=correction.client_ts,
-            payload={
-                "prev": batch.last_seq,
-                "corrects": correction.corrects_seq,
-                "reason": correction.reason.strip(),
-                "changes": changes,
-                **({"weight_check": check} if check is not None else {}),
-            },
         )
         batch.last_seq = entry.seq
         uow.commit()
