@@ -96,6 +96,40 @@ def _scale(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale-timeout", type=float, help="seconds to wait for a stable weight")
 
 
+def _register_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``register``."""
+    p.add_argument("--profile", required=True, help="waste profile: number, name or waste code")
+    p.add_argument("--weight", help="kg; else read from --scale")
+    p.add_argument("--packages", type=int, default=1, help="number of packages (default 1)")
+    p.add_argument("--packaging", help="packaging as written on the label, e.g. 桶 (drum)")
+    p.add_argument("--process", help="the process that produced the waste")
+    p.add_argument("--volume", type=int, help="container volume in litres (label size)")
+    p.add_argument("--remarks", help="free text printed on the label")
+    p.add_argument("--count", type=int, default=1, help="how many batches alike (default 1)")
+    p.add_argument("--no-print", action="store_true", help="register without printing labels")
+    _printing(p)
+    _scale(p)
+
+
+def _scan_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``scan``."""
+    p.add_argument("--action", required=True, choices=ACTIONS, help="what each scan records")
+    p.add_argument("--room", help="storage room: number or name (store)")
+    p.add_argument("--transporter", help="transporter: number or name (unstore, unbooked)")
+    p.add_argument("--receiver", help="receiver: number or name (unstore, unbooked)")
+    p.add_argument("--weight", help="kg for every code (receive); else read from --scale")
+    p.add_argument("--reason", help="why (reject, void)")
+    p.add_argument("--method", help="utilization/disposal method code, e.g. R2, D10")
+    p.add_argument("--note", help="a note recorded with every scan")
+    p.add_argument("--manifest", help="transfer manifest number (load, receive, reject)")
+    p.add_argument("--rejected", help="kg rejected of a received batch (partial rejection)")
+    p.add_argument("--scanner", help="serial scanner port; default: lines on stdin")
+    p.add_argument("--scanner-baud", type=int, help="serial scanner baud rate (default 9600)")
+    p.add_argument("--max-scans", type=int, help="stop after this many codes")
+    p.add_argument("--idle-timeout", type=float, help="serial scanner: stop after S idle seconds")
+    _scale(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     ap = argparse.ArgumentParser(prog="hwtrace-pda", description="hwtrace 危废扫码终端 / PDA")
@@ -130,35 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=20, help="how many codes (default 20)")
     p.add_argument("--date", help="production date YYYY-MM-DD (default today)")
 
-    p = cmd("register", "register batches (reserved codes) and print their labels")
-    p.add_argument("--profile", required=True, help="waste profile: number, name or waste code")
-    p.add_argument("--weight", help="kg; else read from --scale")
-    p.add_argument("--packages", type=int, default=1, help="number of packages (default 1)")
-    p.add_argument("--packaging", help="packaging as written on the label, e.g. 桶 (drum)")
-    p.add_argument("--process", help="the process that produced the waste")
-    p.add_argument("--volume", type=int, help="container volume in litres (label size)")
-    p.add_argument("--remarks", help="free text printed on the label")
-    p.add_argument("--count", type=int, default=1, help="how many batches alike (default 1)")
-    p.add_argument("--no-print", action="store_true", help="register without printing labels")
-    _printing(p)
-    _scale(p)
-
-    p = cmd("scan", "queue an action for every scanned code until the scanner ends")
-    p.add_argument("--action", required=True, choices=ACTIONS, help="what each scan records")
-    p.add_argument("--room", help="storage room: number or name (store)")
-    p.add_argument("--transporter", help="transporter: number or name (unstore, unbooked)")
-    p.add_argument("--receiver", help="receiver: number or name (unstore, unbooked)")
-    p.add_argument("--weight", help="kg for every code (receive); else read from --scale")
-    p.add_argument("--reason", help="why (reject, void)")
-    p.add_argument("--method", help="utilization/disposal method code, e.g. R2, D10")
-    p.add_argument("--note", help="a note recorded with every scan")
-    p.add_argument("--manifest", help="transfer manifest number (load, receive, reject)")
-    p.add_argument("--rejected", help="kg rejected of a received batch (partial rejection)")
-    p.add_argument("--scanner", help="serial scanner port; default: lines on stdin")
-    p.add_argument("--scanner-baud", type=int, help="serial scanner baud rate (default 9600)")
-    p.add_argument("--max-scans", type=int, help="stop after this many codes")
-    p.add_argument("--idle-timeout", type=float, help="serial scanner: stop after S idle seconds")
-    _scale(p)
+    _register_options(cmd("register", "register batches (reserved codes) and print their labels"))
+    _scan_options(cmd("scan", "queue an action for every scanned code until the scanner ends"))
 
     p = cmd("print", "print (or reprint, with --reason) the label of CODE")
     p.add_argument("code", help="the batch's identification code or its label's QR payload")

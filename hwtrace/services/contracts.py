@@ -98,8 +98,9 @@ def _check_document(new: NewContract) -> None:
         )
 
 
-def propose_contract(ctx: Context, *, actor: Actor, new: NewContract) -> Contract:
-    """A producer's administrator registers a contract; it counts once the receiver confirms."""
+def _checked(actor: Actor, new: NewContract) -> tuple[str, dict[str, int]]:
+    """Refuse a proposal before anything is read: who may propose, and the contract's own
+    values. Return its number and its yearly quantity per waste code in grams."""
     require_role(actor, Role.ADMIN)
     if actor.enterprise_kind is not EnterpriseKind.PRODUCER:
         raise Forbidden(zh="只有产废单位可以登记处置合同", en="only producers register contracts")
@@ -116,6 +117,12 @@ def propose_contract(ctx: Context, *, actor: Actor, new: NewContract) -> Contrac
         waste_entry(code)
         lines[code] = t_to_g(qty, field=f"quantities_t/{code}")
     _check_document(new)
+    return number, lines
+
+
+def propose_contract(ctx: Context, *, actor: Actor, new: NewContract) -> Contract:
+    """A producer's administrator registers a contract; it counts once the receiver confirms."""
+    number, lines = _checked(actor, new)
     sha = hashlib.sha256(new.document).hexdigest()
     now = ctx.now()
     with ctx.uow() as uow:

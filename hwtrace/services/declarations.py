@@ -183,6 +183,37 @@ def report(ctx: Context, *, actor: Actor, enterprise_id: int | None, period: str
         return build(s, ctx, ent, p)
 
 
+def _require_declares(ent: Enterprise, p: Period) -> None:
+    """Refuse a report the enterprise's management class does not declare (HJ 1259-2022 7.2)."""
+    cls = ManagementClass(ent.management_class) if ent.management_class else None
+    if cls is None or p.kind not in DECLARES[cls]:
+        raise Conflict(
+            zh="本单位的管理类别不申报该类报表",
+            en="the enterprise's management class does not declare this kind of report",
+            code="declaration.not_required",
+            detail={"class": ent.management_class, "kind": p.kind.value},
+        )
+
+
+def _next_version(s: Session, ent: Enterprise, p: Period, reason: str) -> tuple[int, str]:
+    """The version this submission will be, and its reason (a correction, version 2 on, needs
+    one)."""
+    last = s.scalar(
+        sa.select(sa.func.max(Declaration.version)).where(
+            Declaration.enterprise_id == ent.id, Declaration.period == p.key
+        )
+    )
+    version = int(last or 0) + 1
+    why = reason.strip()
+    if version > 1 and not why:
+        raise BadValue(
+            zh="更正已申报的报表须说明原因",
+            en="a correction of a declared report needs a reason",
+            code="declaration.reason_required",
+        )
+    return version, why
+
+
 def submit(
     ctx: Context,
     *,
@@ -206,14 +237,7 @@ def submit(
     with ctx.uow() as uow:
         s = uow.session
         ent = _enterprise(s, actor, None)
-        cls = ManagementClass(ent.management_class) if ent.management_class else None
-        if cls is None or p.kind not in DECLARES[cls]:
-            raise Conflict(
-                zh="本单位的管理类别不申报该类报表",
-                en="the enterprise's management class does not declare this kind of report",
-                code="declaration.not_required",
-                detail={"class": ent.management_class, "kind": p.kind.value},
-            )
+        _require_declares(ent, p)
         rep = build(s, ctx, ent, p)
         if rep.sha256 != reviewed_sha256:
             raise Conflict(
@@ -222,19 +246,7 @@ def submit(
                 code="declaration.changed",
                 detail={"sha256": rep.sha256},
             )
-        last = s.scalar(
-            sa.select(sa.func.max(Declaration.version)).where(
-                Declaration.enterprise_id == ent.id, Declaration.period == p.key
-            )
-        )
-        version = int(last or 0) + 1
-        why = reason.strip()
-        if version > 1 and not why:
-            raise BadValue(
-                zh="更正已申报的报表须说明原因",
-                en="a correction of a declared report needs a reason",
-                code="declaration.reason_required",
-            )
+        version, why = _next_version(s, ent, p, reason)
         entry = uow.record(
             entry_type="declaration.submit",
             subject=f"declaration:{ent.uscc}:{p.key}",

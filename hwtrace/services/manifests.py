@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from hwtrace.domain import codes
 from hwtrace.domain.access import Actor
 from hwtrace.domain.batches import need_reason
+from hwtrace.domain.contracts import Terms
 from hwtrace.domain.errors import Conflict, NotFound
 from hwtrace.domain.lifecycle import TERMINAL
 from hwtrace.domain.quantities import g_to_kg
@@ -51,6 +53,42 @@ def _next_daily(s: Session, name: str) -> int:
     ).scalar_one()
     counter.last_seq += 1
     return counter.last_seq
+
+
+def _create_payload(
+    booking: Booking,
+    manifest: Manifest,
+    lines: list[tuple[TransferLine, Batch, WasteProfile]],
+    chosen: dict[str, Terms],
+    who: tuple[Enterprise, Enterprise, Enterprise],
+) -> dict[str, Any]:
+    """The ``manifest.create`` entry's payload: the parties, the vehicle, the permits, the lines
+    and the contracts that cover them."""
+    producer, transporter, receiver = who
+    return {
+        "booking": bookings.booking_subject(booking.id),
+        "producer": producer.uscc,
+        "transporter": transporter.uscc,
+        "receiver": receiver.uscc,
+        "vehicle_plate": manifest.vehicle_plate,
+        "driver_licence": manifest.driver_licence,
+        "transport_permit": manifest.transport_permit,
+        "operating_permit": manifest.operating_permit,
+        "planned_method": manifest.planned_method,
+        "lines": [
+            {
+                "code": line.code,
+                "waste_code": b.waste_code,
+                "name": p.name,
+                "kg": g_to_kg(line.dispatched_g),
+                "packaging": b.packaging,
+                "count": b.package_count,
+                "hazards": list(p.hazards),
+            }
+            for line, b, p in lines
+        ],
+        "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
+    }
 
 
 def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
@@ -117,30 +155,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
             actor,
             "manifest.create",
             number,
-            {
-                "booking": bookings.booking_subject(booking.id),
-                "producer": producer.uscc,
-                "transporter": transporter.uscc,
-                "receiver": receiver.uscc,
-                "vehicle_plate": manifest.vehicle_plate,
-                "driver_licence": manifest.driver_licence,
-                "transport_permit": manifest.transport_permit,
-                "operating_permit": op_permit,
-                "planned_method": manifest.planned_method,
-                "lines": [
-                    {
-                        "code": line.code,
-                        "waste_code": b.waste_code,
-                        "name": p.name,
-                        "kg": g_to_kg(line.dispatched_g),
-                        "packaging": b.packaging,
-                        "count": b.package_count,
-                        "hazards": list(p.hazards),
-                    }
-                    for line, b, p in lines
-                ],
-                "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
-            },
+            _create_payload(booking, manifest, lines, chosen, (producer, transporter, receiver)),
         )
         manifest.last_seq = seq
         booking.last_seq = seq
