@@ -112,3 +112,47 @@ def _parents(rel: str) -> list[str]:
 def _has_code(path: Path) -> bool:
     body = ast.parse(path.read_text("utf-8")).body
     return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
+
+
+# No room too big: a module over this many lines is split by what it holds; a function over
+# this many lines is split too, unless a comment on the lines just above its ``def`` starting
+# "# one piece:" says why it must stay whole.
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+SIZED = ("hwtrace", "ledger", "printer", "pda_client", "schemas")
+
+
+def oversized(path: Path) -> list[str]:
+    """The module itself and the functions of ``path`` that are too long."""
+    text = path.read_text("utf-8")
+    lines = text.splitlines()
+    found = [f"{len(lines)} lines"] if len(lines) > MAX_MODULE_LINES else []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        length = (node.end_lineno or node.lineno) - node.lineno + 1
+        above = lines[max(0, first - 4) : first - 1]
+        if length > MAX_FUNCTION_LINES and not any("# one piece:" in a for a in above):
+            found.append(f"{node.name}() {length} lines (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("package", SIZED)
+def test_no_module_or_function_is_too_big(package: str) -> None:
+    big = {
+        path.relative_to(ROOT).as_posix(): found
+        for path in modules(package)
+        if (found := oversized(path))
+    }
+    assert not big, f"split these by what they hold (docs/ARCHITECTURE.md): {big}"
+
+
+def test_the_size_check_sees_a_long_function(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def long() -> None:\n{body}\n")
+    assert oversized(tmp_path / "long.py") == [f"long() {MAX_FUNCTION_LINES + 1} lines (line 1)"]
+    (tmp_path / "kept.py").write_text(
+        f"# one piece: a table as code\ndef long() -> None:\n{body}\n"
+    )
+    assert oversized(tmp_path / "kept.py") == []
