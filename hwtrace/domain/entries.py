@@ -7,7 +7,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from hwtrace.domain.declarations import CLASS_EN, CLASS_ZH, ManagementClass
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
+from hwtrace.domain.vocabularies import method_name
 
 ENTRY_TYPE_ZH = {
     "batch.register": "登记（产生）",
@@ -48,6 +50,12 @@ ENTRY_TYPE_ZH = {
     "user.totp_enable": "启用动态验证码",
     "user.totp_disable": "停用动态验证码",
     "user.recovery_code_use": "使用恢复码登录",
+    "contract.propose": "合同登记",
+    "contract.confirm": "合同确认（接受人）",
+    "contract.refuse": "合同拒绝（接受人）",
+    "contract.terminate": "合同终止",
+    "declaration.submit": "申报提交",
+    "enterprise.management_class": "管理类别设定",
 }
 
 
@@ -99,6 +107,20 @@ _PAYLOAD_ZH = {
     "transport_permit": "运输许可证",
     "operating_permit": "经营许可证",
     "format": "格式",
+    "number": "编号",
+    "valid_from": "有效期起",
+    "valid_to": "有效期至",
+    "quantities_t": "年度数量（吨）",
+    "document": "合同文件",
+    "document_sha256": "文件摘要",
+    "period": "申报期",
+    "table": "报表",
+    "version": "版本",
+    "content_sha256": "内容摘要",
+    "rows": "行数",
+    "deadline": "截止日期",
+    "permits": "许可证",
+    "opened_seq": "登记序号",
 }
 
 
@@ -183,6 +205,12 @@ ENTRY_TYPE_EN = {
     "user.totp_enable": "Second factor enabled",
     "user.totp_disable": "Second factor disabled",
     "user.recovery_code_use": "Recovery code used",
+    "contract.propose": "Contract registered",
+    "contract.confirm": "Contract confirmed (receiver)",
+    "contract.refuse": "Contract refused (receiver)",
+    "contract.terminate": "Contract terminated",
+    "declaration.submit": "Declaration submitted",
+    "enterprise.management_class": "Management class set",
 }
 
 _PAYLOAD_EN = {
@@ -243,6 +271,20 @@ _PAYLOAD_EN = {
     "catalogue_edition": "catalogue edition",
     "waste_description": "catalogue wording",
     "contracts": "contracts",
+    "number": "number",
+    "valid_from": "valid from",
+    "valid_to": "valid to",
+    "quantities_t": "yearly quantities (t)",
+    "document": "document",
+    "document_sha256": "document digest",
+    "period": "period",
+    "table": "table",
+    "version": "version",
+    "content_sha256": "content digest",
+    "rows": "rows",
+    "deadline": "deadline",
+    "permits": "permits",
+    "opened_seq": "recorded as entry",
 }
 
 _WORDS_ZH = {
@@ -277,6 +319,9 @@ _STATUS_EN = {
     "VOIDED": "voided",
 }
 
+# HJ 1259-2022 management classes (hwtrace/domain/declarations.py CLASS_ZH / CLASS_EN)
+_CLASS_WORDS = {cls.value: (CLASS_ZH[cls], CLASS_EN[cls]) for cls in ManagementClass}
+
 _OUTCOME = {
     "PENDING": ("待装车", "not yet loaded"),
     "LOADED": ("已装车", "loaded"),
@@ -296,7 +341,7 @@ _DISCREPANCY = {
 }
 
 _WORD_SKIP = frozenset(
-    {"prev", "from", "to", "scale_frame", "hazards", "lines", "profile_id", "out_of_order"}
+    {"prev", "from", "to", "to_zh", "scale_frame", "hazards", "lines", "profile_id", "out_of_order"}
 )
 _KG_KEYS = frozenset({"weight_kg", "dispatched_kg", "rejected_kg", "total_kg"})
 _PARTY_KEYS = frozenset({"producer", "transporter", "receiver"})
@@ -311,7 +356,9 @@ def entry_title(entry_type: str, lang: str) -> str:
 
 
 def status_word(value: str, lang: str) -> str:
-    """Return a batch status in words."""
+    """Return a batch status (or an enterprise's management class) in words."""
+    if value in _CLASS_WORDS:
+        return _CLASS_WORDS[value][1 if lang == "en" else 0]
     if lang == "en":
         return _STATUS_EN.get(value, value)
     return _status(value)
@@ -359,6 +406,15 @@ _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
 }
 
 
+def _method(value: Any, lang: str) -> str:
+    """A method as its code and its name in ``lang`` (the entry keeps the Chinese name)."""
+    code = str(value.get("code", "")) if isinstance(value, Mapping) else str(value)
+    name = method_name(code, lang)
+    if not name and isinstance(value, Mapping):
+        name = _short(value.get("name"))
+    return f"{code} {name}".strip()
+
+
 def _word(
     key: str, value: Any, lang: str, names: Mapping[str, str], when: Callable[[str], str]
 ) -> str:
@@ -377,6 +433,13 @@ def _word(
         return ("yes" if value else "no") if en else ("是" if value else "否")
     if key == "kind" and value in _DISCREPANCY:
         return _DISCREPANCY[value][1 if en else 0]
+    if key in ("method", "planned_method"):
+        return _method(value, lang)
+    if key == "document" and isinstance(value, Mapping) and "sha256" in value:
+        size, digest = value.get("bytes", "?"), str(value["sha256"])[:16]
+        return f"{value.get('name', '')} ({size} B, SHA-256 {digest}…)"
+    if key == "quantities_t" and isinstance(value, Mapping):
+        return ", ".join(f"{k} {v} t" for k, v in value.items())
     if key == "booking" and isinstance(value, str) and value.startswith("booking-"):
         return "#" + value.removeprefix("booking-")
     return _short(value)

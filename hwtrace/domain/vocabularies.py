@@ -23,16 +23,27 @@ _GROUP_EN = {
 
 @cache
 def _methods() -> dict[str, dict[str, Any]]:
+    english = {r["code"]: r["name_en"] for r in schemas.reference("method-names-en")["items"]}
     return {
         r["code"]: {
             "code": r["code"],
             "group": r["group"],
             "group_en": _GROUP_EN.get(r["group"], r["group"]),
             "name_zh": r["name_zh"],
+            "name_en": english[r["code"]],
             "name": r["name_zh"],
         }
         for r in schemas.table(_METHOD_TABLE)
     }
+
+
+def method_name(code: str, lang: str) -> str:
+    """A method's name in ``lang`` (zh or en; English from ``method-names-en.json``), empty for
+    a code not in the list."""
+    row = _methods().get(code)
+    if row is None:
+        return ""
+    return str(row["name_en"] if lang == "en" else row["name_zh"])
 
 
 def methods_status() -> dict[str, Any]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from hwtrace.domain.access import EnterpriseKind
 from hwtrace.domain.errors import HwtraceError
 from hwtrace.domain.transport import BookingStatus
-from hwtrace.domain.vocabularies import disposal_methods
+from hwtrace.domain.vocabularies import disposal_methods, method_name
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import bookings as svc
@@ -118,7 +118,7 @@ def _detail(booking_id: int, error: str | None = None, step: str = "", status: i
 
 
 def _method_name(code: str) -> str:
-    return next((m["name_zh"] for m in disposal_methods() if m["code"] == code), "")
+    return method_name(code, g.get("lang", "zh"))
 
 
 @bp.get("/bookings/<int:booking_id>")

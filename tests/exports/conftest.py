@@ -5,17 +5,23 @@ second producer and receiver."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from hwtrace import create_app, migrate
+from hwtrace.demo import seed
 from hwtrace.domain.access import Actor
+from hwtrace.keys import init_keys
 from hwtrace.services import auth as auth_svc
 from hwtrace.store.tables import Enterprise
 from tests.api.test_transport import _load, _manifest, _stored
+from tests.conftest import TEST_CONFIG
 from tests.factories import World
+from tests.support.live_server import scratch_database
 
 
 @dataclass
@@ -102,3 +108,24 @@ def cli_env(app: Flask | None = None) -> dict[str, str]:
             HWTRACE_ARGON2_MEMORY_KIB="256",
         )
     return env
+
+
+# The demo park, seeded once for the export tests that read a year of it.
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("demo")
+    with scratch_database(tmp, "hwtrace_decl") as url:
+        migrate.upgrade(url)
+        init_keys(tmp / "ledger.key", "hwtrace.local/test", None)
+        app = create_app(
+            {
+                **TEST_CONFIG,
+                "INSTANCE_DIR": str(tmp),
+                "DATABASE_URL": url,
+                "LEDGER_KEY_FILE": str(tmp / "ledger.key"),
+                "SECRET_KEY": "test",
+            }
+        )
+        seed(app.extensions["hwtrace"], batches_per_producer=10)
+        yield app
+        app.extensions["hwtrace"].db.dispose()

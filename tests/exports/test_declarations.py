@@ -8,43 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 import ledger
-from hwtrace import create_app, migrate
-from hwtrace.demo import seed
-from hwtrace.keys import init_keys
 from hwtrace.services import auth
 from hwtrace.services.context import Context
-from tests.conftest import TEST_CONFIG
-from tests.support.live_server import scratch_database
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    tmp = tmp_path_factory.mktemp("declarations")
-    with scratch_database(tmp, "hwtrace_decl") as url:
-        migrate.upgrade(url)
-        init_keys(tmp / "ledger.key", "hwtrace.local/test", None)
-        app = create_app(
-            {
-                **TEST_CONFIG,
-                "INSTANCE_DIR": str(tmp),
-                "DATABASE_URL": url,
-                "LEDGER_KEY_FILE": str(tmp / "ledger.key"),
-                "SECRET_KEY": "test",
-            }
-        )
-        seed(app.extensions["hwtrace"], batches_per_producer=10)
-        yield app
-        app.extensions["hwtrace"].db.dispose()
 
 
 def _token(ctx: Context, who: str) -> str:
