@@ -69,6 +69,7 @@ EN: dict[str, str] = {
         "Code, name, industry, category or keyword, e.g. 900-249-08, waste oil (废机油), HW08"
     ),
     "在《国家危险废物名录》中查找": "Look it up in the national catalogue",
+    "查找并添加废物代码": "Find and add a waste code",
     "名录中没有找到": "Not in the catalogue",
     "查找": "Search",
     "名录": "Catalogue",

@@ -135,3 +135,39 @@ def test_operators_and_other_kinds_cannot_add_profiles(browser: Any, live: Live)
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+def test_the_permit_form_collects_codes_with_the_picker(browser: Any, live: Live) -> None:
+    page = login(browser, live, "park", viewport={"width": 1280, "height": 900})
+    page.goto(live.url + "/enterprises/new")
+    field = page.locator("#picker-operating-codes")
+    for word, code in (("废矿物油", "900-249-08"), ("实验室废液", "900-047-49")):
+        field.click()
+        page.keyboard.type(word)
+        page.wait_for_selector(f".wc-list li[data-code='{code}']")
+        page.locator(f".wc-list li[data-code='{code}']").click()
+        assert field.input_value() == ""  # cleared for the next one, and never submitted
+    page.locator("#picker-operating-codes").click()
+    page.keyboard.type("900-249-08")  # the same code again is not added twice
+    page.wait_for_selector(".wc-list li[data-code='900-249-08']")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.locator("#operating-codes").input_value() == "900-249-08\n900-047-49"
+    assert page.locator("form input#picker-operating-codes[name]").count() == 0
+    shot(page, "picker-permit-codes")
+
+
+def test_the_enterprise_file_filters_by_a_picked_code(browser: Any, live: Live) -> None:
+    page = login(browser, live, "p1admin", viewport={"width": 1280, "height": 900})
+    with page.expect_navigation():
+        page.click("header nav a:text-is('企业档案')")
+    field = page.locator("#batches #picker-waste_code")
+    field.click()
+    page.keyboard.type("废矿物油")
+    page.wait_for_selector("#batches .wc-list li[data-code='900-249-08']")
+    page.locator("#batches .wc-list li[data-code='900-249-08']").click()
+    with page.expect_navigation():
+        page.click("#batches form.filters button[type=submit]")
+    assert "waste_code=900-249-08" in page.url
+    cells = page.locator("#batches table tbody tr td:nth-child(2)").all_inner_texts()
+    assert cells and all("900-249-08" in c for c in cells), cells

@@ -28,7 +28,13 @@ def test_register_confirm_and_terminate_a_contract(browser: Any, live: Live) -> 
     form.locator("select[name=receiver_id]").select_option(label="绿源环保处置有限公司")
     form.locator("input[name=valid_from]").fill(today.isoformat())
     form.locator("input[name=valid_to]").fill((today - dt.timedelta(days=1)).isoformat())
-    form.locator("input[name=code0]").fill("900-041-49")
+    # The waste code through the catalogue picker: the beginning of the code, then the keyboard.
+    form.locator("input[name=code0]").click()
+    page.keyboard.type("900-041")
+    page.wait_for_selector("form#propose .wc-list li[data-code='900-041-49']")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert form.locator("input[name=code0]").input_value() == "900-041-49"
     form.locator("input[name=qty0]").fill("3.5")
     doc = {"name": "LY-UI-P3-09.pdf", "mimeType": "application/pdf", "buffer": CONTRACT_PDF}
     form.locator("input[name=document]").set_input_files(doc)

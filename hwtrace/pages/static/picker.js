@@ -23,6 +23,16 @@
       });
     }
     function pick(item) {
+      const target = box.dataset.appendTo ? document.getElementById(box.dataset.appendTo) : null;
+      if (target) {
+        // Several codes collected in a text area, one a line: add this one once, clear the field.
+        const have = target.value.split(/[\s,，、;]+/).filter(Boolean);
+        if (have.indexOf(item.code) < 0) target.value = have.concat([item.code]).join("\n");
+        input.value = "";
+        chosen.textContent = item.code + " · " + item.description;
+        close();
+        return;
+      }
       input.value = item.code;
       chosen.textContent = item.code + " · " + item.category + " " + item.category_name + " · " + item.description;
       box.dataset.code = item.code;
