@@ -7,21 +7,20 @@ the label's own QR payload (read from the printed label with zbar) as a keyboard
 does: fast keystrokes, then Enter. A batch scanned again is shown as done, not refused.
 
 The booking, its acceptance and the manifest are desk work of the producer's manager and the
-transporter's dispatcher (console pages); this test makes them with the use cases directly."""
+transporter's dispatcher: the console's pages, here opened on phones too. No API call, no use
+case called directly: every step is clicked or typed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.pages.conftest import PASSWORD, Live, login, shot
+from tests.pages.conftest import Live, login, shot
+from tests.pages.test_workflows import accept, book
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -96,68 +95,28 @@ def register(page: Any, tmp: Path, weight: str) -> tuple[str, str]:
     return code, payload
 
 
-class Desk:
-    """The desk steps of other roles, through the use cases on the server's own database."""
-
-    def __init__(self, live: Live) -> None:
-        from hwtrace.app import create_app
-
-        env = live.env
-        self.app = create_app(
-            {
-                "DATABASE_URL": env["HWTRACE_DATABASE_URL"],
-                "LEDGER_KEY_FILE": env["HWTRACE_LEDGER_KEY_FILE"],
-                "SECRET_KEY": "test",
-                "ARGON2_TIME_COST": 1,
-                "ARGON2_MEMORY_KIB": 256,
-            }
-        )
-        self.ctx = self.app.extensions["hwtrace"]
-
-    def actor(self, who: str) -> Any:
-        from hwtrace.services import auth
-
-        issued = auth.login(self.ctx, username=who, password=PASSWORD, remote_addr="127.0.0.1")
-        return auth.actor_for_token(self.ctx, issued.token)
-
-    def manifest(self, codes: list[str]) -> str:
-        from hwtrace.services import bookings, directory, manifests
-
-        admin, driver = self.actor("p1admin"), self.actor("driver")
-        park = self.actor("park")
-        ids = {e.name: e.id for e, _ in directory.list_enterprises(self.ctx, actor=park)}
-        now = dt.datetime.now(dt.UTC)
-        booking = bookings.request_booking(
-            self.ctx,
-            actor=admin,
-            req=bookings.BookingRequest(
-                codes=codes,
-                transporter_id=ids["安达危险品运输有限公司"],
-                receiver_id=ids["绿源环保处置有限公司"],
-                window_start=now,
-                window_end=now + dt.timedelta(hours=4),
-                planned_method="D10",
-            ),
-        )
-        bookings.accept_booking(
-            self.ctx,
-            actor=driver,
-            booking_id=booking.id,
-            acc=bookings.Acceptance("苏E3A621", driver.user_id, "320500198801"),
-        )
-        return str(manifests.create_manifest(self.ctx, actor=admin, booking_id=booking.id).number)
+def desk_on_a_phone(browser: Any, live: Live, codes: list[str]) -> str:
+    """The desk steps on the same phone, through the console's pages: the producer's manager
+    books the pickup, the transporter's dispatcher accepts it with a vehicle and a driver, the
+    manager makes the manifest. Return its number."""
+    admin = phone(browser, live, "p1admin")
+    booking_id = book(admin, live, codes)
+    snap(admin, "producer-booked")
+    dispatcher = phone(browser, live, "driver")
+    accept(dispatcher, live, booking_id)
+    snap(dispatcher, "transporter-accepted")
+    dispatcher.context.close()
+    admin.goto(f"{live.url}/bookings/{booking_id}")
+    with admin.expect_navigation():
+        admin.click("#make-manifest")
+    assert admin.locator("#manifest-state").inner_text() == "待运输"
+    snap(admin, "producer-manifest")
+    number = admin.url.rsplit("/", 1)[1]
+    admin.context.close()
+    return number
 
 
-@pytest.fixture(scope="module")
-def desk(live: Live) -> Iterator[Desk]:
-    d = Desk(live)
-    yield d
-    # close its pooled connections now: a pool left to the garbage collector warns later, in
-    # whichever test happens to be running
-    d.ctx.db.dispose()
-
-
-def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_path: Path) -> None:
+def test_whole_handover_on_a_phone(browser: Any, live: Live, tmp_path: Path) -> None:
     # -- the producer's operator: register, label, store ---------------------------------
     op = phone(browser, live, "p1op")
     tiles = op.locator("ul.tiles a").evaluate_all("els => els.map(e => e.dataset.flow)")
@@ -194,8 +153,8 @@ def test_whole_handover_on_a_phone(browser: Any, live: Live, desk: Desk, tmp_pat
     assert label_payload(op, tmp_path) == qr2  # the same label, the same signed payload
     snap(op, "producer-reprinted")
 
-    # -- desk work of the other roles: booking, acceptance, manifest ----------------------
-    number = desk.manifest([code1, code2])
+    # -- desk work of the other roles, on phones too: booking, acceptance, manifest -------
+    number = desk_on_a_phone(browser, live, [code1, code2])
 
     # -- the producer's operator scans both out -------------------------------------------
     op.click("#m-home")
