@@ -48,6 +48,7 @@ catalogue.unknown_edition      404     no such edition of the national catalogue
 catalogue.invalid              400     a catalogue table to import is malformed (problems listed)
 catalogue.edition_exists       409     that edition of the catalogue is already here; never replaced
 catalogue.no_park              409     the database has no park to import an edition into
+camera.bad_image               400     a handheld camera still is not a small JPEG or PNG
 waste.profile_inactive         409     the waste profile is not active
 storage.room_mismatch          409     the room does not belong to the batch's producer
 storage.capacity               409     the room would be over its capacity

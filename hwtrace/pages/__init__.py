@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         auth,
         batches,
         bookings,
+        camera,
         catalogue,
         console,
         contracts,

@@ -186,6 +186,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/login"): S("anon"),
     ("GET", "/m/"): USERS,
     ("GET", "/m/label/<code>.<fmt>"): PARTIES,
+    ("POST", "/m/camera"): USERS,
     ("POST", "/m/manifest/<number>/confirm"): S("r1"),
     ("POST", "/m/manifest/<number>/depart"): S("tadmin", "t"),
     ("GET", "/m/manifest/<number>/load"): S("tadmin", "t"),

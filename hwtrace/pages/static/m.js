@@ -1,6 +1,6 @@
 // hwtrace handheld pages: the scan field stays focused for a keyboard-wedge scanner, a camera
-// button reads the label's QR code with the browser's BarcodeDetector where it exists (the
-// field can always be typed into), the profile list can be filtered, and Enter in a reject
+// button reads the label's QR code (with the browser's BarcodeDetector, or on the server from
+// stills where the browser has none; the field can always be typed into), the profile list can be filtered, and Enter in a reject
 // reason rejects rather than accepts.
 (function () {
   "use strict";
@@ -11,9 +11,11 @@
   var weight = document.getElementById("weight");
   if (weight) { weight.focus(); }
 
-  // The camera: only where BarcodeDetector and a camera exist; otherwise the button stays hidden.
+  // The camera, wherever the browser can open one: the browser's own BarcodeDetector reads the
+  // label where it exists; elsewhere a still goes to the server a few times a second and zbar
+  // reads it there (/m/camera). The field can always be typed into.
   var cam = document.getElementById("camera");
-  if (field && cam && "BarcodeDetector" in window && navigator.mediaDevices) {
+  if (field && cam && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     cam.hidden = false;
     var view = document.getElementById("camera-view");
     var video = document.getElementById("camera-video");
@@ -23,9 +25,44 @@
       stream = null;
       view.hidden = true;
     };
+    var found = function (text) {
+      stop();
+      field.value = text;
+      field.form.requestSubmit();
+    };
+    // The browser's reader: prefer the QR payload (it carries the signature) to the CODE128 code.
+    var nativeRead = function (detector) {
+      return detector.detect(video).then(function (codes) {
+        var qr = codes.filter(function (c) { return c.format === "qr_code"; })[0] || codes[0];
+        return qr && qr.rawValue ? qr.rawValue : null;
+      });
+    };
+    // The server's reader: one JPEG still of the video.
+    var canvas = document.createElement("canvas");
+    var serverRead = function () {
+      if (!video.videoWidth) { return Promise.resolve(null); }
+      var scale = Math.min(1, 960 / Math.max(video.videoWidth, video.videoHeight));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.85); })
+        .then(function (blob) {
+          var body = new FormData();
+          body.append("still", blob, "still.jpg");
+          body.append("csrf", field.form.querySelector("input[name=csrf]").value);
+          return fetch(cam.dataset.decode, { method: "POST", body: body, credentials: "same-origin" });
+        })
+        .then(function (r) { return r.ok ? r.json() : { text: null }; })
+        .then(function (data) { return data.text || null; });
+    };
     document.getElementById("camera-stop").addEventListener("click", stop);
     cam.addEventListener("click", function () {
-      var detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] });
+      var read = serverRead, pause = 350;
+      if ("BarcodeDetector" in window) {
+        var detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] });
+        read = function () { return nativeRead(detector); };
+        pause = 0;
+      }
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
         stream = s;
         video.srcObject = s;
@@ -33,17 +70,9 @@
         video.play();
         var tick = function () {
           if (!stream) { return; }
-          detector.detect(video).then(function (codes) {
-            // Prefer the QR payload (it carries the signature) over the CODE128 code.
-            var qr = codes.filter(function (c) { return c.format === "qr_code"; })[0] || codes[0];
-            if (qr && qr.rawValue) {
-              stop();
-              field.value = qr.rawValue;
-              field.form.requestSubmit();
-            } else {
-              window.requestAnimationFrame(tick);
-            }
-          }).catch(function () { window.setTimeout(tick, 200); });
+          read().then(function (text) {
+            if (text && stream) { found(text); } else { window.setTimeout(tick, pause); }
+          }).catch(function () { window.setTimeout(tick, 300); });
         };
         tick();
       }).catch(function () { stop(); field.focus(); });
