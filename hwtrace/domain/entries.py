@@ -10,6 +10,7 @@ from typing import Any
 from hwtrace.domain.declarations import CLASS_EN, CLASS_ZH, ManagementClass
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.vocabularies import method_name
+from hwtrace.domain.warnings import outlier_messages
 
 ENTRY_TYPE_ZH = {
     "batch.register": "登记（产生）",
@@ -365,23 +366,71 @@ def status_word(value: str, lang: str) -> str:
 
 
 def _facts(value: Mapping[str, Any], en: bool) -> str | None:
-    if "difference_pct" not in value:
-        return None
-    sent, got = value.get("dispatched_kg"), value.get("received_kg")
-    pct, tol = value.get("difference_pct"), value.get("tolerance_pct")
-    if en:
-        return f"dispatched {sent} kg, received {got} kg, {pct} % off (tolerance {tol} %)"
-    return f"发出 {sent} kg，接收 {got} kg，相差 {pct}%（允许 {tol}%）"
+    """A discrepancy's facts: the weights apart, or what was rejected and why."""
+    if "difference_pct" in value:
+        sent, got = value.get("dispatched_kg"), value.get("received_kg")
+        pct, tol = value.get("difference_pct"), value.get("tolerance_pct")
+        if en:
+            return f"dispatched {sent} kg, received {got} kg, {pct} % off (tolerance {tol} %)"
+        return f"发出 {sent} kg，接收 {got} kg，相差 {pct}%（允许 {tol}%）"
+    if "rejected_kg" in value or "reason" in value:
+        kg, why = value.get("rejected_kg"), _short(value.get("reason"))
+        if en:
+            return (f"{kg} kg rejected" if kg else "rejected") + (f": {why}" if why else "")
+        return (f"拒收 {kg} kg" if kg else "拒收") + (f"：{why}" if why else "")
+    return None
 
 
 def _weight_check(value: Mapping[str, Any], en: bool) -> str | None:
+    """The weight rule's verdict (``domain/warnings.py``), the same numbers in both languages."""
+    rule = value.get("rule")
+    if rule == "correction":
+        zh, en_text = outlier_messages(int(value["new_g"]), dict(value))
+        return en_text if en else zh
+    if rule == "confirmed_at_receipt":
+        return "confirmed by the receiver's scale" if en else "接收方称重已确认"
     if "median_g" not in value:
         return None
-    median = f"{Decimal(int(value['median_g'])) / 1000:.3f}"
+    median = f"{Decimal(value['median_g']) / 1000:.3f}"
+    if rule == "multiple":
+        ratio, history = value.get("ratio", ""), value.get("history", "")
+        if en:
+            return f"{ratio} times the median {median} kg of the last {history} batches"
+        return f"为近 {history} 批中位数 {median} kg 的 {ratio} 倍"
     score = value.get("score", "")
     if en:
         return f"far from the recent median of {median} kg (score {score})"
     return f"与近期中位数 {median} kg 相差较大（得分 {score}）"
+
+
+def _permits(value: Mapping[str, Any], en: bool) -> str | None:
+    """An enterprise's permits: the operating permit (number, waste codes, yearly capacity,
+    validity) and the road transport permit."""
+    parts = []
+    op = value.get("operating")
+    if isinstance(op, Mapping):
+        number, codes = op.get("number", ""), _short(op.get("codes") or [])
+        cap, until = op.get("annual_capacity_t"), op.get("valid_until")
+        if en:
+            parts.append(
+                f"operating permit {number}: {codes}"
+                + (f", {cap} t a year" if cap else "")
+                + (f", valid until {until}" if until else "")
+            )
+        else:
+            parts.append(
+                f"经营许可证 {number}：{codes}"
+                + (f"，{cap} 吨/年" if cap else "")
+                + (f"，有效期至 {until}" if until else "")
+            )
+    tr = value.get("transport")
+    if isinstance(tr, Mapping):
+        number, until = tr.get("number", ""), tr.get("valid_until")
+        if en:
+            parts.append(f"transport permit {number}" + (f", valid until {until}" if until else ""))
+        else:
+            parts.append(f"运输许可证 {number}" + (f"，有效期至 {until}" if until else ""))
+    return ("; " if en else "；").join(parts) or None
 
 
 def _outcomes(value: Mapping[str, Any], en: bool) -> str | None:
@@ -403,6 +452,7 @@ _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
     "outcomes": _outcomes,
     "changes": _changes,
     "room": _room,
+    "permits": _permits,
 }
 
 

@@ -13,6 +13,7 @@ import ledger
 from hwtrace.domain import entries as E
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+RAW_PAIR = re.compile(r"\b[a-z]+(?:_[a-z]+)*=")
 
 
 def _payloads(app: Flask) -> list[tuple[str, dict[str, object]]]:
@@ -38,6 +39,8 @@ def test_every_demo_entry_reads_in_words_in_both_languages(demo: Flask) -> None:
                     raw.add((lang, et, label))
                 if lang == "en" and (CJK.search(label) or "_" in label):
                     raw.add((lang, et, label))
+                if RAW_PAIR.search(value):  # a mapping shown as key=value
+                    raw.add((lang, et, value))
                 if lang == "en" and label in ("method", "planned method") and CJK.search(value):
                     chinese_methods.add(value)
     assert not raw, sorted(raw)
