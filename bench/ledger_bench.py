@@ -2,6 +2,7 @@
 
     python -m bench.ledger_bench --db sqlite --n 20000
     python -m bench.ledger_bench --db pg --n 20000      # HWTRACE_TEST_DATABASE_URL or local PG
+    python -m bench.ledger_bench --db pg --only append --n 2000   # + ledger_append vs Python path
     python -m bench.ledger_bench --db both --only verify --size 1000000
     python -m bench.ledger_bench --db pg --only verify --size 10000000 --keep   # prints a --url
     python -m bench.ledger_bench --db pg --only verify --url postgresql://.../hwtrace_bench_x
@@ -180,6 +181,33 @@ def bench_append_many(kind: str, eng: sa.Engine, rows: list[dict[str, object]], 
     base = n / timed(plain_many)
     fig = n / timed(ledger_many)
     row(f"[{kind}] append, batches of 500", fig, base, "entries/s", "ratio >= 0.3")
+
+
+def bench_append_paths(eng: sa.Engine, n: int) -> None:
+    """PostgreSQL: appends through ``ledger_append`` (the entry numbered, encoded and hashed in
+    the database, one round trip) against the Python path that wrote the rows itself (head
+    locked and read, entry inserted, nodes inserted, head updated: four round trips), on the
+    same database in the same run; two rounds in alternating order, summed."""
+    for batch in (1, 500):
+        spent = {True: 0.0, False: 0.0}
+        for rnd, order in enumerate(((False, True), (True, False))):
+            for in_db in order:
+                log = ledger.Log(f"PATH{batch}{int(in_db)}{rnd}", database_append=in_db)
+
+                def go(log: ledger.Log = log, batch: int = batch) -> None:
+                    for start in range(0, n, batch):
+                        with eng.begin() as c:
+                            log.append_many(c, [draft(i) for i in range(start, start + batch)])
+
+                spent[in_db] += timed(go)
+        what = "1 entry/transaction" if batch == 1 else f"batches of {batch}"
+        row(
+            f"[pg] append through ledger_append(), {what}",
+            2 * n / spent[True],
+            2 * n / spent[False],
+            "entries/s",
+            "ratio >= 1 (baseline: the Python path)",
+        )
 
 
 # -- the log that verify checks ----------------------------------------------------------------
@@ -393,6 +421,7 @@ def run(kind: str, a: argparse.Namespace) -> None:
             PLAIN.create_all(eng)
             with eng.begin() as c:
                 ledger.schema.install_guards(c)
+                ledger.schema.install_append_function(c)
         if a.only in ("all", "append"):
             # the baseline rows are the same rows the ledger writes (made by a throw-away log)
             with eng.begin() as c:
@@ -400,6 +429,8 @@ def run(kind: str, a: argparse.Namespace) -> None:
             rows = rows_like(made)
             bench_append_one(kind, eng, rows, a.n)
             bench_append_many(kind, eng, rows, a.n)
+            if kind == "pg":
+                bench_append_paths(eng, a.n)
         if a.only in ("all", "verify"):
             if fresh:
                 print(f"# [{kind}] verify log: {build_verify_log(eng, a.size, a.append_max)}")

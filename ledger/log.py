@@ -20,7 +20,7 @@ from ledger import merkle
 from ledger.canonical import canonical_bytes, entry_fields, format_ts
 from ledger.checkpoint import Signer, Verifier, checkpoint_body, sign_checkpoint
 from ledger.entry import EntryDraft, StoredEntry, entry_from_body, utcnow
-from ledger.errors import BadProofError
+from ledger.errors import BadProofError, LedgerError
 from ledger.schema import (
     ledger_checkpoint,
     ledger_cosignature,
@@ -50,6 +50,16 @@ _UPDATE_HEAD = (
         updated_at=sa.bindparam("h_updated_at"),
     )
 )
+# PostgreSQL: the functions ``ledger.schema`` installs (the server's role may only call these).
+_DB_LOCK_HEAD = sa.text(
+    "SELECT head_size AS size, head_root AS root, head_frontier AS frontier "
+    "FROM ledger_lock_head(:log_id, :origin)"
+)
+_DB_APPEND = sa.text(
+    "SELECT first_seq, leaves FROM ledger_append(:log_id, :origin, :server_ts, "
+    "CAST(:types AS text[]), CAST(:subjects AS text[]), CAST(:actors AS text[]), "
+    "CAST(:enterprises AS text[]), CAST(:client_ts AS text[]), CAST(:payloads AS bytea[]))"
+)
 
 
 def _split_frontier(raw: bytes) -> list[bytes]:
@@ -65,15 +75,22 @@ class Log:
         *,
         origin: str | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        database_append: bool = True,
     ) -> None:
         self.log_id = log_id
         self.origin = origin or log_id
         self.clock = clock
+        # PostgreSQL: append through ``ledger_append`` (False: the Python path, which needs
+        # INSERT on the ledger tables; the benchmark's baseline)
+        self.database_append = database_append
 
     # -- head -----------------------------------------------------------------------------
 
     def ensure(self, conn: Connection) -> None:
         """Create the log's head row if it does not exist."""
+        if self._in_database(conn):
+            conn.execute(_DB_LOCK_HEAD, {"log_id": self.log_id, "origin": self.origin})
+            return
         values = {
             "log_id": self.log_id,
             "origin": self.origin,
@@ -88,6 +105,9 @@ class Log:
             conn.execute(sqlite.insert(ledger_log).values(values).on_conflict_do_nothing())
 
     def _head(self, conn: Connection, *, lock: bool) -> sa.Row[Any]:
+        if lock and self._in_database(conn):
+            # the server's role may not SELECT ... FOR UPDATE (that needs UPDATE on the table)
+            return conn.execute(_DB_LOCK_HEAD, {"log_id": self.log_id, "origin": self.origin}).one()
         q = _HEAD_FOR_UPDATE if lock and conn.dialect.name == "postgresql" else _HEAD
         params = {"h_log_id": self.log_id}
         row = conn.execute(q, params).one_or_none()
@@ -110,31 +130,89 @@ class Log:
         return self.append_many(conn, [draft])[0]
 
     def append_many(self, conn: Connection, drafts: Sequence[EntryDraft]) -> list[StoredEntry]:
-        """Append entries in order with one statement per table; return them."""
+        """Append entries in order and return them.
+
+        On PostgreSQL this is one call of ``ledger_append`` (``ledger.schema``), which numbers,
+        encodes and hashes the entries and writes the tree nodes and the head inside the
+        database; elsewhere (or with ``database_append=False``) Python does that work and writes
+        it with one statement per table."""
+        if not drafts:
+            self._head(conn, lock=True)
+            return []
+        now = self.clock()
+        if self._in_database(conn):
+            return self._append_in_database(conn, drafts, now)
+        return self._append_in_python(conn, drafts, now)
+
+    def _in_database(self, conn: Connection) -> bool:
+        return self.database_append and conn.dialect.name == "postgresql"
+
+    def _stored(self, d: EntryDraft, seq: int, now: dt.datetime) -> StoredEntry:
+        fields = entry_fields(
+            log=self.log_id,
+            seq=seq,
+            entry_type=d.entry_type,
+            subject=d.subject,
+            actor=d.actor,
+            enterprise=d.enterprise,
+            client_ts=d.client_ts,
+            server_ts=now,
+            payload=d.payload,
+        )
+        body = canonical_bytes(fields)
+        return StoredEntry(
+            log_id=self.log_id,
+            seq=seq,
+            entry_type=d.entry_type,
+            subject=d.subject,
+            actor=d.actor,
+            enterprise=d.enterprise,
+            client_ts=d.client_ts.astimezone(dt.UTC) if d.client_ts else None,
+            server_ts=now.astimezone(dt.UTC),
+            payload=fields["payload"],
+            body=body,
+            leaf_hash=merkle.leaf_hash(body),
+        )
+
+    def _append_in_database(
+        self, conn: Connection, drafts: Sequence[EntryDraft], now: dt.datetime
+    ) -> list[StoredEntry]:
+        params = {
+            "log_id": self.log_id,
+            "origin": self.origin,
+            "server_ts": format_ts(now),
+            "types": [d.entry_type for d in drafts],
+            "subjects": [d.subject for d in drafts],
+            "actors": [d.actor for d in drafts],
+            "enterprises": [d.enterprise for d in drafts],
+            "client_ts": [format_ts(d.client_ts) for d in drafts],
+            "payloads": [canonical_bytes(dict(d.payload)) for d in drafts],
+        }
+        first, leaves = conn.execute(_DB_APPEND, params).one()
+        entries = [self._stored(d, int(first) + i, now) for i, d in enumerate(drafts)]
+        for e, leaf in zip(entries, leaves, strict=True):
+            if e.leaf_hash != bytes(leaf):
+                # the database's bytes are the record; an entry Python would encode otherwise
+                # must not commit, or what the caller was told differs from what is kept
+                raise LedgerError(
+                    f"ledger_append stored entry {e.seq} with leaf hash {bytes(leaf).hex()}, "
+                    f"but its fields encode to {e.leaf_hash.hex()}"
+                )
+        return entries
+
+    def _append_in_python(
+        self, conn: Connection, drafts: Sequence[EntryDraft], now: dt.datetime
+    ) -> list[StoredEntry]:
         head = self._head(conn, lock=True)
         size = int(head.size)
         frontier = _split_frontier(head.frontier)
-        now = self.clock()
         server_ts = format_ts(now)
-        now_utc = now.astimezone(dt.UTC)
         entries: list[StoredEntry] = []
         rows: list[dict[str, Any]] = []
         nodes: list[dict[str, Any]] = []
         for d in drafts:
-            fields = entry_fields(
-                log=self.log_id,
-                seq=size,
-                entry_type=d.entry_type,
-                subject=d.subject,
-                actor=d.actor,
-                enterprise=d.enterprise,
-                client_ts=d.client_ts,
-                server_ts=now,
-                payload=d.payload,
-            )
-            body = canonical_bytes(fields)
-            leaf = merkle.leaf_hash(body)
-            for level, idx, h in merkle.frontier_push(frontier, size, leaf):
+            e = self._stored(d, size, now)
+            for level, idx, h in merkle.frontier_push(frontier, size, e.leaf_hash):
                 nodes.append(
                     {"log_id": self.log_id, "level": level, "idx": idx, "seq": size, "hash": h}
                 )
@@ -146,30 +224,14 @@ class Log:
                     "subject": d.subject,
                     "actor": d.actor,
                     "enterprise": d.enterprise,
-                    "client_ts": fields["client_ts"],
+                    "client_ts": format_ts(d.client_ts),
                     "server_ts": server_ts,
-                    "body": body,
-                    "leaf_hash": leaf,
+                    "body": e.body,
+                    "leaf_hash": e.leaf_hash,
                 }
             )
-            entries.append(
-                StoredEntry(
-                    log_id=self.log_id,
-                    seq=size,
-                    entry_type=d.entry_type,
-                    subject=d.subject,
-                    actor=d.actor,
-                    enterprise=d.enterprise,
-                    client_ts=d.client_ts.astimezone(dt.UTC) if d.client_ts else None,
-                    server_ts=now_utc,
-                    payload=fields["payload"],
-                    body=body,
-                    leaf_hash=leaf,
-                )
-            )
+            entries.append(e)
             size += 1
-        if not rows:
-            return []
         conn.execute(_INSERT_ENTRY, rows)
         if nodes:
             conn.execute(_INSERT_NODE, nodes)

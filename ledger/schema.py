@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ledger.canonical import FORMAT_VERSION
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -167,12 +169,224 @@ def drop_guards(conn: Connection, tables: tuple[str, ...] = GUARDED) -> None:
 
 
 def grant_append_only(conn: Connection, role: str) -> None:
-    """PostgreSQL: let ``role`` read and append to the ledger but never change or delete it."""
+    """PostgreSQL: let ``role`` read the ledger and append to it only through ``ledger_append``.
+
+    Entries, tree nodes and the head: SELECT only (a row the role wrote itself could break the
+    tree and raise a false alarm forever); the role locks the head and appends by calling the
+    functions ``install_append_function`` installed. Checkpoints and cosignatures: SELECT and
+    INSERT (their signatures are made outside the database, which cannot check Ed25519)."""
     if conn.dialect.name != "postgresql":
         return
     q = conn.dialect.identifier_preparer.quote
-    for table in GUARDED:
+    for table in (*GUARDED, "ledger_log"):
         conn.exec_driver_sql(f"REVOKE ALL ON {table} FROM {q(role)}")
-        conn.exec_driver_sql(f"GRANT SELECT, INSERT ON {table} TO {q(role)}")
-    conn.exec_driver_sql(f"REVOKE ALL ON ledger_log FROM {q(role)}")
-    conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE ON ledger_log TO {q(role)}")
+        conn.exec_driver_sql(f"GRANT SELECT ON {table} TO {q(role)}")
+    for table in APPENDED_BY_ROLE:
+        conn.exec_driver_sql(f"GRANT INSERT ON {table} TO {q(role)}")
+    for fn in ("ledger_lock_head(text, text)", APPEND_FUNCTIONS[-1]):
+        conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {fn} TO {q(role)}")
+
+
+# The ledger tables the server's role inserts into itself on PostgreSQL.
+APPENDED_BY_ROLE = ("ledger_checkpoint", "ledger_cosignature")
+
+# -- appends inside PostgreSQL ------------------------------------------------------------------
+#
+# ``ledger_append`` is the one way the server's role writes entries, tree nodes and the head on
+# PostgreSQL (``grant_append_only`` gives it EXECUTE and no INSERT or UPDATE on those tables). It
+# runs as its owner (SECURITY DEFINER) with a fixed search_path, locks the head row as the Python
+# path does, gives each entry the next sequence number, builds the canonical bytes from the
+# fields (the layout of ``ledger.canonical``: sorted keys, no whitespace, strings escaped as
+# Python's ``json.dumps(ensure_ascii=False)`` escapes them, which is what PostgreSQL's ``to_json``
+# does), and computes the RFC 6962 hashes with the built-in ``sha256()`` (PostgreSQL 11+):
+# leaf = SHA-256(0x00 || bytes), node = SHA-256(0x01 || left || right). So every row it writes
+# passes ``Log.verify``: the caller chooses the fields and the payload, never the sequence
+# number, the bytes, a hash or a node. The payload must be a JSON object that Python's json
+# reads back (nesting under ``MAX_DEPTH``, integers under 4,300 digits: beyond either Python's
+# json.loads fails, so the verifier could not read the entry).
+MAX_DEPTH = 500
+_TS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z$"
+
+_PG_LOCK_HEAD = """
+CREATE OR REPLACE FUNCTION ledger_lock_head(p_log_id text, p_origin text,
+    OUT head_size bigint, OUT head_root bytea, OUT head_frontier bytea)
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+  SELECT l.size, l.root, l.frontier INTO head_size, head_root, head_frontier
+    FROM ledger_log l WHERE l.log_id = p_log_id FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ledger_log (log_id, origin, size, root, frontier, updated_at)
+      VALUES (p_log_id, coalesce(p_origin, p_log_id), 0, sha256(''::bytea), ''::bytea, now())
+      ON CONFLICT (log_id) DO NOTHING;
+    SELECT l.size, l.root, l.frontier INTO STRICT head_size, head_root, head_frontier
+      FROM ledger_log l WHERE l.log_id = p_log_id FOR UPDATE;
+  END IF;
+END
+$$
+"""
+
+_PG_CHECK_ENTRY = f"""
+CREATE OR REPLACE FUNCTION ledger_check_entry(p_type text, p_client_ts text, p_payload bytea)
+RETURNS void LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  t text;
+  depth int := 0;
+  deepest int := 0;
+  c text;
+BEGIN
+  IF p_type IS NULL THEN
+    RAISE EXCEPTION 'ledger_append: an entry needs a type' USING ERRCODE = 'data_exception';
+  END IF;
+  IF p_client_ts IS NOT NULL AND (p_client_ts !~ '{_TS}'
+      OR p_client_ts::timestamptz IS NULL) THEN
+    RAISE EXCEPTION 'ledger_append: client_ts % is not RFC 3339 UTC with microseconds',
+      p_client_ts USING ERRCODE = 'data_exception';
+  END IF;
+  t := convert_from(p_payload, 'UTF8');
+  IF json_typeof(t::json) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'ledger_append: the payload is not a JSON object'
+      USING ERRCODE = 'data_exception';
+  END IF;
+  -- numbers and brackets outside strings; looked at only when the payload could break a limit
+  IF length(t) >= 4300 OR length(t) - length(translate(t, '{{[', '')) > {MAX_DEPTH} THEN
+    t := regexp_replace(t, '"(\\\\.|[^"\\\\])*"', '', 'g');
+  END IF;
+  IF length(t) >= 4300 AND EXISTS (SELECT FROM regexp_matches(t, '[0-9]{{250,}}', 'g') r
+      WHERE length(r[1]) >= 4300) THEN
+    RAISE EXCEPTION 'ledger_append: a number of 4,300 digits or more'
+      USING ERRCODE = 'data_exception';
+  END IF;
+  IF length(t) - length(translate(t, '{{[', '')) > {MAX_DEPTH} THEN
+    FOREACH c IN ARRAY regexp_split_to_array(regexp_replace(t, '[^][{{}}]', '', 'g'), '') LOOP
+      depth := depth + CASE WHEN c IN ('{{', '[') THEN 1 ELSE -1 END;
+      deepest := greatest(deepest, depth);
+    END LOOP;
+    IF deepest > {MAX_DEPTH} THEN
+      RAISE EXCEPTION 'ledger_append: the payload is nested deeper than {MAX_DEPTH}'
+        USING ERRCODE = 'data_exception';
+    END IF;
+  END IF;
+END
+$$
+"""
+
+_PG_APPEND = f"""
+CREATE OR REPLACE FUNCTION ledger_append(p_log_id text, p_origin text, p_server_ts text,
+    p_types text[], p_subjects text[], p_actors text[], p_enterprises text[],
+    p_client_ts text[], p_payloads bytea[], OUT first_seq bigint, OUT leaves bytea[])
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+  n int := coalesce(array_length(p_payloads, 1), 0);
+  sz bigint;
+  fr bytea;
+  seqs bigint[] := '{{}}';
+  bodies bytea[] := '{{}}';
+  n_level smallint[] := '{{}}';
+  n_idx bigint[] := '{{}}';
+  n_seq bigint[] := '{{}}';
+  n_hash bytea[] := '{{}}';
+  body bytea;
+  h bytea;
+  lvl int;
+  m bigint;
+  k int;
+BEGIN
+  IF coalesce(array_length(p_types, 1), 0) <> n OR coalesce(array_length(p_subjects, 1), 0) <> n
+      OR coalesce(array_length(p_actors, 1), 0) <> n
+      OR coalesce(array_length(p_enterprises, 1), 0) <> n
+      OR coalesce(array_length(p_client_ts, 1), 0) <> n THEN
+    RAISE EXCEPTION 'ledger_append: the field arrays differ in length'
+      USING ERRCODE = 'data_exception';
+  END IF;
+  SELECT head_size, head_frontier INTO sz, fr FROM ledger_lock_head(p_log_id, p_origin);
+  first_seq := sz;
+  leaves := '{{}}';
+  IF n = 0 THEN
+    RETURN;
+  END IF;
+  IF p_server_ts IS NULL OR p_server_ts !~ '{_TS}' OR p_server_ts::timestamptz IS NULL THEN
+    RAISE EXCEPTION 'ledger_append: server_ts % is not RFC 3339 UTC with microseconds',
+      p_server_ts USING ERRCODE = 'data_exception';
+  END IF;
+  FOR i IN 1..n LOOP
+    PERFORM ledger_check_entry(p_types[i], p_client_ts[i], p_payloads[i]);
+    body := convert_to('{{"actor":' || coalesce(to_json(p_actors[i])::text, 'null')
+        || ',"client_ts":' || coalesce(to_json(p_client_ts[i])::text, 'null')
+        || ',"enterprise":' || coalesce(to_json(p_enterprises[i])::text, 'null')
+        || ',"log":' || to_json(p_log_id)::text || ',"payload":', 'UTF8')
+      || p_payloads[i]
+      || convert_to(',"seq":' || sz || ',"server_ts":' || to_json(p_server_ts)::text
+        || ',"subject":' || coalesce(to_json(p_subjects[i])::text, 'null')
+        || ',"type":' || to_json(p_types[i])::text || ',"v":{FORMAT_VERSION}}}', 'UTF8');
+    h := sha256('\\x00'::bytea || body);
+    seqs := seqs || sz;
+    bodies := bodies || body;
+    leaves := leaves || h;
+    -- the right frontier (ledger.merkle.frontier_push): each odd bit of sz completes a subtree
+    lvl := 0;
+    m := sz;
+    WHILE m & 1 = 1 LOOP
+      k := octet_length(fr);
+      h := sha256('\\x01'::bytea || substring(fr FROM k - 31 FOR 32) || h);
+      fr := substring(fr FOR k - 32);
+      lvl := lvl + 1;
+      m := m >> 1;
+      n_level := n_level || lvl::smallint;
+      n_idx := n_idx || (((sz + 1) >> lvl) - 1);
+      n_seq := n_seq || sz;
+      n_hash := n_hash || h;
+    END LOOP;
+    fr := fr || h;
+    sz := sz + 1;
+  END LOOP;
+  INSERT INTO ledger_entry (log_id, seq, entry_type, subject, actor, enterprise, client_ts,
+      server_ts, body, leaf_hash)
+    SELECT p_log_id, r.seq, r.t, r.s, r.a, r.ent, r.c, p_server_ts, r.b, r.l
+    FROM unnest(seqs, p_types, p_subjects, p_actors, p_enterprises, p_client_ts, bodies, leaves)
+      AS r(seq, t, s, a, ent, c, b, l);
+  IF array_length(n_level, 1) > 0 THEN
+    INSERT INTO ledger_node (log_id, level, idx, seq, hash)
+      SELECT p_log_id, x.level, x.idx, x.seq, x.hash
+      FROM unnest(n_level, n_idx, n_seq, n_hash) AS x(level, idx, seq, hash);
+  END IF;
+  -- the root (ledger.merkle.frontier_root): fold the frontier right to left
+  k := octet_length(fr) / 32;
+  h := substring(fr FROM (k - 1) * 32 + 1 FOR 32);
+  FOR j IN REVERSE k - 1 .. 1 LOOP
+    h := sha256('\\x01'::bytea || substring(fr FROM (j - 1) * 32 + 1 FOR 32) || h);
+  END LOOP;
+  UPDATE ledger_log SET size = sz, root = h, frontier = fr, updated_at = now()
+    WHERE log_id = p_log_id;
+END
+$$
+"""
+
+APPEND_FUNCTIONS = (
+    "ledger_lock_head(text, text)",
+    "ledger_check_entry(text, text, bytea)",
+    "ledger_append(text, text, text, text[], text[], text[], text[], text[], bytea[])",
+)
+
+
+def install_append_function(conn: Connection) -> None:
+    """PostgreSQL: install ``ledger_append`` (and the head lock it uses); no-op on SQLite.
+
+    The functions run as their owner (whoever installs them: the migration's role) with the
+    search path fixed to the current schema, and nobody may call them until granted."""
+    if conn.dialect.name != "postgresql":
+        return
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+    q = conn.dialect.identifier_preparer.quote
+    for sql in (_PG_LOCK_HEAD, _PG_CHECK_ENTRY, _PG_APPEND):
+        conn.exec_driver_sql(sql.replace("%", "%%"))  # the driver reads %s placeholders
+    for fn in APPEND_FUNCTIONS:
+        conn.exec_driver_sql(f"ALTER FUNCTION {fn} SET search_path = {q(schema)}, pg_temp")
+        conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
+
+
+def drop_append_function(conn: Connection) -> None:
+    """PostgreSQL: remove what ``install_append_function`` installed."""
+    if conn.dialect.name != "postgresql":
+        return
+    for fn in reversed(APPEND_FUNCTIONS):
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}")

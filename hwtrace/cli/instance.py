@@ -109,7 +109,8 @@ def sa_url(url: str) -> str:
 @db.command("grant-app-role")
 @click.argument("role")
 def db_grant_app_role(role: str) -> None:
-    """PostgreSQL: let ROLE (the server's login role) read and append to the ledger only."""
+    """PostgreSQL: let ROLE (the server's login role) read the ledger and append to it only
+    through the database's ledger_append function."""
     import sqlalchemy as sa
 
     import ledger.schema
@@ -127,7 +128,8 @@ def db_grant_app_role(role: str) -> None:
         conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {q(role)}")
     engine.dispose()
     click.echo(
-        f"{role}: ledger tables SELECT/INSERT only (head row: UPDATE); app tables read/write"
+        f"{role}: ledger entries, nodes and head SELECT only, appended through ledger_append(); "
+        "checkpoints and cosignatures SELECT/INSERT; app tables read/write"
     )
 
 

@@ -1,5 +1,6 @@
 """The ledger tests' database: a fresh SQLite file, and a fresh PostgreSQL database when
-HWTRACE_TEST_DATABASE_URL is set, each with the ledger tables and their guards."""
+HWTRACE_TEST_DATABASE_URL is set, each with the ledger tables, their guards and (PostgreSQL) the
+append function."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 import ledger
 import ledger.db
-from ledger.schema import install_guards
+from ledger.schema import install_append_function, install_guards
 from tests.dbutil import fresh_postgres_database, pg_base_url
 
 
@@ -36,3 +37,4 @@ def _setup(eng: Engine) -> None:
     ledger.schema.metadata.create_all(eng)
     with eng.begin() as conn:
         install_guards(conn)
+        install_append_function(conn)
