@@ -270,6 +270,22 @@ END
 $$
 """
 
+# The body of an entry (the canonical JSON of ``ledger.canonical.entry_fields``, keys sorted),
+# for the row x of the unnested arrays at sequence number sq.
+_PG_BODY = f"""convert_to('{{"actor":' || coalesce(to_json(x.a)::text, 'null')
+        || ',"client_ts":' || coalesce(to_json(x.c)::text, 'null')
+        || ',"enterprise":' || coalesce(to_json(x.ent)::text, 'null')
+        || ',"log":' || to_json(p_log_id)::text || ',"payload":', 'UTF8')
+      || x.p
+      || convert_to(',"seq":' || sq || ',"server_ts":' || to_json(p_server_ts)::text
+        || ',"subject":' || coalesce(to_json(x.s)::text, 'null')
+        || ',"type":' || to_json(x.t)::text || ',"v":{FORMAT_VERSION}}}', 'UTF8')"""
+
+# A payload that may break a limit (long, or many brackets) is looked at closely.
+_PG_SUSPECT = (
+    f"(length(u.j) >= 4300 OR length(u.j) - length(translate(u.j, '{{[', '')) > {MAX_DEPTH})"
+)
+
 _PG_APPEND = f"""
 CREATE OR REPLACE FUNCTION ledger_append(p_log_id text, p_origin text, p_server_ts text,
     p_types text[], p_subjects text[], p_actors text[], p_enterprises text[],
@@ -279,13 +295,11 @@ DECLARE
   n int := coalesce(array_length(p_payloads, 1), 0);
   sz bigint;
   fr bytea;
-  seqs bigint[] := '{{}}';
-  bodies bytea[] := '{{}}';
+  bad int;
   n_level smallint[] := '{{}}';
   n_idx bigint[] := '{{}}';
   n_seq bigint[] := '{{}}';
   n_hash bytea[] := '{{}}';
-  body bytea;
   h bytea;
   lvl int;
   m bigint;
@@ -308,21 +322,29 @@ BEGIN
     RAISE EXCEPTION 'ledger_append: server_ts % is not RFC 3339 UTC with microseconds',
       p_server_ts USING ERRCODE = 'data_exception';
   END IF;
+  -- every entry looked at in one statement; those that may be bad are checked one by one
+  FOR bad IN SELECT x.i FROM unnest(p_types, p_client_ts, p_payloads) WITH ORDINALITY x(t, c, p, i)
+      CROSS JOIN LATERAL (SELECT convert_from(x.p, 'UTF8') AS j) u
+    WHERE x.t IS NULL OR (x.c IS NOT NULL AND x.c !~ '{_TS}')
+      OR json_typeof(u.j::json) IS DISTINCT FROM 'object' OR {_PG_SUSPECT}
+  LOOP
+    PERFORM ledger_check_entry(p_types[bad], p_client_ts[bad], p_payloads[bad]);
+  END LOOP;
+  PERFORM x.c::timestamptz FROM unnest(p_client_ts) x(c) WHERE x.c IS NOT NULL;
+  WITH ins AS (
+    INSERT INTO ledger_entry (log_id, seq, entry_type, subject, actor, enterprise, client_ts,
+        server_ts, body, leaf_hash)
+      SELECT p_log_id, sq, x.t, x.s, x.a, x.ent, x.c, p_server_ts, b.body,
+          sha256('\\x00'::bytea || b.body)
+      FROM unnest(p_types, p_subjects, p_actors, p_enterprises, p_client_ts, p_payloads)
+          WITH ORDINALITY x(t, s, a, ent, c, p, i)
+        CROSS JOIN LATERAL (SELECT sz + x.i - 1 AS sq) q
+        CROSS JOIN LATERAL (SELECT {_PG_BODY} AS body) b
+    RETURNING seq, leaf_hash)
+  SELECT array_agg(ins.leaf_hash ORDER BY ins.seq) INTO leaves FROM ins;
+  -- the right frontier (ledger.merkle.frontier_push): each odd bit of sz completes a subtree
   FOR i IN 1..n LOOP
-    PERFORM ledger_check_entry(p_types[i], p_client_ts[i], p_payloads[i]);
-    body := convert_to('{{"actor":' || coalesce(to_json(p_actors[i])::text, 'null')
-        || ',"client_ts":' || coalesce(to_json(p_client_ts[i])::text, 'null')
-        || ',"enterprise":' || coalesce(to_json(p_enterprises[i])::text, 'null')
-        || ',"log":' || to_json(p_log_id)::text || ',"payload":', 'UTF8')
-      || p_payloads[i]
-      || convert_to(',"seq":' || sz || ',"server_ts":' || to_json(p_server_ts)::text
-        || ',"subject":' || coalesce(to_json(p_subjects[i])::text, 'null')
-        || ',"type":' || to_json(p_types[i])::text || ',"v":{FORMAT_VERSION}}}', 'UTF8');
-    h := sha256('\\x00'::bytea || body);
-    seqs := seqs || sz;
-    bodies := bodies || body;
-    leaves := leaves || h;
-    -- the right frontier (ledger.merkle.frontier_push): each odd bit of sz completes a subtree
+    h := leaves[i];
     lvl := 0;
     m := sz;
     WHILE m & 1 = 1 LOOP
@@ -339,11 +361,6 @@ BEGIN
     fr := fr || h;
     sz := sz + 1;
   END LOOP;
-  INSERT INTO ledger_entry (log_id, seq, entry_type, subject, actor, enterprise, client_ts,
-      server_ts, body, leaf_hash)
-    SELECT p_log_id, r.seq, r.t, r.s, r.a, r.ent, r.c, p_server_ts, r.b, r.l
-    FROM unnest(seqs, p_types, p_subjects, p_actors, p_enterprises, p_client_ts, bodies, leaves)
-      AS r(seq, t, s, a, ent, c, b, l);
   IF array_length(n_level, 1) > 0 THEN
     INSERT INTO ledger_node (log_id, level, idx, seq, hash)
       SELECT p_log_id, x.level, x.idx, x.seq, x.hash
