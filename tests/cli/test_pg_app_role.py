@@ -4,6 +4,7 @@ it through the database's ``ledger_append``: it cannot write a ledger row itself
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 import ledger
 import ledger.db
 import ledger.schema
-from hwtrace import create_app, migrate
+from hwtrace import create_app, migrate, migrations
 from hwtrace.keys import init_keys
 from tests.conftest import TEST_CONFIG
 from tests.dbutil import fresh_postgres_database, pg_base_url
@@ -117,6 +118,18 @@ def _role_cannot_write_rows(role_url: str) -> None:
     as_role.dispose()
 
 
+# the revision before the migration that installs ledger_append (renumbered as others land)
+_BEFORE_FUNCTION = re.findall(
+    r"^down_revision = '(\w+)'",
+    next(
+        (Path(migrations.__file__).parent / "versions").glob(
+            "*_ledger_appends_through_a_database_function.py"
+        )
+    ).read_text(),
+    re.M,
+)[0]
+
+
 def test_migration_moves_a_role_granted_before_to_the_function() -> None:
     """A park that ran grant-app-role before the function existed: the migration gives its
     role EXECUTE and takes INSERT away, so the server keeps appending after the upgrade; the
@@ -126,7 +139,7 @@ def test_migration_moves_a_role_granted_before_to_the_function() -> None:
     role = "hwtrace_old_" + uuid.uuid4().hex[:8]
     draft = ledger.EntryDraft("t", "S", None, None, None, {"n": 1})
     with fresh_postgres_database() as url:
-        migrate.upgrade(url, "0014")
+        migrate.upgrade(url, _BEFORE_FUNCTION)
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
@@ -148,7 +161,7 @@ def test_migration_moves_a_role_granted_before_to_the_function() -> None:
                 conn.rollback()
                 assert ledger.Log("P").verify(conn).ok
             as_role.dispose()
-            migrate.downgrade(url, "0014")
+            migrate.downgrade(url, _BEFORE_FUNCTION)
             with as_role.begin() as conn:
                 assert ledger.Log("P", database_append=False).append(conn, draft).seq == 2
         finally:

@@ -6,8 +6,8 @@ role needs no INSERT or UPDATE on those tables (``hwtrace db grant-app-role``). 
 given the old append-only grant (INSERT on ``ledger_entry``) gets the new one here: EXECUTE on the
 functions, no longer INSERT on entries and nodes nor UPDATE on the head. SQLite: nothing.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-29 20:50:00
 """
 from alembic import op
@@ -15,8 +15,8 @@ from alembic import op
 import ledger.schema
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
