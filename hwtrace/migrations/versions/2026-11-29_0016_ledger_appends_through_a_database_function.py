@@ -11,6 +11,7 @@ Revises: 0015
 Create Date: 2026-11-29 20:50:00
 """
 from alembic import op
+from sqlalchemy.engine import Connection
 
 import ledger.schema
 
@@ -21,8 +22,8 @@ branch_labels = None
 depends_on = None
 
 
-def _roles(conn, sql: str) -> list[str]:
-    return conn.exec_driver_sql(sql).scalars().all()
+def _roles(conn: Connection, sql: str) -> list[str]:
+    return [str(r) for r in conn.exec_driver_sql(sql).scalars()]
 
 
 # roles other than the owner (and superusers) holding a privilege on a table or function
