@@ -6,8 +6,8 @@ role needs no INSERT or UPDATE on those tables (``hwtrace db grant-app-role``). 
 given the old append-only grant (INSERT on ``ledger_entry``) gets the new one here: EXECUTE on the
 functions, no longer INSERT on entries and nodes nor UPDATE on the head. SQLite: nothing.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-29 20:50:00
 """
 from alembic import op
@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 import ledger.schema
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
