@@ -63,9 +63,11 @@ def test_api_bundle_is_scoped_and_verifies(journeys: Journeys) -> None:
     p2 = _bundle(j, "p2op")
     assert _check(p2, vkey=vkey).ok
     assert not _subjects(p2) & (set(j.p1) | {j.n1})
-    # a producer narrowing to another producer gets none of its entries
-    narrowed = _bundle(j, "p1op", f"?enterprise_id={j.world.ids['p2']}")
-    assert _check(narrowed).ok and not _subjects(narrowed) & set(j.p2)
+    # a producer narrowing to a producer it never dealt with: as if there were none (404),
+    # neither its entries nor its name and USCC (docs/security.md, "Scope")
+    r = j.world.as_("p1op").get(f"/api/v1/exports/bundle.json?enterprise_id={j.world.ids['p2']}")
+    assert r.status_code == 404 and r.get_json()["code"] == "not_found"
+    assert j.usccs["p2"] not in r.get_data(as_text=True)
     # one batch's whole history, for the receiver it was sent to
     one = _bundle(j, "r1", f"?subject={j.to_r1[0]}")
     types = [json.loads(base64.b64decode(e["leaf"]))["type"] for e in one["entries"]]

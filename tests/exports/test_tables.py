@@ -127,7 +127,10 @@ def test_ledger_exports_are_scoped_per_role(journeys: Journeys) -> None:
     assert set(j.p2) <= p2_view and not p2_view & (set(j.p1) | {j.n1})
     park = {r[subject] for r in _ledger(j, "park")}
     assert set(j.p1) | set(j.p2) | {j.n1, j.n2} <= park
-    narrowed = {r[subject] for r in _ledger(j, "p1op", query=f"?enterprise_id={j.world.ids['p2']}")}
+    # narrowing to a producer p1 never dealt with: as if it did not exist (docs/security.md)
+    r = j.world.as_("p1op").get(f"/api/v1/exports/ledger.csv?enterprise_id={j.world.ids['p2']}")
+    assert r.status_code == 404
+    narrowed = {r[subject] for r in _ledger(j, "p1op", query=f"?enterprise_id={j.world.ids['r1']}")}
     assert not narrowed & (set(j.p2) | {j.n2})
     one = _ledger(j, "auditor", query=f"?subject={j.to_r1[2]}&type=batch.receive")
     assert len(one) == 1 and "拒收kg：10.000" in one[0][-1] and "原因：混入不明液体" in one[0][-1]
