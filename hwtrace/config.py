@@ -14,7 +14,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # HWTRACE_DATABASE_URL; None = SQLite file hwtrace.sqlite in the instance directory
     "SECRET_KEY": None,  # HWTRACE_SECRET_KEY; None = instance/secret_key (made by `hwtrace keys init`)
     "PARK_CODE": "DEMO",  # HWTRACE_PARK_CODE; the park this server's ledger belongs to (one log per park)
-    "PARK_NAME": "示范化工园区",  # HWTRACE_PARK_NAME; shown on pages and in the checkpoint origin
+    "PARK_NAME": "示范化工园区",
+    "PROVINCE_CODE": "32",  # HWTRACE_PROVINCE_CODE; the park's province-level division code (GB/T 2260, 2 digits): digits 5–6 of manifest numbers (部令第23号 第十五条)
+    "CITY_CODE": "05",  # HWTRACE_CITY_CODE; the park's city-level division code (GB/T 2260 digits 3–4): digits 7–8 of manifest numbers  # HWTRACE_PARK_NAME; shown on pages and in the checkpoint origin
     "LEDGER_ORIGIN": None,  # HWTRACE_LEDGER_ORIGIN; checkpoint origin line; None = "hwtrace.local/<park code>"
     "LEDGER_KEY_FILE": None,  # HWTRACE_LEDGER_KEY_FILE; Ed25519 signing key; None = instance/ledger_signing.key (made by `hwtrace keys init`, never on its own)
     "LEDGER_CHECKPOINT_ENTRIES": 100,  # HWTRACE_LEDGER_CHECKPOINT_ENTRIES; sign a checkpoint once this many entries are not covered by one

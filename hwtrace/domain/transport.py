@@ -174,22 +174,6 @@ def check_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None
         raise BadValue(zh="预约时间段不能超过 14 天", en="the pickup window may be at most 14 days")
 
 
-def manifest_number(park_code: str, day: dt.date, seq: int) -> str:
-    """Return the manifest number: park code, date, 5-digit daily sequence.
-
-    The national system's own number format could not be confirmed from the regulation's text
-    (see docs/standards.md); this one is unique per park and day, sortable, and printed on the
-    manifest PDF and its QR code.
-    """
-    if not 1 <= seq <= 99999:
-        raise Conflict(
-            zh="当日联单编号已用尽",
-            en="manifest numbers for the day are used up",
-            code="manifest.exhausted",
-        )
-    return f"{park_code}-{day:%Y%m%d}-{seq:05d}"
-
-
 def weight_discrepancy(
     dispatched_g: int, received_g: int, tolerance_pct: Decimal
 ) -> dict[str, Any] | None:

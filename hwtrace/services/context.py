@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import ledger
 from hwtrace.db import Database
+from hwtrace.domain.manifest_numbers import check_division_codes
 from hwtrace.store.unit_of_work import UnitOfWork
 from ledger.signer import RemoteSigner
 
@@ -55,14 +56,22 @@ class Settings:
     api_rate_per_address: int = 0
     api_rate_window_seconds: int = 60
     totp_required_for_park_admins: bool = False
+    province_code: str = "32"
+    city_code: str = "05"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
         """Build from a Flask-style config mapping."""
         park_code = str(config["PARK_CODE"])
+        # A malformed division code would issue wrong manifest numbers: refuse to start.
+        province, city = check_division_codes(
+            str(config.get("PROVINCE_CODE", "32")), str(config.get("CITY_CODE", "05"))
+        )
         return cls(
             park_code=park_code,
             park_name=str(config["PARK_NAME"]),
+            province_code=province,
+            city_code=city,
             ledger_origin=str(config.get("LEDGER_ORIGIN") or f"hwtrace.local/{park_code}"),
             token_ttl_hours=int(config["TOKEN_TTL_HOURS"]),
             login_max_failures=int(config["LOGIN_MAX_FAILURES"]),

@@ -20,6 +20,7 @@ from hwtrace.domain.batches import need_reason
 from hwtrace.domain.contracts import Terms
 from hwtrace.domain.errors import Conflict, NotFound
 from hwtrace.domain.lifecycle import TERMINAL
+from hwtrace.domain.manifest_numbers import counter_name, national_number
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
     DiscrepancyKind,
@@ -27,7 +28,6 @@ from hwtrace.domain.transport import (
     ManifestStatus,
     booking_step,
     check_departure,
-    manifest_number,
     manifest_step,
 )
 from hwtrace.services import bookings, contracts, discrepancies, parties
@@ -45,7 +45,14 @@ from hwtrace.store.tables import (
 from hwtrace.store.unit_of_work import UnitOfWork
 
 
-def _next_daily(s: Session, name: str) -> int:
+def next_serial(s: Session, name: str) -> int:
+    """Take the next number of a counter inside the caller's transaction.
+
+    The row is created if missing (an UPSERT that never overwrites), then locked (``SELECT …
+    FOR UPDATE`` on PostgreSQL; SQLite's write transactions begin IMMEDIATE, one at a time), so
+    concurrent creators queue on it; a transaction that rolls back gives its number back, which
+    keeps the serials gap-free (部令第23号 第十五条).
+    """
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     s.execute(insert(DailyCounter).values(name=name, last_seq=0).on_conflict_do_nothing())
     counter = s.execute(
@@ -122,10 +129,12 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         )
         for line, b, _p in lines:
             line.contract_id = chosen[b.waste_code].id
-        number = manifest_number(
-            ctx.settings.park_code,
-            today,
-            _next_daily(s, f"manifest:{ctx.settings.park_code}:{today:%Y%m%d}"),
+        province, city = ctx.settings.province_code, ctx.settings.city_code
+        number = national_number(
+            today.year,
+            province,
+            city,
+            next_serial(s, counter_name(today.year, province, city)),
         )
         assert booking.vehicle_plate and booking.driver_user_id and booking.driver_licence
         manifest = Manifest(

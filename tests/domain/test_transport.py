@@ -57,12 +57,6 @@ def test_pickup_windows() -> None:
         T.check_window(NOW, NOW + dt.timedelta(days=14, seconds=1), NOW)
 
 
-def test_manifest_numbers() -> None:
-    assert T.manifest_number("DEMO", dt.date(2026, 6, 15), 7) == "DEMO-20260615-00007"
-    with pytest.raises(Conflict):
-        T.manifest_number("DEMO", dt.date(2026, 6, 15), 100000)
-
-
 @pytest.mark.parametrize(
     ("sent", "got", "diff"),
     [(100_000, 101_000, None), (100_000, 99_000, None), (100_000, 101_010, "1.01"), (0, 1, "100")],
