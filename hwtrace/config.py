@@ -50,7 +50,6 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_WARN_DAYS": [30, 7],  # HWTRACE_STORAGE_WARN_DAYS; warn this many days before the limit
     "WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_WEIGHT_TOLERANCE_PCT; dispatch/receipt difference that is a discrepancy
     "LABEL_TO_STORE_HOURS": 24,  # HWTRACE_LABEL_TO_STORE_HOURS; a labelled batch not stored by then is a warning
-    "RECEIPT_DEADLINE_HOURS": 120,  # HWTRACE_RECEIPT_DEADLINE_HOURS; departure to receiver's confirmation before a transfer is overdue
     "TIMEZONE": "Asia/Shanghai",  # HWTRACE_TIMEZONE; the park's local time: business dates (codes, production dates, storage days, months)
     "PUBLIC_URL": "",  # HWTRACE_PUBLIC_URL; base URL appended to QR payloads (optional; never URL-only)
     "LOG_LEVEL": "INFO",  # HWTRACE_LOG_LEVEL; Python logging level

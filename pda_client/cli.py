@@ -6,7 +6,7 @@ scripts and tests.
     hwtrace-pda reserve --profile 废包装桶 --count 50       # codes for offline registration
     hwtrace-pda register --profile 900-041-49 --weight 25.5 --printer serial:///dev/rfcomm0
     hwtrace-pda scan --action store --room 1号危废暂存间 [--scanner /dev/ttyACM0]   # until EOF
-    hwtrace-pda scan --action load --manifest DEMO-20261130-00001
+    hwtrace-pda scan --action load --manifest 20263205000001
     hwtrace-pda scan --action receive --scale /dev/ttyUSB0
     hwtrace-pda verify-label ['HWT1|…']                   # a label's signature, offline
     hwtrace-pda sync | status | refused | print CODE | config | refresh | logout

@@ -4,7 +4,7 @@ from typing import Any
 
 import click
 
-from hwtrace.cli import instance, ledger_group, park, trust
+from hwtrace.cli import instance, ledger_group, park, trust, workdays
 
 
 class _Group(click.Group):
@@ -40,6 +40,7 @@ for command in (
     park.serve,
     park.label,
     park.catalogue,
+    workdays.calendar,
     ledger_group.ledger_group,
     trust.witness,
     trust.signer,

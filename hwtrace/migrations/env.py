@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import ledger.schema
+from hwtrace.store import workdays as _workdays  # noqa: F401  (its tables)
 from hwtrace.store.tables import Base
 
 config = context.config

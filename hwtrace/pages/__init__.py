@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
         manifests,
         reservations,
         warnings,
+        workdays,
     )
 
     # Flask's defaults hold these keys already (SameSite None): set, not setdefault.

@@ -480,6 +480,37 @@ EN: dict[str, str] = {
     "罐": "Tank",
     "瓶": "Bottle",
     "散装": "Bulk",
+    # The working-day calendar (部令第23号 第十八条, 第二十条).
+    "工作日历": "Working-day calendar",
+    (
+        "转移联单的期限按工作日计算：接收确认 5 个工作日（第十八条），"
+        "紧急纸质联单补录 10 个工作日（第二十条）。"
+        "未列出的日期按星期计：周一至周五上班，周六、周日休息。"
+    ): (
+        "Manifest deadlines are counted in working days: receipt confirmed within 5 (art. 18),"
+        " an emergency paper manifest entered within 10 (art. 20). Days not listed follow the"
+        " week: Monday to Friday work, Saturday and Sunday off."
+    ),
+    "园区导入或修改": "imported or edited by the park",
+    "未载入本年安排，只按周末计算": "no arrangement loaded for this year: weekends only",
+    "日期": "Date",
+    "星期": "Weekday",
+    "来源": "Source",
+    "放假": "Holiday",
+    "调休上班": "Make-up working day",
+    "移除": "Remove",
+    "设置一天": "Set a day",
+    "导入日历文件": "Import a calendar file",
+    (
+        "CSV 文件，表头 date,kind,name,source；kind 为 holiday（放假）或 workday（调休上班）。"
+        "文件中每个年份的安排整体替换。"
+    ): (
+        "A CSV file with the header date,kind,name,source; kind is holiday or workday. Each"
+        " year in the file replaces that year's arrangement."
+    ),
+    "文件": "File",
+    "如：国务院办公厅通知": "e.g. the State Council's notice",
+    "导入": "Import",
 }
 
 

@@ -37,7 +37,6 @@ class Settings:
     storage_warn_days: tuple[int, ...]
     weight_tolerance_pct: Decimal
     public_url: str
-    receipt_deadline_hours: int = 120
     label_to_store_hours: int = 24
     timezone: str = "Asia/Shanghai"
     checkpoint_entries: int = 100
@@ -82,7 +81,6 @@ class Settings:
             storage_warn_days=tuple(int(d) for d in config["STORAGE_WARN_DAYS"]),
             weight_tolerance_pct=Decimal(str(config["WEIGHT_TOLERANCE_PCT"])),
             public_url=str(config.get("PUBLIC_URL") or ""),
-            receipt_deadline_hours=int(config["RECEIPT_DEADLINE_HOURS"]),
             label_to_store_hours=int(config["LABEL_TO_STORE_HOURS"]),
             timezone=str(config["TIMEZONE"]),
             checkpoint_entries=int(config.get("LEDGER_CHECKPOINT_ENTRIES", 100)),

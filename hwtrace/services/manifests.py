@@ -5,7 +5,6 @@ is utilized or disposed of; voided before departure. Each step is one ledger ent
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,8 @@ from hwtrace.domain.transport import (
     check_departure,
     manifest_step,
 )
-from hwtrace.services import bookings, contracts, discrepancies, parties
+from hwtrace.domain.workdays import RECEIPT_WORKING_DAYS
+from hwtrace.services import bookings, contracts, discrepancies, parties, workdays
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -237,7 +237,9 @@ def depart(
         now = ctx.now()
         manifest.status = new
         manifest.departed_at = now
-        manifest.receipt_due_at = now + dt.timedelta(hours=ctx.settings.receipt_deadline_hours)
+        # 部令第23号 第十八条: receipt is confirmed within 5 working days (counted from departure,
+        # the earliest the receiver can accept the waste), on the park's working-day calendar.
+        due_day, manifest.receipt_due_at = workdays.deadline(s, ctx, now, RECEIPT_WORKING_DAYS)
         manifest.last_seq = parties.record(
             uow,
             actor,
@@ -249,6 +251,7 @@ def depart(
                 "not_loaded": missing,
                 "reason": (missing_reason or "").strip(),
                 "vehicle_plate": manifest.vehicle_plate,
+                "receipt_due": due_day.isoformat(),
             },
         )
         for ln, b, _ in lines:

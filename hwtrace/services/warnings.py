@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from hwtrace.domain.contracts import nearly_used as contract_nearly_used
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.times import zone_label
 from hwtrace.domain.transport import DISCREPANCY_ZH, BookingStatus, DiscrepancyKind, ManifestStatus
 from hwtrace.domain.warnings import (
     KIND_EN,
@@ -94,7 +96,7 @@ def compute(
         _labelled(
             s, actor, enterprise_id, now - dt.timedelta(hours=st.label_to_store_hours), out, counts
         )
-        _transfers(s, actor, enterprise_id, now, out, counts)
+        _transfers(s, actor, enterprise_id, now, out, counts, st.timezone)
         _discrepancies(s, actor, enterprise_id, out, counts)
         _batch_flags(s, actor, enterprise_id, out, counts)
         _contracts(s, actor, enterprise_id, today, out, counts)
@@ -257,6 +259,7 @@ def _transfers(
     now: dt.datetime,
     out: list[Warning],
     counts: Counter[str],
+    timezone: str,
 ) -> None:
     n = 0
     for m in s.scalars(
@@ -269,7 +272,9 @@ def _transfers(
         .limit(PER_KIND_LIMIT)
     ):
         assert m.receipt_due_at is not None
-        hours = int((now - m.receipt_due_at).total_seconds() // 3600)
+        # The deadline's last day, as the park reads it (部令第23号 第十八条: 5 working days).
+        last = (m.receipt_due_at - dt.timedelta(microseconds=1)).astimezone(ZoneInfo(timezone))
+        zone = zone_label(timezone)
         n += 1
         out.append(
             Warning(
@@ -277,9 +282,19 @@ def _transfers(
                 key=f"{Kind.TRANSFER_OVERDUE.value}:{m.number}",
                 enterprise_id=m.producer_id,
                 subject=m.number,
-                message_zh=f"联单 {m.number} 运输中，已超过接收确认期限 {hours} 小时",
-                message_en=f"manifest {m.number} is {hours} h past its receipt deadline",
-                facts={"due": m.receipt_due_at.isoformat(), "receiver_id": m.receiver_id},
+                message_zh=(
+                    f"联单 {m.number} 运输中，接收确认期限 {last:%Y-%m-%d}（{zone}）已过"
+                    "（第十八条：接受后 5 个工作日内确认接收）"
+                ),
+                message_en=(
+                    f"manifest {m.number} is in transit past its receipt deadline "
+                    f"{last:%Y-%m-%d} ({timezone}; art. 18: confirm within 5 working days)"
+                ),
+                facts={
+                    "due": m.receipt_due_at.isoformat(),
+                    "due_date": f"{last:%Y-%m-%d}",
+                    "receiver_id": m.receiver_id,
+                },
             )
         )
     for b in s.scalars(
