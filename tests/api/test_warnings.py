@@ -88,10 +88,13 @@ def test_transfer_overdue_discrepancy_and_out_of_order(world: World) -> None:
     assert _kinds(world, "p1op")["discrepancy"] == {a}
     assert _kinds(world, "r1")["discrepancy"] == {a}
     assert "discrepancy" not in _kinds(world, "r2")
-    week = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    # Past the receipt deadline (5 working days, 部令第23号 第十八条) the transfer is overdue.
+    due = world.as_("t").get(f"/api/v1/manifests/{number}").get_json()["receipt_due_at"]
+    late = dt.datetime.fromisoformat(due) + dt.timedelta(minutes=1)
+    assert "transfer_overdue" not in _at(world, "p1op", late - dt.timedelta(minutes=2))
     for who in ("p1op", "t", "r1", "park"):
-        assert _at(world, who, week)["transfer_overdue"] == {number}, who
-    assert "transfer_overdue" not in _at(world, "p2op", week)
+        assert _at(world, who, late)["transfer_overdue"] == {number}, who
+    assert "transfer_overdue" not in _at(world, "p2op", late)
     # A device clock behind the previous event flags the entry (it is still recorded).
     op = world.as_("p1op")
     code = op.register(world.profiles["p1"], "10")["code"]
