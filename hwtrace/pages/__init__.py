@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         reservations,
+        trips,
         warnings,
         workdays,
     )

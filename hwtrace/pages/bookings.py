@@ -19,6 +19,7 @@ from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import bookings as svc
 from hwtrace.services import directory
 from hwtrace.services import manifests as manifests_svc
+from hwtrace.services import trips as trips_svc
 
 STEPS = ("accept", "decline", "reschedule", "cancel", "manifest")
 
@@ -55,9 +56,10 @@ def booking_new() -> Any:
     status = 200
     if request.method == "POST":
         try:
-            booking = svc.request_booking(
+            made = trips_svc.request_booking(
                 ctx(),
                 actor=a,
+                per_kind=bool(request.form.get("per_kind")),
                 req=svc.BookingRequest(
                     codes=request.form.getlist("codes")[:500],
                     transporter_id=F.number("transporter_id", "运输单位", "transporter"),
@@ -73,8 +75,14 @@ def booking_new() -> Any:
                 raise
             error, status = F.message(err), err.status
         else:
+            if len(made) > 1:  # one booking, so one manifest, per kind (第十六条)
+                F.done(
+                    f"已按废物种类提交 {len(made)} 个预约（每种一张联单），待承运确认",
+                    f"{len(made)} bookings made, one per kind of waste",
+                )
+                return redirect(url_for("pages.bookings"))
             F.done("已提交预约，待承运确认", "Booked: waiting for the transporter")
-            return redirect(url_for("pages.booking", booking_id=booking.id))
+            return redirect(url_for("pages.booking", booking_id=made[0].id))
     start, end = _default_window()
     form = request.form if request.method == "POST" else {}
     return (

@@ -511,6 +511,23 @@ EN: dict[str, str] = {
     "文件": "File",
     "如：国务院办公厅通知": "e.g. the State Council's notice",
     "导入": "Import",
+    # Trips (部令第23号 第十六条).
+    "车次": "Trips",
+    "今日车次": "Today's trips",
+    "张联单": "manifest(s)",
+    "个移出人": "shipper(s)",
+    "今日没有车次": "No trips today",
+    "每种废物一张联单": "One manifest per kind of waste",
+    "不勾选：所选各种废物同一张联单（第十六条，由移出人选择）": (
+        "Unticked: all the kinds ticked go on one manifest (art. 16: the shipper chooses)"
+    ),
+    (
+        "一辆车一天为一个车次。每个移出人各自填写联单；"
+        "多种废物可一张联单，也可每种一张（第十六条）。"
+    ): (
+        "A trip is one vehicle on one day. Each shipper fills in its own manifests; several kinds"
+        " of waste may share one manifest or have one each (art. 16)."
+    ),
 }
 
 

@@ -29,6 +29,7 @@ from hwtrace.domain.transport import (
     check_departure,
     manifest_step,
 )
+from hwtrace.domain.trips import check_one_shipper
 from hwtrace.domain.workdays import RECEIPT_WORKING_DAYS
 from hwtrace.services import bookings, contracts, discrepancies, parties, workdays
 from hwtrace.services.context import Context
@@ -112,6 +113,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         op_permit = str((receiver.permits.get("operating") or {}).get("number") or "")
         today = ctx.today()
         lines = manifest_lines(s, booking.id)
+        check_one_shipper(booking.producer_id, [b.producer_id for _, b, _ in lines])
         wanted: dict[str, int] = {}
         for line, b, _p in lines:
             wanted[b.waste_code] = wanted.get(b.waste_code, 0) + line.dispatched_g
