@@ -10,7 +10,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain import workdays as W
-from hwtrace.domain.access import Role
+from hwtrace.domain.access import Role, require_role
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
@@ -67,6 +67,7 @@ def calendar() -> Any:
     view = svc.year_view(ctx(), actor=a, year=year)  # park roles only
     error, status = None, 200
     if request.method == "POST":
+        require_role(a, Role.PARK_ADMIN)  # before anything sent is read
         try:
             year = _post(year)
         except HwtraceError as err:

@@ -44,6 +44,11 @@ def S(*names: str) -> frozenset[str]:
 # (method, rule) -> the roles that get past authorization. Add a line for every new route.
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): USERS,
+    # The working-day calendar (部令第23号 第十八条, 第二十条) and trips (第十六条).
+    ("GET", "/calendar"): PARK,
+    ("POST", "/calendar"): S("park"),
+    ("GET", "/trips"): PARK | T,
+    ("GET", "/m/trips"): PARK | T,
     ("POST", "/api/v1/auth/login"): EVERYONE,
     ("POST", "/api/v1/auth/password"): USERS,
     # the second factor: every user its own; another's (a lost phone) by its admins
