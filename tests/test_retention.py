@@ -15,7 +15,13 @@ from tests.factories import World
 
 ROOT = Path(__file__).parents[1]
 # Read-model rows that may be deleted: none of them is a manifest or ledger record.
-DELETABLE = {"LoginAttempt", "ProfileAuthorization", "CalendarDay"}
+DELETABLE = {
+    "LoginAttempt",
+    "ProfileAuthorization",
+    "CalendarDay",
+    "RateCounter",
+    "RecoveryCode",
+}
 RECORDS = ("manifest", "transfer_line", "discrepancy", "batch", "ledger_entry", "ledger_node")
 
 
