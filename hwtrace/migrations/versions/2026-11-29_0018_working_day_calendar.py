@@ -5,16 +5,16 @@ manifest: 10, 第二十条) are counted in working days. A park's own years of t
 (imported or edited by the park administrator) and their listed days; other years follow the
 State Council's arrangement shipped with hwtrace.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-29 20:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
