@@ -30,6 +30,8 @@ ROUTE_MODULES = (
     "manifests",
     "discrepancies",
     "warnings",
+    "monitoring",
+    "cases",
 )
 
 

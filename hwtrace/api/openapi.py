@@ -504,7 +504,16 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "hwtrace API",
             "version": "1",
-            "description": "危险废物一笔一码追溯 — hazardous-waste traceability.",
+            "description": (
+                "危险废物一笔一码追溯 — hazardous-waste traceability.\n\n"
+                "Room sensors publish over MQTT, not this API: topic "
+                "`hwtrace/<park code>/rooms/<room code>/<kind>` (kind: temperature, humidity, "
+                "voc, power, door, access), payload JSON "
+                '`{"ts": "<RFC 3339>", "value": <number or string>, "unit": "<unit>"}` '
+                '(power "on"/"off", door "open"/"closed", access: the card id); '
+                "a room's code and rules are set with PUT /storage-rooms/{room_id}/monitoring. "
+                "See docs/monitoring.md."
+            ),
         },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,

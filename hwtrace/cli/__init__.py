@@ -5,6 +5,7 @@ from typing import Any
 import click
 
 from hwtrace.cli import instance, ledger_group, park, trust, workdays
+from hwtrace.monitor import monitor_command
 
 
 class _Group(click.Group):
@@ -44,5 +45,6 @@ for command in (
     ledger_group.ledger_group,
     trust.witness,
     trust.signer,
+    monitor_command,
 ):
     main.add_command(command)

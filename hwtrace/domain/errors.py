@@ -85,6 +85,10 @@ transport.invalid_plate        400     a malformed vehicle plate
 transport.driver_invalid       409     the driver is not an active user of the transporter
 discrepancy.resolved           409     the discrepancy was resolved already
 warning.acknowledged           409     the warning was acknowledged already
+monitor.duplicate_code         409     another room of the park has this monitoring code
+monitor.invalid_rules          400     a room's monitoring rules are inconsistent (min >= max, ...)
+case.wrong_state               409     the case's state does not allow this step
+case.evidence_required         400     handling a case needs a note and evidence
 label.volume_required          422     the container volume (it sets the label size) is unknown: ask
 batch.volume_differs           409     another container volume is already recorded for the batch
 printer.*                      422     the label cannot be printed that way (see printer.errors)

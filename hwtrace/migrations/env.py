@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import hwtrace.store.monitoring  # noqa: F401  (its tables join Base.metadata)
 import ledger.schema
 from hwtrace.store import workdays as _workdays  # noqa: F401  (its tables)
 from hwtrace.store.tables import Base

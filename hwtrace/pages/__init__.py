@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
         handover,
         labels,
         manifests,
+        monitoring,
         reservations,
         trips,
         warnings,

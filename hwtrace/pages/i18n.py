@@ -126,7 +126,6 @@ EN: dict[str, str] = {
     "下一页": "Next",
     "台账记录": "Ledger entries",
     "序号": "Seq",
-    "时间": "Time",
     "类型": "Type",
     "对象": "Subject",
     "操作人": "Operator",
@@ -402,7 +401,6 @@ EN: dict[str, str] = {
     "待申报事项": "Declarations due",
     "更正原因": "Correction reason",
     "更正原因（已申报时必填）": "Reason for a correction (when declared already)",
-    "未设置": "not set",
     "本期无危险废物产生、利用处置、转移或贮存": "Nothing generated, handled, handed over or stored",
     "版本": "Version",
     "由台账自动生成，计量单位：吨。": "Generated from the ledger; tonnes.",
@@ -528,6 +526,28 @@ EN: dict[str, str] = {
         "A trip is one vehicle on one day. Each shipper fills in its own manifests; several kinds"
         " of waste may share one manifest or have one each (art. 16)."
     ),
+    # room monitoring
+    "库房监测": "Room monitoring",
+    "当前报警": "Current alarms",
+    "无报警": "No alarm",
+    "案件": "Case",
+    "最近 24 小时（5 分钟均值、最低、最高）": "Last 24 hours (5-minute mean, min, max)",
+    "最近 7 天（小时均值、最低、最高）": "Last 7 days (hourly mean, min, max)",
+    "传感器": "Sensors",
+    "监测编码": "Monitoring code",
+    "未设置": "not set",
+    "最新值": "Latest value",
+    "时间": "Time",
+    "报警记录": "Alarm history",
+    "报警": "Alarm",
+    "发生": "Raised",
+    "解除": "Cleared",
+    "门禁与电源记录": "Door, card and power log",
+    "温度": "Temperature",
+    "湿度": "Humidity",
+    "电源": "Power",
+    "门": "Door",
+    "门禁": "Card reader",
 }
 
 

@@ -3,11 +3,13 @@ text is escaped."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
 from hwtrace.services.console import Monthly, Plot
+from hwtrace.services.monitoring import Series
 
 COLOURS = {"red": "#d64545", "amber": "#e8a317", "green": "#3a9d5d"}
 KIND_SHAPE = {"producer": "rect", "transporter": "diamond", "receiver": "circle", "park": "star"}
@@ -61,7 +63,68 @@ def park_map(plots: list[Plot], link: Callable[[int], str], t: Callable[[str], s
                 f'<text x="{x:.0f}" y="{y + 38:.0f}" text-anchor="middle" font-size="12" '
                 f'fill="#333">{escape(_short(p.name, 12))}</text>'
             )
+        if p.alarm_rooms:
+            out.append(
+                f'<g class="room-alarm"><circle cx="{x + 58:.0f}" cy="{y - 26:.0f}" r="11" '
+                f'fill="#b00020" stroke="#fff" stroke-width="2"/><text x="{x + 58:.0f}" '
+                f'y="{y - 21:.0f}" text-anchor="middle" font-size="14" font-weight="bold" '
+                f'fill="#fff">!</text></g>'
+            )
         out.append("</a>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def line_chart(
+    series: list[Series], since: dt.datetime, until: dt.datetime, title: str, tz: dt.tzinfo
+) -> Markup:
+    """Return a time chart of room readings: each sensor's mean as a line over its min–max
+    band, times on the axis in the park's time zone."""
+    w, h, left, right, top, bottom = 760, 240, 50, 16, 26, 34
+    span = max((until - since).total_seconds(), 1.0)
+    values = [v for s in series for _, _, lo, hi in s.points for v in (lo, hi)] or [0.0, 1.0]
+    lo_v, hi_v = min(values), max(values)
+    if hi_v - lo_v < 1e-9:
+        lo_v, hi_v = lo_v - 1, hi_v + 1
+
+    def x(t: dt.datetime) -> float:
+        return left + (t - since).total_seconds() / span * (w - left - right)
+
+    def y(v: float) -> float:
+        return h - bottom - (v - lo_v) / (hi_v - lo_v) * (h - top - bottom)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h + 20}" class="chart" '
+        f'role="img" aria-label="{escape(title)}">',
+        f'<text x="{left}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="#555"/>',
+    ]
+    for frac in (0.0, 0.5, 1.0):
+        v = lo_v + frac * (hi_v - lo_v)
+        out.append(
+            f'<line x1="{left}" y1="{y(v):.0f}" x2="{w - right}" y2="{y(v):.0f}" stroke="#e3e3e3"/>'
+            f'<text x="{left - 4}" y="{y(v) + 4:.0f}" font-size="10" '
+            f'text-anchor="end">{v:.1f}</text>'
+        )
+    for i in range(5):
+        t = since + (until - since) * i / 4
+        out.append(
+            f'<text x="{x(t):.0f}" y="{h - bottom + 14}" font-size="10" text-anchor="middle">'
+            f"{t.astimezone(tz).strftime('%m-%d %H:%M')}</text>"
+        )
+    for k_i, s in enumerate(series):
+        colour = PALETTE[k_i % len(PALETTE)]
+        band = [f"{x(t):.1f},{y(hi):.1f}" for t, _, _, hi in s.points]
+        band += [f"{x(t):.1f},{y(lo):.1f}" for t, _, lo, _ in reversed(s.points)]
+        line = " ".join(f"{x(t):.1f},{y(m):.1f}" for t, m, _, _ in s.points)
+        out.append(
+            f'<polygon points="{" ".join(band)}" fill="{colour}" opacity="0.18"/>'
+            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.6" '
+            f'class="series" data-kind="{escape(s.kind)}" data-points="{len(s.points)}"/>'
+            f'<rect x="{left + k_i * 150}" y="{h + 4}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{left + k_i * 150 + 16}" y="{h + 14}" font-size="11">'
+            f"{escape(s.kind)} ({escape(s.unit_zh)})</text>"
+        )
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -18,7 +18,7 @@ from hwtrace.domain.errors import NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.transport import ManifestStatus
 from hwtrace.domain.warnings import Level, map_colour
-from hwtrace.services import audit, batches, warnings
+from hwtrace.services import audit, batches, monitoring, warnings
 from hwtrace.services.audit import entry_dict
 from hwtrace.services.bookings import booking_subject
 from hwtrace.services.context import Context
@@ -246,6 +246,7 @@ class Plot:
     fullest_room_pct: int = 0
     open_red: int = 0  # warnings not acknowledged, by level
     open_amber: int = 0
+    alarm_rooms: list[tuple[int, str]] = field(default_factory=list)  # rooms in alarm
 
     @property
     def fill_pct(self) -> int:
@@ -254,7 +255,9 @@ class Plot:
 
     @property
     def risk(self) -> str:
-        """green / amber / red, with the rule on the map legend."""
+        """green / amber / red, with the rule on the map legend (a room in alarm is red)."""
+        if self.alarm_rooms:
+            return Level.RED.value
         return map_colour(
             over_limit=self.over_limit,
             near_limit=self.near_limit,
@@ -269,6 +272,8 @@ class Plot:
     def reasons(self) -> list[str]:
         """Return why the plot has its colour, in Chinese."""
         out = []
+        if self.alarm_rooms:
+            out.append("库房报警：" + "、".join(name for _, name in self.alarm_rooms))
         if self.over_limit:
             out.append(f"超期贮存 {self.over_limit} 批")
         if self.near_limit:
@@ -413,7 +418,15 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
             )
         ]
     _colour_by_warnings(ctx, actor, plots)
+    _mark_alarms(ctx, actor, plots)
     return ParkMap(list(plots.values()), by_category, by_enterprise)
+
+
+def _mark_alarms(ctx: Context, actor: Actor, plots: dict[int, Plot]) -> None:
+    """Rooms in alarm mark their enterprise's plot."""
+    for eid, rooms in monitoring.alarmed_rooms(ctx, actor=actor).items():
+        if eid in plots:
+            plots[eid].alarm_rooms = rooms
 
 
 @dataclass
