@@ -56,5 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "json",  # HWTRACE_LOG_FORMAT; "json" (one object per line, with the request id) or "text"
     "METRICS_TOKEN": None,  # HWTRACE_METRICS_TOKEN; /metrics needs "Authorization: Bearer <token>"; None = loopback only, never through a proxy
     "MQTT_URL": None,  # HWTRACE_MQTT_URL; mqtt://[user:password@]host:port of the park's broker; /readyz checks it when set
+    "SMTP_URL": None,  # HWTRACE_SMTP_URL; smtp://[user:password@]host:port (smtps://, smtp+starttls://) for `hwtrace notify`'s e-mail; None = no e-mail sent
+    "SMTP_FROM": "hwtrace@localhost",  # HWTRACE_SMTP_FROM; the From address of notification e-mail
     "CHECK_SCHEMA": True,  # HWTRACE_CHECK_SCHEMA; refuse to start on a database not migrated to head
 }

@@ -32,6 +32,7 @@ ROUTE_MODULES = (
     "warnings",
     "monitoring",
     "cases",
+    "notifications",
 )
 
 

@@ -512,7 +512,11 @@ def document() -> dict[str, Any]:
                 '`{"ts": "<RFC 3339>", "value": <number or string>, "unit": "<unit>"}` '
                 '(power "on"/"off", door "open"/"closed", access: the card id); '
                 "a room's code and rules are set with PUT /storage-rooms/{room_id}/monitoring. "
-                "See docs/monitoring.md."
+                "See docs/monitoring.md.\n\n"
+                "Webhooks (POST /webhooks) receive each event as a JSON POST with the headers "
+                "X-Hwtrace-Event, X-Hwtrace-Delivery (a unique id: delivery is at least once) "
+                "and X-Hwtrace-Signature: sha256=<hex HMAC-SHA256 of the body with the "
+                "secret>. See docs/notifications.md."
             ),
         },
         "servers": [{"url": "/api/v1"}],

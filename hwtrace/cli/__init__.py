@@ -6,6 +6,7 @@ import click
 
 from hwtrace.cli import instance, ledger_group, park, trust, workdays
 from hwtrace.monitor import monitor_command
+from hwtrace.notifier import notify_command
 
 
 class _Group(click.Group):
@@ -46,5 +47,6 @@ for command in (
     trust.witness,
     trust.signer,
     monitor_command,
+    notify_command,
 ):
     main.add_command(command)

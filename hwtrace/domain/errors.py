@@ -89,6 +89,7 @@ monitor.duplicate_code         409     another room of the park has this monitor
 monitor.invalid_rules          400     a room's monitoring rules are inconsistent (min >= max, ...)
 case.wrong_state               409     the case's state does not allow this step
 case.evidence_required         400     handling a case needs a note and evidence
+webhook.invalid                400     a webhook needs an http(s) URL, known events and a channel
 label.volume_required          422     the container volume (it sets the label size) is unknown: ask
 batch.volume_differs           409     another container volume is already recorded for the batch
 printer.*                      422     the label cannot be printed that way (see printer.errors)

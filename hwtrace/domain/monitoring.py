@@ -100,7 +100,7 @@ RED = {
 BUCKET_SECONDS = {"5m": 300, "1h": 3600}
 RETENTION = {"5m": 8, "1h": 400}
 
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}\Z")
 MAX_PAYLOAD = 1024
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import hwtrace.store.monitoring  # noqa: F401  (its tables join Base.metadata)
+import hwtrace.store.monitoring
+import hwtrace.store.outbox  # noqa: F401
 import ledger.schema
 from hwtrace.store import workdays as _workdays  # noqa: F401  (its tables)
 from hwtrace.store.tables import Base

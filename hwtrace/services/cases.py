@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from hwtrace.domain import cases as D
 from hwtrace.domain.access import Actor, Role, require_role
 from hwtrace.domain.errors import BadValue, Forbidden, NotFound
+from hwtrace.domain.notifications import Event
+from hwtrace.services import notifications
 from hwtrace.services.context import Context
 from hwtrace.store.monitoring import CaseFile
 from hwtrace.store.tables import Enterprise, Park
@@ -82,7 +84,19 @@ def open_case(uow: UnitOfWork, new: NewCase) -> CaseFile:
     )
     case.last_seq = entry.seq
     _assign(uow, case, ent, SYSTEM)
+    _tell(uow, case, Event.CASE_OPENED)
     return case
+
+
+def _tell(uow: UnitOfWork, case: CaseFile, event: Event) -> None:
+    """Queue a case's notification for its enterprise and its assignee (and the park)."""
+    notifications.emit(
+        uow,
+        park_id=case.park_id,
+        enterprise_ids=sorted({case.enterprise_id, case.assignee_id or case.enterprise_id}),
+        event=event,
+        data=as_json(case, uow.now()),
+    )
 
 
 def _assign(uow: UnitOfWork, case: CaseFile, ent: Enterprise, actor: str) -> None:
@@ -125,6 +139,7 @@ def assign(ctx: Context, *, actor: Actor, case_id: int, enterprise_id: int) -> C
         if ent is None or ent.park_id != actor.park_id:
             raise NotFound(zh="单位不存在", en="no such enterprise")
         _assign(uow, case, ent, actor.username)
+        _tell(uow, case, Event.CASE_ASSIGNED)
         uow.commit()
         return case
 
@@ -181,6 +196,7 @@ def handle(
         case.last_seq = entry.seq
         evidence_dir.mkdir(parents=True, exist_ok=True)
         (evidence_dir / digest).write_bytes(evidence)
+        _tell(uow, case, Event.CASE_HANDLED)
         uow.commit()
         return case
 
@@ -209,6 +225,7 @@ def verify(ctx: Context, *, actor: Actor, case_id: int, accept: bool, note: str)
             payload={"case": case.id, "note": note.strip()[:500]},
         )
         case.last_seq = entry.seq
+        _tell(uow, case, Event.CASE_CLOSED if accept else Event.CASE_SENT_BACK)
         uow.commit()
         return case
 
@@ -248,6 +265,7 @@ def escalate_overdue(ctx: Context) -> int:
                 },
             )
             case.last_seq = entry.seq
+            _tell(uow, case, Event.CASE_ESCALATED)
             done += 1
         uow.commit()
     return done

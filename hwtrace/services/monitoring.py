@@ -18,7 +18,8 @@ from hwtrace.domain import monitoring as M
 from hwtrace.domain.access import Actor, Role, require_role
 from hwtrace.domain.cases import Severity
 from hwtrace.domain.errors import BadValue, Conflict, NotFound
-from hwtrace.services import cases
+from hwtrace.domain.notifications import Event
+from hwtrace.services import cases, notifications
 from hwtrace.services.context import Context
 from hwtrace.store.monitoring import (
     ReadingBucket,
@@ -336,6 +337,27 @@ def _raise(
         ),
     )
     alarm.case_id = case.id
+    notifications.emit(
+        uow,
+        park_id=mon.park_id,
+        enterprise_ids=[mon.enterprise_id],
+        event=Event.ALARM_RAISED,
+        data={**_alarm_data(mon, alarm), "case": case.id},
+    )
+
+
+def _alarm_data(mon: RoomMonitor, alarm: RoomAlarm) -> dict[str, Any]:
+    return {
+        "room": mon.code,
+        "room_id": mon.room_id,
+        "enterprise_id": mon.enterprise_id,
+        "alarm": alarm.key,
+        "level": alarm.level,
+        "message": alarm.message_zh,
+        "message_en": alarm.message_en,
+        "raised_at": alarm.raised_at.isoformat(),
+        "raised_seq": alarm.raised_seq,
+    }
 
 
 def _clear(
@@ -356,6 +378,13 @@ def _clear(
         },
     )
     alarm.cleared_at, alarm.cleared_seq = max(at, alarm.raised_at), entry.seq
+    notifications.emit(
+        uow,
+        park_id=mon.park_id,
+        enterprise_ids=[mon.enterprise_id],
+        event=Event.ALARM_CLEARED,
+        data={**_alarm_data(mon, alarm), "cleared_at": alarm.cleared_at.isoformat()},
+    )
 
 
 # -- what the pages show -------------------------------------------------------------------

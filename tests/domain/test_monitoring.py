@@ -174,3 +174,9 @@ def test_downsampling_buckets_keep_a_year_small() -> None:
     assert M.bucket_start(ts, "1h") == dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
     rows = sum(M.RETENTION[r] * 86400 // M.BUCKET_SECONDS[r] for r in M.RETENTION)
     assert rows < 12_000  # against 525,600 raw readings a year at one a minute
+
+
+def test_a_code_with_a_final_newline_is_refused() -> None:
+    with pytest.raises(M.BadMessage):
+        M.parse_topic("hwtrace/P1/rooms/R1\n/door")
+    assert M.CODE_RE.match("R1\n") is None
