@@ -38,7 +38,21 @@ def list_cases() -> Response:
     return ok([svc.as_json(c, now) for c in rows])
 
 
-@route("/cases/<int:case_id>", "GET", summary="One case", tag="cases", response=CASE)
+def _guard(action: str | None) -> Any:
+    def check(case_id: int) -> None:
+        svc.authorize(ctx(), actor=actor(), case_id=case_id, action=action)
+
+    return check
+
+
+@route(
+    "/cases/<int:case_id>",
+    "GET",
+    guard=_guard(None),
+    summary="One case",
+    tag="cases",
+    response=CASE,
+)
 def get_case(case_id: int) -> Response:
     return ok(svc.as_json(svc.get_case(ctx(), actor=actor(), case_id=case_id), ctx().now()))
 
@@ -46,6 +60,7 @@ def get_case(case_id: int) -> Response:
 @route(
     "/cases/<int:case_id>/assign",
     "POST",
+    guard=_guard("assign"),
     summary="Pass a case on to another enterprise of the park (park administrator)",
     tag="cases",
     body="case-assign",
@@ -59,6 +74,7 @@ def assign_case(case_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/cases/<int:case_id>/handle",
     "POST",
+    guard=_guard("handle"),
     summary="Record the handling: a note and evidence, whose SHA-256 goes into the ledger",
     tag="cases",
     body="case-handle",
@@ -93,6 +109,7 @@ def evidence_dir() -> Path:
 @route(
     "/cases/<int:case_id>/verify",
     "POST",
+    guard=_guard("verify"),
     summary="Verify a handled case and close it, or send it back (park administrator)",
     tag="cases",
     body="case-verify",

@@ -24,6 +24,7 @@ ALARMS = {"type": "array", "items": {"type": "object"}}
 @route(
     "/storage-rooms/<int:room_id>/monitoring",
     "GET",
+    guard=lambda room_id: svc.authorize_room(ctx(), actor=actor(), room_id=room_id),
     summary="A room's monitoring code (MQTT topic hwtrace/<park>/rooms/<code>/<kind>) and rules",
     tag="monitoring",
     response=CONFIG,
@@ -35,6 +36,7 @@ def get_monitoring(room_id: int) -> Response:
 @route(
     "/storage-rooms/<int:room_id>/monitoring",
     "PUT",
+    guard=lambda room_id: svc.authorize_room(ctx(), actor=actor(), room_id=room_id, write=True),
     summary="Set a room's monitoring code and rules: thresholds per kind held for minutes, "
     "silent minutes, expected sensors, working hours, authorized cards",
     tag="monitoring",
@@ -51,6 +53,7 @@ def put_monitoring(room_id: int, body: dict[str, Any]) -> Response:
 @route(
     "/storage-rooms/<int:room_id>/alarms",
     "GET",
+    guard=lambda room_id: svc.authorize_room(ctx(), actor=actor(), room_id=room_id),
     summary="A room's open alarms (each raised and cleared by a ledger entry; each opens a case)",
     tag="monitoring",
     response=ALARMS,

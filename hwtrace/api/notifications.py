@@ -10,15 +10,24 @@ from typing import Any
 from flask import Response
 
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import Role
 from hwtrace.services import notifications as svc
 
 HOOK = {"type": "object"}
+ADMINS = (Role.ADMIN, Role.PARK_ADMIN)
+
+
+def _hook(hook_id: int) -> None:
+    svc.authorize_hook(ctx(), actor=actor(), hook_id=hook_id)
+
+
 PREFS = {"type": "object"}
 
 
 @route(
     "/webhooks",
     "POST",
+    roles=ADMINS,
     summary="Register a webhook (or a WeCom/DingTalk group robot) for events; enterprise admin",
     tag="notifications",
     body="webhook-create",
@@ -40,6 +49,7 @@ def create_webhook(body: dict[str, Any]) -> Response:
 @route(
     "/webhooks",
     "GET",
+    roles=ADMINS,
     summary="The enterprise's webhooks and robots (enterprise admin)",
     tag="notifications",
     response={"type": "array", "items": HOOK},
@@ -51,6 +61,7 @@ def list_webhooks() -> Response:
 @route(
     "/webhooks/<int:hook_id>/enable",
     "POST",
+    guard=_hook,
     summary="Enable a webhook again (after repeated failures disabled it)",
     tag="notifications",
     response=HOOK,
@@ -62,6 +73,7 @@ def enable_webhook(hook_id: int) -> Response:
 @route(
     "/webhooks/<int:hook_id>/disable",
     "POST",
+    guard=_hook,
     summary="Disable a webhook",
     tag="notifications",
     response=HOOK,
@@ -74,6 +86,7 @@ def disable_webhook(hook_id: int) -> Response:
 @route(
     "/webhooks/<int:hook_id>/deliveries",
     "GET",
+    guard=_hook,
     summary="A webhook's delivery log, newest first",
     tag="notifications",
     response={"type": "array", "items": {"type": "object"}},
@@ -86,6 +99,7 @@ def webhook_deliveries(hook_id: int) -> Response:
 @route(
     "/deliveries/<delivery_id>/replay",
     "POST",
+    guard=lambda delivery_id: svc.authorize_delivery(ctx(), actor=actor(), delivery_id=delivery_id),
     summary="Send a delivery again (a new delivery id; replay_of names the first)",
     tag="notifications",
     status=201,

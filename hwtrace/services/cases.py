@@ -124,6 +124,20 @@ def _visible(s: Session, actor: Actor, case_id: int) -> CaseFile:
     return case
 
 
+def authorize(ctx: Context, *, actor: Actor, case_id: int, action: str | None = None) -> None:
+    """Check the caller before its request is read: ``NotFound`` for a case it may not see,
+    ``Forbidden`` for a step that is not its (assign and verify: the park administrator;
+    handle: the assignee's users)."""
+    with ctx.db.read_session() as s:
+        case = _visible(s, actor, case_id)
+    if action in ("assign", "verify"):
+        require_role(actor, Role.PARK_ADMIN)
+    elif action == "handle":
+        require_role(actor, Role.ADMIN, Role.OPERATOR)
+        if case.assignee_id != actor.enterprise_id:
+            raise Forbidden(zh="案件未派发给本单位", en="the case is not assigned to you")
+
+
 def get_case(ctx: Context, *, actor: Actor, case_id: int) -> CaseFile:
     """Return a case the caller may see (its enterprise's or assigned to it; park roles all)."""
     with ctx.db.read_session() as s:

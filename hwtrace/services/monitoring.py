@@ -104,6 +104,15 @@ def configure(
         return {"room_id": room.id, "code": code, "rules": row.rules}
 
 
+def authorize_room(ctx: Context, *, actor: Actor, room_id: int, write: bool = False) -> None:
+    """Raise ``NotFound`` for a room the caller may not see, ``Forbidden`` when it may see it
+    but not set its rules (before the request is validated)."""
+    with ctx.db.read_session() as s:
+        _room(s, actor, room_id)
+    if write:
+        require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+
+
 def get_config(ctx: Context, *, actor: Actor, room_id: int) -> dict[str, Any]:
     """Return a room's monitoring code and rules (``code`` null when not monitored)."""
     with ctx.db.read_session() as s:

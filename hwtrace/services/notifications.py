@@ -143,6 +143,22 @@ def _own_hook(s: Session, actor: Actor, hook_id: int) -> Webhook:
     return hook
 
 
+def authorize_hook(ctx: Context, *, actor: Actor, hook_id: int) -> None:
+    """Raise unless the webhook is the caller's enterprise's and the caller its admin."""
+    with ctx.db.read_session() as s:
+        _own_hook(s, actor, hook_id)
+
+
+def authorize_delivery(ctx: Context, *, actor: Actor, delivery_id: str) -> None:
+    """Raise unless the delivery is of a webhook of the caller's enterprise (its admin)."""
+    require_role(actor, Role.ADMIN, Role.PARK_ADMIN)
+    with ctx.db.read_session() as s:
+        d = s.scalar(sa.select(Delivery).where(Delivery.delivery_id == delivery_id[:36]))
+        if d is None or d.webhook_id is None:
+            raise NotFound(zh="投递记录不存在", en="no such delivery")
+        _own_hook(s, actor, d.webhook_id)
+
+
 def list_webhooks(ctx: Context, *, actor: Actor) -> list[Webhook]:
     """Return the caller's enterprise's webhooks (administrators only)."""
     require_role(actor, Role.ADMIN, Role.PARK_ADMIN)

@@ -22,6 +22,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from hwtrace.domain import monitoring
+from hwtrace.services import monitoring as monitoring_svc
 from tests.factories import PASSWORD, World, page_client
 
 ROLES = ("park", "auditor", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1", "anon")
@@ -226,6 +228,27 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/warnings/ack"): S("park", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1"),
     ("POST", "/api/v1/auth/logout"): USERS,
     ("POST", "/logout"): USERS,
+    # room monitoring, cases, notifications
+    ("GET", "/api/v1/storage-rooms/<int:room_id>/monitoring"): S(
+        "park", "auditor", "p1admin", "p1op"
+    ),
+    ("PUT", "/api/v1/storage-rooms/<int:room_id>/monitoring"): S("park", "p1admin"),
+    ("GET", "/api/v1/storage-rooms/<int:room_id>/alarms"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/api/v1/alarms"): USERS,
+    ("GET", "/rooms/<int:room_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/api/v1/cases"): USERS,
+    ("GET", "/api/v1/cases/<int:case_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("POST", "/api/v1/cases/<int:case_id>/assign"): S("park"),
+    ("POST", "/api/v1/cases/<int:case_id>/handle"): S("p1admin", "p1op"),
+    ("POST", "/api/v1/cases/<int:case_id>/verify"): S("park"),
+    ("GET", "/api/v1/webhooks"): ADMINS,
+    ("POST", "/api/v1/webhooks"): ADMINS,
+    ("POST", "/api/v1/webhooks/<int:hook_id>/enable"): S("p1admin"),
+    ("POST", "/api/v1/webhooks/<int:hook_id>/disable"): S("p1admin"),
+    ("GET", "/api/v1/webhooks/<int:hook_id>/deliveries"): S("p1admin"),
+    ("POST", "/api/v1/deliveries/<delivery_id>/replay"): S("p1admin"),
+    ("GET", "/api/v1/me/notifications"): USERS,
+    ("PUT", "/api/v1/me/notifications"): USERS,
 }
 
 
@@ -278,7 +301,28 @@ class Park:
         self.uscc = ent["uscc"]
         toks = w.as_("p1admin").get(f"/api/v1/auth/tokens?user_id={self.p1x}").get_json()
         self.p1x_token_id = toks[0]["id"]
+        self._alarm_case_and_delivery()
         self.pages: dict[str, FlaskClient] = {}
+
+    def _alarm_case_and_delivery(self) -> None:
+        """A monitored room of p1 in alarm (so a case), a webhook of p1 (so a delivery)."""
+        w = self.world
+        r = w.as_("p1admin").post(
+            "/api/v1/webhooks", {"url": "http://127.0.0.1:9/h", "events": ["*"], "secret": "s"}
+        )
+        assert r.status_code == 201, r.get_json()
+        self.hook = int(r.get_json()["id"])
+        r = w.as_("p1admin").put(
+            f"/api/v1/storage-rooms/{w.rooms['p1']}/monitoring", {"code": "MX", "rules": {}}
+        )
+        assert r.status_code == 200, r.get_json()
+        kind = monitoring.SensorKind.POWER
+        topic = monitoring.Topic(w.ctx.settings.park_code, "MX", kind)
+        reading = monitoring.Reading(kind, w.ctx.now(), "off")
+        assert monitoring_svc.ingest(w.ctx, topic, reading) == ["+power:power_off"]
+        self.case = int(w.as_("p1admin").get("/api/v1/cases").get_json()[0]["id"])
+        log = w.as_("p1admin").get(f"/api/v1/webhooks/{self.hook}/deliveries").get_json()
+        self.delivery = str(log[0]["delivery_id"])
 
     def _api_login(self, username: str) -> str:
         c = self.app.test_client()
@@ -318,6 +362,10 @@ class Park:
             "<uscc>": self.uscc,
             "<flow>": "store",
             "<what>": "batches",
+            "<int:room_id>": str(w.rooms["p1"]),
+            "<int:case_id>": str(self.case),
+            "<int:hook_id>": str(self.hook),
+            "<delivery_id>": self.delivery,
         }
         url = rule
         if rule.startswith("/f/"):

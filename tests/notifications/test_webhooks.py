@@ -204,7 +204,7 @@ def test_every_event_arrives_though_the_notifier_is_killed_again_and_again(
             until(
                 lambda: {json.loads(r.body)["id"] for r in rec.requests} >= expected,
                 "every event",
-                120,
+                300,
             )
         finally:
             proc.terminate()
@@ -223,7 +223,7 @@ def test_every_event_arrives_though_the_notifier_is_killed_again_and_again(
 
 def _until_one_more(rec: Any, proc: subprocess.Popen[bytes]) -> None:
     seen = len(rec.requests)
-    until(lambda: len(rec.requests) > seen or proc.poll() is not None, "a delivery")
+    until(lambda: len(rec.requests) > seen or proc.poll() is not None, "a delivery", 180)
 
 
 def _queued_event_ids(world: World) -> set[str]:
