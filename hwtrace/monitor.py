@@ -62,6 +62,7 @@ class Monitor:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.connect_async(parts.hostname or "127.0.0.1", parts.port or 1883, keepalive=30)
         return client
 
@@ -72,8 +73,15 @@ class Monitor:
         topic = M.topic_filter(self.ctx.settings.park_code)
         client.subscribe(topic, qos=1)
         self.stats["connections"] += 1
-        self.connected.set()
-        log.info("subscribed to %s (connection %d)", topic, self.stats["connections"])
+        log.info("subscribing to %s (connection %d)", topic, self.stats["connections"])
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        # Ready only once the broker has granted the subscription (SUBACK): a reading
+        # published before then would not be routed to this subscriber.
+        if all(not r.is_failure for r in reasons):
+            self.connected.set()
+        else:
+            log.warning("the broker refused the subscription: %s", reasons)
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
