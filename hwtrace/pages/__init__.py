@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         batches,
         bookings,
         camera,
+        cases,
         catalogue,
         console,
         contracts,

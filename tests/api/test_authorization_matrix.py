@@ -249,6 +249,13 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/deliveries/<delivery_id>/replay"): S("p1admin"),
     ("GET", "/api/v1/me/notifications"): USERS,
     ("PUT", "/api/v1/me/notifications"): USERS,
+    ("GET", "/inbox"): USERS,
+    ("GET", "/m/inbox"): USERS,
+    ("GET", "/cases"): USERS,
+    ("GET", "/cases/<int:case_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("POST", "/cases/<int:case_id>/<step>"): S("park"),
+    ("GET", "/m/cases/<int:case_id>"): S("park", "auditor", "p1admin", "p1op"),
+    ("POST", "/m/cases/<int:case_id>"): S("p1admin", "p1op"),
 }
 
 
@@ -400,6 +407,7 @@ def _step_of(rule: str) -> str:
         "/bookings/<int:booking_id>/<step>": "accept",
         "/contracts/<int:contract_id>/<step>": "refuse",
         "/manifests/<number>/<step>": "depart",
+        "/cases/<int:case_id>/<step>": "verify",
     }.get(rule, "")
 
 
