@@ -3,16 +3,16 @@
 Storage rooms' monitoring codes and rules, sensor states, downsampled readings, door/power/
 access events, alarms, and cases (the closed loop of every alarm and warning).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-29 20:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
