@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import hwtrace.store.monitoring
-import hwtrace.store.outbox  # noqa: F401
+import hwtrace.store.notices
+import hwtrace.store.outbox  # noqa: F401  (their tables join Base.metadata)
 import ledger.schema
 from hwtrace.store import workdays as _workdays  # noqa: F401  (its tables)
 from hwtrace.store.tables import Base

@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         monitoring,
+        notices,
         reservations,
         trips,
         warnings,

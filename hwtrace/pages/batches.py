@@ -28,7 +28,7 @@ from hwtrace.domain.transport import ManifestStatus
 from hwtrace.domain.vocabularies import check_packaging, disposal_methods
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
-from hwtrace.services import bookings, directory, facilities, labels
+from hwtrace.services import bookings, directory, facilities, labels, notices
 from hwtrace.services import manifests as manifests_svc
 
 S = BatchStatus
@@ -153,7 +153,12 @@ def m_home() -> Any:
             accepted = bookings.list_bookings(c, actor=a, status="ACCEPTED")
             names = directory.enterprise_names(c, actor=a)
     return render_template(
-        "m/home.html", tiles=tiles, manifests=manifests, accepted=accepted, names=names
+        "m/home.html",
+        tiles=tiles,
+        manifests=manifests,
+        accepted=accepted,
+        names=names,
+        todo_notices=notices.unacknowledged(c, actor=a),
     )
 
 

@@ -20,7 +20,7 @@ from hwtrace.pages import svg as S
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import console, corrections, facilities, labels
+from hwtrace.services import console, corrections, facilities, labels, notices
 from hwtrace.services import warnings as warnings_svc
 
 
@@ -77,6 +77,9 @@ def enterprise(enterprise_id: int) -> Any:
         statuses=list(BatchStatus),
         kinds=KIND_ZH_ENT,
         kind_zh=KIND_ZH,
+        todo_notices=(
+            notices.unacknowledged(ctx(), actor=a) if a.enterprise_id == enterprise_id else []
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from hwtrace.domain.errors import HwtraceError
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.reports import declaration_pdf, spreadsheet
 from hwtrace.services import declarations as svc
-from hwtrace.services import directory
+from hwtrace.services import directory, notices
 
 
 def _page(error: HwtraceError | None = None, status: int = 200) -> Any:
@@ -49,6 +49,7 @@ def _page(error: HwtraceError | None = None, status: int = 200) -> Any:
             may_submit=a.role is Role.ADMIN and a.enterprise_kind is EnterpriseKind.PRODUCER,
             may_classify=a.role is Role.PARK_ADMIN,
             error=error,
+            todo_notices=notices.unacknowledged(ctx(), actor=a),
         ),
         status,
     )

@@ -575,6 +575,24 @@ EN: dict[str, str] = {
     "待核查": "To verify",
     "待派发": "To assign",
     "待处置": "To handle",
+    # park notices
+    "园区通知": "Park notices",
+    "发布": "Publish",
+    "发布时间": "Published",
+    "发布通知": "Publish a notice",
+    "台账序号": "Ledger entry",
+    "家单位已确认": "enterprises acknowledged",
+    "最多": "at most",
+    "未确认": "Not acknowledged",
+    "未确认的园区通知": "park notices not yet acknowledged",
+    "标题": "Title",
+    "正文": "Text",
+    "确认人": "Acknowledged by",
+    "确认已阅": "Acknowledge (read)",
+    "确认情况": "Acknowledgements",
+    "确认时间": "Acknowledged at",
+    "通知对象": "Addressed to",
+    "附件": "Attachments",
 }
 
 

@@ -80,7 +80,7 @@ def _before() -> Any:
     if request.method == "POST":
         check_csrf()
         for name, value in request.form.items(multi=True):
-            if name in LIST_FIELDS:  # a list typed one item a line: line breaks separate
+            if name in LIST_FIELDS or name in MULTILINE_FIELDS:  # line breaks are allowed
                 value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
             if formats.CONTROL_RE.search(value) or formats.CONTROL_RE.search(name):
                 return page_error(
@@ -115,6 +115,8 @@ def _must_enroll(a: Actor) -> bool:
 # Text areas that hold a list (waste codes), where a line break is only a separator; every
 # other field is one line of free text and refuses control characters, as the API does.
 LIST_FIELDS = frozenset({"operating_codes"})
+# Text areas of several lines of prose (a park notice's text): line breaks are kept.
+MULTILINE_FIELDS = frozenset({"body"})
 
 # Anything a browser drops or rewrites inside a URL (tabs, newlines, other controls, spaces)
 # and the backslash it reads as a slash: "/\t/evil.example" and "/\\evil.example" are

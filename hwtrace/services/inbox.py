@@ -1,6 +1,6 @@
 """The to-do inbox (待办): what waits for the caller, gathered from the services that own each
 thing — cases to handle or verify, bookings to accept, manifests to receive, declarations
-due — and any source registered in ``SOURCES`` (park notices plug in there)."""
+due, park notices not yet acknowledged — and any source registered in ``SOURCES``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hwtrace.domain.access import Actor, EnterpriseKind, Role
 from hwtrace.domain.cases import STATUS_ZH, CaseStatus
 from hwtrace.domain.transport import BookingStatus, ManifestStatus
-from hwtrace.services import declarations
+from hwtrace.services import declarations, notices
 from hwtrace.services.context import Context
 from hwtrace.store.monitoring import CaseFile
 from hwtrace.store.tables import Booking, Enterprise, Manifest
@@ -32,15 +32,19 @@ class Todo:
     urgent: bool = False
 
 
-# Further sources of to-dos, each called with the context and the caller. Park notices (the
-# handbook's notices service) register their unread notices here:
-#     inbox.SOURCES.append(lambda ctx, actor: [Todo("notice", ...), ...])
+# Further sources of to-dos, each called with the context and the caller:
+#     inbox.SOURCES.append(lambda ctx, actor: [Todo("...", ...), ...])
 SOURCES: list[Callable[[Context, Actor], list[Todo]]] = []
 
 
 def todo(ctx: Context, *, actor: Actor) -> list[Todo]:
     """Return the caller's to-dos, the urgent and the earliest first."""
-    items = [*_cases(ctx, actor), *_transfers(ctx, actor), *_declarations(ctx, actor)]
+    items = [
+        *_cases(ctx, actor),
+        *_transfers(ctx, actor),
+        *_declarations(ctx, actor),
+        *_notices(ctx, actor),
+    ]
     for source in SOURCES:
         items += source(ctx, actor)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -149,4 +153,12 @@ def _declarations(ctx: Context, actor: Actor) -> list[Todo]:
         )
         for d in declarations.todo(ctx, actor=actor)
         if d.version == 0
+    ]
+
+
+def _notices(ctx: Context, actor: Actor) -> list[Todo]:
+    """The park's notices the caller's enterprise has not acknowledged yet."""
+    return [
+        Todo("notice", str(n.id), f"园区通知：{n.title}", f"park notice: {n.title}", n.published_at)
+        for n in notices.unacknowledged(ctx, actor=actor)
     ]
