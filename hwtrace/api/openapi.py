@@ -209,6 +209,7 @@ COMPONENTS: dict[str, Any] = {
             "message_en": STR,
             "facts": {"type": "object"},
             "acknowledged": {"type": ["object", "null"]},
+            "rule": NSTR,
         }
     ),
     "Warnings": _obj(

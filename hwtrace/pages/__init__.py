@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         exports,
         facilities,
         filters,
+        handbook,
         handover,
         labels,
         manifests,

@@ -593,6 +593,39 @@ EN: dict[str, str] = {
     "确认时间": "Acknowledged at",
     "通知对象": "Addressed to",
     "附件": "Attachments",
+    # the handbook
+    "环保手册": "Handbook",
+    "企业危废环保手册": "Enterprise hazardous-waste handbook",
+    "hwtrace 执行的管理规则": "The rules hwtrace enforces",
+    "代码、名称、行业、类别或日常用语": "Code, name, industry, category or everyday word",
+    "依据": "Rule",
+    "出处": "Source",
+    "危险废物豁免管理清单": "Hazardous-waste exemption list",
+    "名录检索": "Catalogue search",
+    "如 废矿物油、实验室废液、废活性炭、900-041": (
+        "e.g. 废矿物油 (waste mineral oil), 实验室废液 (lab waste liquid), 废活性炭, 900-041"
+    ),
+    "废物、代码或条件，如 900-041-49": "Waste, code or condition, e.g. 900-041-49",
+    "待核": "to confirm",
+    "所列废物仅在所列环节、满足所列条件时豁免相应管理要求；不满足条件时仍按危险废物管理。": (
+        "A listed waste is exempt only in the stage listed and only while the condition listed"
+        " is met; otherwise it is managed as hazardous waste."
+    ),
+    "日常用语按 hwtrace 同义词表对应到名录代码，仅供查找，以名录原文为准。": (
+        "Everyday words are mapped to catalogue codes by hwtrace's synonym table, to help"
+        " finding; the catalogue's own text decides."
+    ),
+    "有豁免条件": "Exemptions apply",
+    "每条规则注明出处；“待核”表示条款尚未与原文核对。预警均链接到其依据的规则。": (
+        'Each rule names its source (standard or regulation and clause); "to confirm" marks'
+        " a clause not yet checked against the text. Every warning links to the rule it enforces."
+    ),
+    "管理规则": "Rules",
+    "豁免": "Exemptions",
+    "豁免内容": "What is exempt",
+    "豁免条件": "Condition",
+    "豁免清单": "Exemption list",
+    "豁免环节": "Exempt stage",
 }
 
 

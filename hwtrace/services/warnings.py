@@ -20,6 +20,7 @@ from hwtrace.domain.contracts import nearly_used as contract_nearly_used
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
 from hwtrace.domain.quantities import g_to_kg
+from hwtrace.domain.rules import rule_for
 from hwtrace.domain.times import zone_label
 from hwtrace.domain.transport import DISCREPANCY_ZH, BookingStatus, DiscrepancyKind, ManifestStatus
 from hwtrace.domain.warnings import (
@@ -549,4 +550,5 @@ def as_json(w: Warning) -> dict[str, Any]:
         "message_en": w.message_en,
         "facts": w.facts,
         "acknowledged": w.acknowledged,
+        "rule": rule.id if (rule := rule_for(w.kind)) else None,
     }
