@@ -626,6 +626,26 @@ EN: dict[str, str] = {
     "豁免条件": "Condition",
     "豁免清单": "Exemption list",
     "豁免环节": "Exempt stage",
+    # the yearly management plan
+    "保存草稿": "Save draft",
+    "审核并确认": "Review and confirm",
+    "已确认版本": "Confirmed versions",
+    "年度危险废物管理计划": "hazardous-waste management plan",
+    "年度管理计划": "Yearly management plan",
+    "查看": "Show",
+    "根据上一年度台账预填的草稿（尚未保存）": (
+        "Draft prefilled from the ledger of the year (not saved yet)"
+    ),
+    "确认更正（新版本）": "Confirm the correction (new version)",
+    "确认管理计划": "Confirm the plan",
+    "空行不保存；每表下方的空行用于添加。": (
+        "Empty rows are not saved; use the empty rows under each table to add to it."
+    ),
+    "管理计划": "Management plan",
+    "草稿已保存": "Draft saved",
+    "表": "Table",
+    "计划年度": "Plan year",
+    "附录 A": "appendix A",
 }
 
 
