@@ -17,6 +17,8 @@ its line here.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -185,6 +187,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/exports/<what>.<fmt>"): USERS,
     ("GET", "/f/<uscc>/<code>"): S("park", "auditor", "p1admin", "p1op"),
     ("GET", "/facilities/<int:facility_id>/sign.<fmt>"): S("park", "auditor", "p1admin", "p1op"),
+    ("GET", "/handbook"): USERS,
+    ("GET", "/handbook/exemptions"): USERS,
+    ("GET", "/handbook/rules"): USERS,
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/ledger"): USERS,
     ("GET", "/ledger/proof"): USERS,
@@ -192,6 +197,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): S("anon"),
     ("GET", "/m/"): USERS,
+    ("GET", "/m/handbook"): USERS,
+    ("GET", "/m/handbook/exemptions"): USERS,
+    ("GET", "/m/handbook/rules"): USERS,
     ("GET", "/m/label/<code>.<fmt>"): PARTIES,
     ("POST", "/m/camera"): USERS,
     ("POST", "/m/manifest/<number>/confirm"): S("r1"),
@@ -200,6 +208,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/m/manifest/<number>/load"): S("tadmin", "t"),
     ("GET", "/m/manifest/<number>/receive"): S("r1"),
     ("POST", "/m/manifest/<number>/receive"): S("r1"),
+    ("GET", "/m/notices"): USERS,
+    ("GET", "/m/notices/<int:notice_id>"): USERS,
     ("GET", "/m/register"): S("p1admin", "p1op", "p2op"),
     ("POST", "/m/register"): S("p1admin", "p1op", "p2op"),
     ("GET", "/m/reprint"): S("p1admin", "p1op", "p2op"),
@@ -212,6 +222,17 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/manifests/<number>/<step>"): S("tadmin", "t"),
     ("GET", "/map"): USERS,
     ("GET", "/metrics"): EVERYONE,
+    ("GET", "/notices"): USERS,
+    ("POST", "/notices"): S("park"),
+    ("GET", "/notices/<int:notice_id>"): USERS,
+    ("POST", "/notices/<int:notice_id>/ack"): ENTERPRISES,
+    ("GET", "/notices/<int:notice_id>/attachments/<int:attachment_id>"): USERS,
+    # a management plan is a producer's; others are refused by kind (409), as declarations
+    ("GET", "/plans"): USERS,
+    ("GET", "/plans/<int:year>.pdf"): USERS,
+    ("GET", "/plans/<int:year>.xlsx"): USERS,
+    ("POST", "/plans/<int:year>/confirm"): S("p1admin", "tadmin"),
+    ("POST", "/plans/<int:year>/draft"): S("p1admin", "tadmin"),
     ("GET", "/profiles"): USERS,
     ("POST", "/profiles"): S("p1admin"),
     ("GET", "/readyz"): EVERYONE,
@@ -310,6 +331,31 @@ class Park:
         self.p1x_token_id = toks[0]["id"]
         self._alarm_case_and_delivery()
         self.pages: dict[str, FlaskClient] = {}
+        self.notice, self.attachment = self._notice()
+
+    def _notice(self) -> tuple[int, int]:
+        """A park notice to every enterprise, with one attachment."""
+        c = self.page("park")
+        c.get("/notices")  # the page's form gives the session its CSRF token
+        with c.session_transaction() as sess:
+            csrf = sess["csrf"]
+        r = c.post(
+            "/notices",
+            data={
+                "csrf": csrf,
+                "title": "matrix",
+                "body": "matrix",
+                "audience": "",
+                "files": (io.BytesIO(b"%PDF-1.4 matrix"), "m.pdf", "application/pdf"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert r.status_code == 302, r.get_data(as_text=True)[:300]
+        notice = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+        html = c.get(f"/notices/{notice}").get_data(as_text=True)
+        found = re.search(rf"/notices/{notice}/attachments/(\d+)", html)
+        assert found, html[:500]
+        return notice, int(found.group(1))
 
     def _alarm_case_and_delivery(self) -> None:
         """A monitored room of p1 in alarm (so a case), a webhook of p1 (so a delivery)."""
@@ -358,6 +404,9 @@ class Park:
             "<int:discrepancy_id>": "999999999",
             "<int:enterprise_id>": str(w.ids["p1"]),
             "<int:facility_id>": str(self.facility["id"]),
+            "<int:notice_id>": str(self.notice),
+            "<int:attachment_id>": str(self.attachment),
+            "<int:year>": str(today.year),
             "<int:profile_id>": str(w.profiles["p1"]),
             "<int:seq>": str(self.seq),
             "<int:token_id>": str(self.p1x_token_id),
