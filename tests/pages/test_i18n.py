@@ -18,3 +18,9 @@ def test_every_page_string_has_an_english_form() -> None:
     assert len(used) > 60
     missing = sorted(s for s in used if s not in EN and re.search(r"[\u4e00-\u9fff]", s))
     assert not missing, missing
+
+
+def test_the_two_tables_of_english_forms_do_not_overlap() -> None:
+    from hwtrace.pages import i18n, i18n_features
+
+    assert not set(i18n._CORE) & set(i18n_features.FEATURES)

@@ -1,0 +1,176 @@
+"""English forms of the page strings of the later features: the working-day calendar, trips,
+room monitoring, cases and the to-do inbox, park notices, the handbook and the yearly
+management plan (the core pages' are in ``i18n.py``)."""
+
+from __future__ import annotations
+
+FEATURES: dict[str, str] = {
+    # The working-day calendar (部令第23号 第十八条, 第二十条).
+    "工作日历": "Working-day calendar",
+    (
+        "转移联单的期限按工作日计算：接收确认 5 个工作日（第十八条），"
+        "紧急纸质联单补录 10 个工作日（第二十条）。"
+        "未列出的日期按星期计：周一至周五上班，周六、周日休息。"
+    ): (
+        "Manifest deadlines are counted in working days: receipt confirmed within 5 (art. 18),"
+        " an emergency paper manifest entered within 10 (art. 20). Days not listed follow the"
+        " week: Monday to Friday work, Saturday and Sunday off."
+    ),
+    "园区导入或修改": "imported or edited by the park",
+    "未载入本年安排，只按周末计算": "no arrangement loaded for this year: weekends only",
+    "日期": "Date",
+    "星期": "Weekday",
+    "来源": "Source",
+    "放假": "Holiday",
+    "调休上班": "Make-up working day",
+    "移除": "Remove",
+    "设置一天": "Set a day",
+    "导入日历文件": "Import a calendar file",
+    (
+        "CSV 文件，表头 date,kind,name,source；kind 为 holiday（放假）或 workday（调休上班）。"
+        "文件中每个年份的安排整体替换。"
+    ): (
+        "A CSV file with the header date,kind,name,source; kind is holiday or workday. Each"
+        " year in the file replaces that year's arrangement."
+    ),
+    "文件": "File",
+    "如：国务院办公厅通知": "e.g. the State Council's notice",
+    "导入": "Import",
+    # Trips (部令第23号 第十六条).
+    "车次": "Trips",
+    "今日车次": "Today's trips",
+    "张联单": "manifest(s)",
+    "个移出人": "shipper(s)",
+    "今日没有车次": "No trips today",
+    "每种废物一张联单": "One manifest per kind of waste",
+    "不勾选：所选各种废物同一张联单（第十六条，由移出人选择）": (
+        "Unticked: all the kinds ticked go on one manifest (art. 16: the shipper chooses)"
+    ),
+    (
+        "一辆车一天为一个车次。每个移出人各自填写联单；"
+        "多种废物可一张联单，也可每种一张（第十六条）。"
+    ): (
+        "A trip is one vehicle on one day. Each shipper fills in its own manifests; several kinds"
+        " of waste may share one manifest or have one each (art. 16)."
+    ),
+    # room monitoring
+    "库房监测": "Room monitoring",
+    "当前报警": "Current alarms",
+    "无报警": "No alarm",
+    "案件": "Case",
+    "最近 24 小时（5 分钟均值、最低、最高）": "Last 24 hours (5-minute mean, min, max)",
+    "最近 7 天（小时均值、最低、最高）": "Last 7 days (hourly mean, min, max)",
+    "传感器": "Sensors",
+    "监测编码": "Monitoring code",
+    "未设置": "not set",
+    "最新值": "Latest value",
+    "时间": "Time",
+    "报警记录": "Alarm history",
+    "报警": "Alarm",
+    "发生": "Raised",
+    "解除": "Cleared",
+    "门禁与电源记录": "Door, card and power log",
+    "温度": "Temperature",
+    "湿度": "Humidity",
+    "电源": "Power",
+    "门": "Door",
+    "门禁": "Card reader",
+    # cases and the to-do inbox
+    "待办": "To do",
+    "期限": "Due",
+    "暂无待办": "Nothing to do",
+    "预约": "Booking",
+    "通知": "Notice",
+    "已督办": "escalated",
+    "事由": "About",
+    "处置单位": "Assigned to",
+    "立案时间": "Opened",
+    "处置期限": "Due by",
+    "处置说明": "What was done",
+    "证据": "Evidence",
+    "提交处置": "Record the handling",
+    "证据（照片或文件）": "Evidence (a photo or a file)",
+    "核查": "Verification",
+    "核查意见": "Verifier's note",
+    "核查通过并办结": "Verified: close the case",
+    "退回": "Send back",
+    "返回待办": "Back to the to-do list",
+    "各单位案件": "Cases per enterprise",
+    "未办结": "Open",
+    "超期": "Overdue",
+    "平均办结用时（小时）": "Mean time to close (hours)",
+    "待核查": "To verify",
+    "待派发": "To assign",
+    "待处置": "To handle",
+    # park notices
+    "园区通知": "Park notices",
+    "发布": "Publish",
+    "发布时间": "Published",
+    "发布通知": "Publish a notice",
+    "台账序号": "Ledger entry",
+    "家单位已确认": "enterprises acknowledged",
+    "最多": "at most",
+    "未确认": "Not acknowledged",
+    "未确认的园区通知": "park notices not yet acknowledged",
+    "标题": "Title",
+    "正文": "Text",
+    "确认人": "Acknowledged by",
+    "确认已阅": "Acknowledge (read)",
+    "确认情况": "Acknowledgements",
+    "确认时间": "Acknowledged at",
+    "通知对象": "Addressed to",
+    "附件": "Attachments",
+    # the handbook
+    "环保手册": "Handbook",
+    "企业危废环保手册": "Enterprise hazardous-waste handbook",
+    "hwtrace 执行的管理规则": "The rules hwtrace enforces",
+    "代码、名称、行业、类别或日常用语": "Code, name, industry, category or everyday word",
+    "依据": "Rule",
+    "出处": "Source",
+    "危险废物豁免管理清单": "Hazardous-waste exemption list",
+    "名录检索": "Catalogue search",
+    "如 废矿物油、实验室废液、废活性炭、900-041": (
+        "e.g. 废矿物油 (waste mineral oil), 实验室废液 (lab waste liquid), 废活性炭, 900-041"
+    ),
+    "废物、代码或条件，如 900-041-49": "Waste, code or condition, e.g. 900-041-49",
+    "待核": "to confirm",
+    "所列废物仅在所列环节、满足所列条件时豁免相应管理要求；不满足条件时仍按危险废物管理。": (
+        "A listed waste is exempt only in the stage listed and only while the condition listed"
+        " is met; otherwise it is managed as hazardous waste."
+    ),
+    "日常用语按 hwtrace 同义词表对应到名录代码，仅供查找，以名录原文为准。": (
+        "Everyday words are mapped to catalogue codes by hwtrace's synonym table, to help"
+        " finding; the catalogue's own text decides."
+    ),
+    "有豁免条件": "Exemptions apply",
+    "每条规则注明出处；“待核”表示条款尚未与原文核对。预警均链接到其依据的规则。": (
+        'Each rule names its source (standard or regulation and clause); "to confirm" marks'
+        " a clause not yet checked against the text. Every warning links to the rule it enforces."
+    ),
+    "管理规则": "Rules",
+    "豁免": "Exemptions",
+    "豁免内容": "What is exempt",
+    "豁免条件": "Condition",
+    "豁免清单": "Exemption list",
+    "豁免环节": "Exempt stage",
+    # the yearly management plan
+    "保存草稿": "Save draft",
+    "审核并确认": "Review and confirm",
+    "已确认版本": "Confirmed versions",
+    "年度危险废物管理计划": "hazardous-waste management plan",
+    "年度管理计划": "Yearly management plan",
+    "查看": "Show",
+    "根据上一年度台账预填的草稿（尚未保存）": (
+        "Draft prefilled from the ledger of the year (not saved yet)"
+    ),
+    "确认更正（新版本）": "Confirm the correction (new version)",
+    "确认管理计划": "Confirm the plan",
+    "空行不保存；每表下方的空行用于添加。": (
+        "Empty rows are not saved; use the empty rows under each table to add to it."
+    ),
+    "管理计划": "Management plan",
+    "草稿已保存": "Draft saved",
+    "表": "Table",
+    "计划年度": "Plan year",
+    "附录 A": "appendix A",
+}
