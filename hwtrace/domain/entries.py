@@ -134,6 +134,7 @@ _PAYLOAD_ZH = {
     "deadline": "截止日期",
     "permits": "许可证",
     "opened_seq": "登记序号",
+    "receipt_due": "接收确认期限",
 }
 
 
@@ -310,6 +311,7 @@ _PAYLOAD_EN = {
     "deadline": "deadline",
     "permits": "permits",
     "opened_seq": "recorded as entry",
+    "receipt_due": "receipt due",
 }
 
 _WORDS_ZH = {
