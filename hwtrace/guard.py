@@ -4,9 +4,30 @@ on every response."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+#: The largest row id (PostgreSQL ``integer``): a larger one in a URL is no such row (404), never
+#: a query the database refuses (500).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative integer of at most ``MAX_ROW_ID``."""
+
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ROW_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _limit_body() -> None:
@@ -35,7 +56,9 @@ def _headers(resp: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Install the proxy fix (when proxies are trusted), the body limit and the headers."""
+    """Install the row-id converter (before any route is added), the proxy fix (when proxies
+    are trusted), the body limit and the headers."""
+    app.url_map.converters["int"] = RowIdConverter
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -245,3 +245,16 @@ def test_nosniff_everywhere_and_hsts_when_secure(
         assert r.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
         behind.extensions["hwtrace"].db.dispose()
+
+
+def test_an_id_beyond_the_database_integer_is_no_such_row(world: World) -> None:
+    """An id over PostgreSQL's integer range in a URL is answered 404 before any query (it used
+    to reach the database and come back as a 500 there)."""
+    for path in (
+        "/api/v1/bookings/2147483648",
+        "/api/v1/contracts/99999999999999999999",
+        "/api/v1/bookings/2147483647",
+    ):
+        r = world.as_("p1admin").get(path)
+        assert r.status_code == 404, (path, r.status_code, r.get_data(as_text=True)[:200])
+        assert r.get_json()["code"] in ("not_found", "no_route"), r.get_json()
