@@ -67,6 +67,14 @@ def t(text: str) -> str:
 def _before() -> Any:
     lang = request.args.get("lang") or request.cookies.get("lang") or "zh"
     g.lang = lang if lang in ("zh", "en") else "zh"
+    if request.method == "POST" and _holds_control_characters():
+        # before anything reads the form, the login form too (PostgreSQL refuses a NUL in a
+        # query's text: it would be a 500)
+        return page_error(
+            400,
+            "输入的文字含有控制字符，请删除后重试",
+            "the text holds control characters; remove them and retry",
+        )
     if request.endpoint in PUBLIC:
         return None
     sid = session.get("sid")
@@ -79,16 +87,18 @@ def _before() -> Any:
         return redirect(url_for("pages.account"))
     if request.method == "POST":
         check_csrf()
-        for name, value in request.form.items(multi=True):
-            if name in LIST_FIELDS or name in MULTILINE_FIELDS:  # line breaks are allowed
-                value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-            if formats.CONTROL_RE.search(value) or formats.CONTROL_RE.search(name):
-                return page_error(
-                    400,
-                    "输入的文字含有控制字符，请删除后重试",
-                    "the text holds control characters; remove them and retry",
-                )
     return None
+
+
+def _holds_control_characters() -> bool:
+    """Whether a form field's name or value holds a control or bidi-override character (a
+    list typed one item a line, and multi-line text, may hold line breaks)."""
+    for name, value in request.form.items(multi=True):
+        if name in LIST_FIELDS or name in MULTILINE_FIELDS:
+            value = value.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+        if formats.CONTROL_RE.search(value) or formats.CONTROL_RE.search(name):
+            return True
+    return False
 
 
 # What a park administrator who must enable the second factor may still open.

@@ -159,3 +159,14 @@ def test_login_form_needs_its_csrf_token(world: World, app: Flask) -> None:
         )
     )
     assert _form_login(client, world.usernames["p1op"]).status_code == 302
+
+
+def test_a_control_character_in_the_login_form_is_refused_not_500(world: World, app: Flask) -> None:
+    """PostgreSQL refuses a NUL in a query's text; the form is refused before any query."""
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    for name in ("\x00", "p1op\x00", "p1op\u202e"):
+        r = client.post("/login", data={"username": name, "password": "x", "csrf": csrf})
+        assert r.status_code == 400, (name, r.status_code)
