@@ -190,6 +190,20 @@ def _warnings(ctx: Context) -> dict[tuple[str, ...], float]:
     return {(kind,): float(n) for kind, n in counts.items()}
 
 
+@scrape_gauge("hwtrace_room_alarms", "storage rooms' open alarms (monitoring), by kind", ("kind",))
+def _room_alarms(ctx: Context) -> dict[tuple[str, ...], float]:
+    return {(kind,): float(n) for kind, n in health.open_room_alarms(ctx).items()}
+
+
+@scrape_gauge(
+    "hwtrace_outbox_deliveries",
+    "notifications and webhook deliveries not delivered, by status (pending, failed)",
+    ("status",),
+)
+def _outbox(ctx: Context) -> dict[tuple[str, ...], float]:
+    return {(status,): float(n) for status, n in health.outbox_depth(ctx).items()}
+
+
 _HTTP: dict[str, Any] = {}
 _HTTP_LOCK = threading.Lock()
 

@@ -35,3 +35,36 @@ def ledger_state(ctx: Context) -> LedgerState:
     # A C2SP checkpoint note: origin, tree size, root, blank line, signatures.
     signed = int(note.split("\n")[1]) if note else 0
     return LedgerState(size=size, signed_size=signed)
+
+
+def open_room_alarms(ctx: Context) -> dict[str, int]:
+    """Return the rooms' open alarms (raised, not yet cleared) by kind, across the database."""
+    import sqlalchemy as sa
+
+    from hwtrace.store.monitoring import RoomAlarm
+
+    with ctx.db.read_session() as s:
+        rows = s.execute(
+            sa.select(RoomAlarm.key, sa.func.count())
+            .where(RoomAlarm.cleared_at.is_(None))
+            .group_by(RoomAlarm.key)
+        ).all()
+    return {str(k): int(n) for k, n in rows}
+
+
+def outbox_depth(ctx: Context) -> dict[str, int]:
+    """Return the notifications queue: deliveries waiting (pending) and given up (failed)."""
+    import sqlalchemy as sa
+
+    from hwtrace.domain.notifications import DeliveryStatus
+    from hwtrace.store.outbox import Delivery
+
+    with ctx.db.read_session() as s:
+        rows = s.execute(
+            sa.select(Delivery.status, sa.func.count())
+            .where(Delivery.status != DeliveryStatus.DELIVERED)
+            .group_by(Delivery.status)
+        ).all()
+    counts = {str(status): 0 for status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED)}
+    counts.update({str(DeliveryStatus(k)): int(n) for k, n in rows})
+    return counts

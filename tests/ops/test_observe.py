@@ -140,6 +140,9 @@ def test_metrics_are_loopback_only_or_need_the_token(
     assert r.status_code == 200
     assert b"hwtrace_http_requests_total" in r.data and b"hwtrace_ledger_entries" in r.data
     assert b"# HELP hwtrace_warnings " in r.data
+    # the queues and the rooms' alarms: none yet
+    assert b'hwtrace_outbox_deliveries{status="pending"} 0.0' in r.data, r.data
+    assert b"# HELP hwtrace_room_alarms " in r.data
     assert c.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
     assert c.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
 
@@ -154,3 +157,34 @@ def test_metrics_are_loopback_only_or_need_the_token(
     )
     assert ok.status_code == 200
     guarded.extensions["hwtrace"].db.dispose()
+
+
+def test_metrics_count_the_deliveries_waiting(world: World, app: Flask) -> None:
+    import datetime as dt
+    import uuid
+
+    from hwtrace.domain.notifications import DeliveryStatus
+    from hwtrace.store.outbox import Delivery
+    from hwtrace.store.tables import Enterprise
+
+    ctx = app.extensions["hwtrace"]
+    now = dt.datetime.now(dt.UTC)
+    with ctx.db.write_session() as s:
+        park_id = s.get(Enterprise, world.ids["p1"]).park_id
+        for status in (DeliveryStatus.PENDING, DeliveryStatus.PENDING, DeliveryStatus.FAILED):
+            s.add(
+                Delivery(
+                    delivery_id=str(uuid.uuid4()),
+                    park_id=park_id,
+                    enterprise_id=world.ids["p1"],
+                    channel="webhook",
+                    event="case.open",
+                    body={},
+                    status=status,
+                    next_at=now,
+                )
+            )
+        s.commit()
+    r = app.test_client().get("/metrics")
+    assert b'hwtrace_outbox_deliveries{status="pending"} 2.0' in r.data, r.data
+    assert b'hwtrace_outbox_deliveries{status="failed"} 1.0' in r.data
