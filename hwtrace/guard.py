@@ -17,7 +17,14 @@ MAX_ROW_ID = 2**31 - 1
 
 
 class RowIdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a non-negative integer of at most ``MAX_ROW_ID``."""
+    """``<int:…>`` in every route: a non-negative integer of at most ``MAX_ROW_ID``. The range
+    is in the pattern itself, so a larger number matches no route at all (404 whatever the
+    method; a converter refusing it after the match made werkzeug answer 405)."""
+
+    regex = (
+        r"(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+        r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+    )
 
     def __init__(
         self,
