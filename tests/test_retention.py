@@ -21,6 +21,10 @@ DELETABLE = {
     "CalendarDay",
     "RateCounter",
     "RecoveryCode",
+    # room monitoring's downsampled sensor readings and door/power/card log, pruned after 400
+    # days (docs/monitoring.md); the alarms themselves are ledger entries and stay
+    "ReadingBucket",
+    "RoomEvent",
 }
 RECORDS = ("manifest", "transfer_line", "discrepancy", "batch", "ledger_entry", "ledger_node")
 
