@@ -36,6 +36,7 @@ from hwtrace.domain.declarations import (
 )
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.errors import HwtraceError as _Err
+from hwtrace.services import parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, Declaration, Enterprise, Manifest, WasteProfile
 from ledger.canonical import parse_ts
@@ -45,21 +46,9 @@ E = ledger.schema.ledger_entry
 
 def _enterprise(s: Session, actor: Actor, enterprise_id: int | None) -> Enterprise:
     """The enterprise a declaration is about: the caller's own, or any producer for park roles."""
-    eid = actor.enterprise_id if enterprise_id is None else enterprise_id
-    ent = s.get(Enterprise, eid)
-    if (
-        ent is None
-        or ent.park_id != actor.park_id
-        or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
-    ):
-        raise NotFound(zh="单位不存在", en="no such enterprise", detail={"enterprise_id": eid})
-    if ent.kind != EnterpriseKind.PRODUCER.value:
-        raise Conflict(
-            zh="只有产废单位申报危险废物产生情况",
-            en="only producers declare",
-            code="enterprise.wrong_kind",
-        )
-    return ent
+    return parties.producer_in_view(
+        s, actor, enterprise_id, zh="只有产废单位申报危险废物产生情况", en="only producers declare"
+    )
 
 
 def set_management_class(

@@ -88,6 +88,25 @@ def actor_uscc(s: Session, actor: Actor) -> str:
     return actor.enterprise_uscc or enterprise(s, actor.enterprise_id).uscc
 
 
+def producer_in_view(
+    s: Session, actor: Actor, enterprise_id: int | None, *, zh: str, en: str
+) -> Enterprise:
+    """The producer a report is about: the caller's own (``enterprise_id`` None), or any
+    producer of the park for park roles; 404 for one the caller may not see, and ``zh``/``en``
+    (``enterprise.wrong_kind``) when it is not a producer."""
+    eid = actor.enterprise_id if enterprise_id is None else enterprise_id
+    ent = s.get(Enterprise, eid)
+    if (
+        ent is None
+        or ent.park_id != actor.park_id
+        or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
+    ):
+        raise NotFound(zh="单位不存在", en="no such enterprise", detail={"enterprise_id": eid})
+    if ent.kind != EnterpriseKind.PRODUCER.value:
+        raise Conflict(zh=zh, en=en, code="enterprise.wrong_kind")
+    return ent
+
+
 def enterprise_of_kind(
     s: Session, actor: Actor, enterprise_id: int, kind: EnterpriseKind
 ) -> Enterprise:

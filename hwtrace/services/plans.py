@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hwtrace.domain import plans as P
-from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.access import Actor, Role, require_role
 from hwtrace.domain.catalogue import waste_entry
 from hwtrace.domain.declarations import CLASS_ZH, ManagementClass, Period
 from hwtrace.domain.errors import BadValue, Conflict, NotFound
 from hwtrace.domain.errors import HwtraceError as _Err
-from hwtrace.services import declarations
+from hwtrace.services import declarations, parties
 from hwtrace.services.context import Context
 from hwtrace.store.plans import PlanDraft, PlanVersion
 from hwtrace.store.tables import Enterprise, Facility, WasteProfile
@@ -52,21 +52,13 @@ def check_year(year: int, today: dt.date) -> int:
 
 
 def _producer(s: Session, actor: Actor, enterprise_id: int | None) -> Enterprise:
-    eid = actor.enterprise_id if enterprise_id is None else enterprise_id
-    ent = s.get(Enterprise, eid)
-    if (
-        ent is None
-        or ent.park_id != actor.park_id
-        or (not actor.sees_whole_park and ent.id != actor.enterprise_id)
-    ):
-        raise NotFound(zh="单位不存在", en="no such enterprise", detail={"enterprise_id": eid})
-    if ent.kind != EnterpriseKind.PRODUCER.value:
-        raise Conflict(
-            zh="只有产废单位制定危险废物管理计划",
-            en="only producers make a management plan",
-            code="enterprise.wrong_kind",
-        )
-    return ent
+    return parties.producer_in_view(
+        s,
+        actor,
+        enterprise_id,
+        zh="只有产废单位制定危险废物管理计划",
+        en="only producers make a management plan",
+    )
 
 
 def _waste(s: Session, ent: Enterprise) -> dict[str, dict[str, Any]]:
