@@ -57,6 +57,17 @@ def render(content: dict[str, Any], *, park_name: str, sha256: str, status: str)
         )
     )
     story.append(table)
+    return landscape_report(
+        story,
+        title=f"{content['table']} {content['period']} {ent['uscc']}",
+        sha256=sha256,
+        font=font,
+    )
+
+
+def landscape_report(story: list[Any], *, title: str, sha256: str, font: str) -> bytes:
+    """Build a landscape A4 report from ``story``, each page's footer carrying the content's
+    SHA-256 and the page number (the declaration and the management plan)."""
     out = io.BytesIO()
 
     def footer(canvas: Any, doc: Any) -> None:
@@ -71,7 +82,7 @@ def render(content: dict[str, Any], *, park_name: str, sha256: str, status: str)
         rightMargin=8 * mm,
         topMargin=8 * mm,
         bottomMargin=12 * mm,
-        title=f"{content['table']} {content['period']} {ent['uscc']}",
+        title=title,
         invariant=True,
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -12,8 +12,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from hwtrace.reports.declaration_pdf import landscape_report
 from hwtrace.reports.spreadsheet import cell_text
 from printer.renderers.pdf import font_name
 
@@ -61,25 +62,9 @@ def render_pdf(content: dict[str, Any], *, park_name: str, sha256: str, status: 
         if not table["rows"]:
             rows.append([Paragraph("无", body)] + [""] * (len(table["headers"]) - 1))
         story.append(_table(rows, len(table["headers"]), width))
-    out = io.BytesIO()
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.setFont(font, 6.5)
-        canvas.drawString(8 * mm, 6 * mm, f"SHA-256 {sha256}")
-        canvas.drawRightString(landscape(A4)[0] - 8 * mm, 6 * mm, f"{doc.page}")
-
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=landscape(A4),
-        leftMargin=8 * mm,
-        rightMargin=8 * mm,
-        topMargin=8 * mm,
-        bottomMargin=12 * mm,
-        title=f"HJ 1259 A {content['year']} {ent['uscc']}",
-        invariant=True,
+    return landscape_report(
+        story, title=f"HJ 1259 A {content['year']} {ent['uscc']}", sha256=sha256, font=font
     )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
 
 
 def render_xlsx(content: dict[str, Any]) -> bytes:
