@@ -85,7 +85,7 @@ def test_the_server_reader_answers_nothing_seen_or_refuses() -> None:
         decode_still(_still(Image.new("L", (2600, 1600), "white"), "PNG"))
 
 
-def test_the_camera_route_needs_a_login_and_answers_json(live: Live) -> None:
+def test_the_camera_route_needs_a_login(live: Live) -> None:
     import urllib.error
     import urllib.request
 
