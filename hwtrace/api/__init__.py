@@ -29,6 +29,7 @@ ROUTE_MODULES = (
     "bookings",
     "manifests",
     "discrepancies",
+    "receipts",
     "warnings",
     "monitoring",
     "cases",

@@ -145,7 +145,8 @@ def depart(number: str, body: dict[str, Any]) -> Response:
     "/manifests/<number>/receive",
     "POST",
     guard=_may("receive"),
-    summary="Scan and weigh a batch at the receiver; accept, reject in part, or reject",
+    summary="Scan and weigh a batch at the receiver; accept, reject in part, or reject; say "
+    "what else is not as declared (mismatch); a mismatch notifies the producer at once",
     tag="transport",
     body="manifest-receive",
     query=[NO_P],
@@ -168,6 +169,8 @@ def receive(number: str, body: dict[str, Any]) -> Response:
         reason=body.get("reason"),
         scale_frame=body.get("scale_frame"),
         client_ts=client_ts(body.get("client_ts")),
+        mismatch=tuple(body.get("mismatch") or ()),
+        mismatch_note=body.get("mismatch_note") or "",
     )
     return ok(
         serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))

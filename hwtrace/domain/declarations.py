@@ -439,6 +439,11 @@ class _Walk:
             receiver, method = lot.out
             self.moves.append(Move(at, lot.waste_code, "out", lot.grams, method, receiver))
 
+    def _decide(self, f: dict[str, Any], lot: _Held, p: dict[str, Any], at: dt.datetime) -> None:
+        # 第十八条第二款: a batch refused and returned after receipt comes back like a rejection
+        if p.get("to") == "REJECTED":
+            self._reject(f, lot, p, at)
+
     def _reject(self, f: dict[str, Any], lot: _Held, p: dict[str, Any], at: dt.datetime) -> None:
         if lot.out is not None:
             receiver, method = lot.out

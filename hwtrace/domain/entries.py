@@ -25,6 +25,7 @@ ENTRY_TYPE_ZH = {
     "batch.void": "作废",
     "batch.reprint": "补打标签",
     "batch.correct": "更正",
+    "batch.decide": "接收决定（核对不符）",
     "booking.request": "转运预约",
     "booking.accept": "预约受理",
     "booking.decline": "预约拒绝",
@@ -188,6 +189,7 @@ ENTRY_TYPE_EN = {
     "batch.load": "Loaded",
     "batch.receive": "Received",
     "batch.reject": "Rejected",
+    "batch.decide": "Receipt decision (not as declared)",
     "batch.utilize": "Utilized",
     "batch.dispose": "Disposed of",
     "batch.void": "Voided",
@@ -361,6 +363,7 @@ _OUTCOME = {
 
 _DISCREPANCY = {
     "weight": ("重量差异", "weight difference"),
+    "mismatch": ("货单不符", "not as declared"),
     "missing_at_loading": ("装车缺件", "missing at loading"),
     "missing_at_receipt": ("到货缺件", "missing at receipt"),
     "partial_rejection": ("部分拒收", "partly rejected"),

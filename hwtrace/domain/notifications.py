@@ -41,6 +41,8 @@ class Event(StrEnum):
     CASE_SENT_BACK = "case.sent_back"
     CASE_CLOSED = "case.closed"
     CASE_ESCALATED = "case.escalated"
+    # 第十八条第二款: the receiver found a batch not as its manifest declares; the 移出人 is told
+    RECEIPT_MISMATCH = "receipt.mismatch"
 
 
 EVENT_ZH = {
@@ -52,6 +54,7 @@ EVENT_ZH = {
     Event.CASE_SENT_BACK: "案件退回",
     Event.CASE_CLOSED: "案件办结",
     Event.CASE_ESCALATED: "案件督办",
+    Event.RECEIPT_MISMATCH: "接收核对不符",
 }
 
 

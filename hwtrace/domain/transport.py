@@ -66,6 +66,8 @@ class DiscrepancyKind(StrEnum):
     """Why a transfer needs an explanation."""
 
     WEIGHT = "weight"  # received weight differs from dispatched beyond the tolerance
+    # name, hazard characteristics, form or packaging differ from the manifest (第十八条第二款)
+    MISMATCH = "mismatch"
     MISSING_AT_LOADING = "missing_at_loading"  # on the manifest, not loaded at departure
     MISSING_AT_RECEIPT = "missing_at_receipt"  # loaded, not scanned at the receiver
     PARTIAL_REJECTION = "partial_rejection"
@@ -90,6 +92,7 @@ MANIFEST_ZH = {
 
 DISCREPANCY_ZH = {
     DiscrepancyKind.WEIGHT: "重量差异",
+    DiscrepancyKind.MISMATCH: "货单不符",
     DiscrepancyKind.MISSING_AT_LOADING: "装车缺件",
     DiscrepancyKind.MISSING_AT_RECEIPT: "到货缺件",
     DiscrepancyKind.PARTIAL_REJECTION: "部分拒收",

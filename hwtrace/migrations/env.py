@@ -7,7 +7,8 @@ from alembic import context
 import hwtrace.store.monitoring
 import hwtrace.store.notices
 import hwtrace.store.outbox
-import hwtrace.store.plans  # noqa: F401  (their tables join Base.metadata)
+import hwtrace.store.plans
+import hwtrace.store.receipts  # noqa: F401  (their tables join Base.metadata)
 import ledger.schema
 from hwtrace.store import workdays as _workdays  # noqa: F401  (its tables)
 from hwtrace.store.tables import Base

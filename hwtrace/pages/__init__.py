@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         monitoring,
         notices,
         plans,
+        receipts,
         reservations,
         trips,
         warnings,

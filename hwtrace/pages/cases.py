@@ -23,6 +23,8 @@ KINDS = {
     "manifest": "联单",
     "declaration": "申报",
     "notice": "通知",
+    "mismatch": "接收差异",
+    "receipt": "接收决定",
 }
 MAX_UPLOAD = 200 * 1024  # below the request limit (HWTRACE_MAX_CONTENT_LENGTH)
 

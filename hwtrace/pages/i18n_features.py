@@ -173,4 +173,33 @@ FEATURES: dict[str, str] = {
     "表": "Table",
     "计划年度": "Plan year",
     "附录 A": "appendix A",
+    # a mismatch at receipt (部令第23号 第十八条第二款)
+    "与联单不符": "Not as declared",
+    "实测量（千克）": "Measured (kg)",
+    "实际情况": "What was found",
+    "已说明": "explained",
+    "待决定": "to decide",
+    "报告 PDF": "Report PDF",
+    "接受人已告知移出人；依据《危险废物转移管理办法》第十八条第二款": (
+        "The producer has been told by the receiver (Measures for the Administration of"
+        " Hazardous Waste Transfer, art. 18 para. 2)"
+    ),
+    "接收决定": "Receipt decision",
+    "接收决定与报告": "Decisions and report",
+    "接收时间": "Received at",
+    "接收核对不符": "Not as declared at receipt",
+    "本联单接收时未发现与联单不符的情况": "Nothing on this manifest was found not as declared",
+    "核对不符": "Found",
+    "核对不符的批次": "Batches not as declared",
+    "理由": "Reason",
+    "联单申报量（千克）": "Declared (kg)",
+    "记录决定": "Record the decision",
+    "按联单接收": "accepted as declared",
+    "按实测量接收": "accepted with the measured quantity",
+    "拒收退回": "refused and returned",
+    "未到货": "did not arrive",
+    "接收差异": "Receipt mismatch",
+    "《危险废物转移管理办法》第十八条第二款": (
+        "Measures for the Administration of Hazardous Waste Transfer, art. 18 para. 2"
+    ),
 }

@@ -12,12 +12,13 @@ from flask import Response, redirect, render_template, request, url_for
 
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.receipts import ASPECT_EN, ASPECT_ZH, Aspect
 from hwtrace.domain.vocabularies import disposal_methods
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import directory
+from hwtrace.services import directory, receipts
 from hwtrace.services import manifests as svc
 
 STEPS = ("unstore", "load", "depart", "receive", "confirm", "final", "cancel")
@@ -56,6 +57,8 @@ def _detail(number: str, error: str | None = None, step: str = "", status: int =
             stored=[b.code for _, b, _ in lines if b.status == BatchStatus.STORED.value],
             to_load=[ln.code for ln, _, _ in lines if ln.outcome == "PENDING"],
             to_receive=[ln.code for ln, _, _ in lines if ln.outcome == "LOADED"],
+            mismatches=receipts.mismatches(ctx(), actor=a, number=number),
+            aspects=[(x.value, ASPECT_ZH[x], ASPECT_EN[x]) for x in Aspect],
             error=error,
             step=step,
             form=request.form,
@@ -116,6 +119,8 @@ def _step(number: str, step: str) -> None:
                 manifest=number,
                 weight_kg=F.text("weight_kg", 20) or None,
                 reason=F.text("reason") or None,
+                mismatch=tuple(request.form.getlist("mismatch")[:4]),
+                mismatch_note=F.text("mismatch_note"),
             ),
         )
         F.done(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hwtrace.domain import batches as rules
 from hwtrace.domain import codes
+from hwtrace.domain import receipts as receipt_rules
 from hwtrace.domain.access import (
     Actor,
     BatchParties,
@@ -87,6 +88,9 @@ class BatchEvent:
     manifest: str | None = None
     rejected_kg: str | None = None
     scale_frame: str | None = None
+    # receipt: what else was found different from the manifest (第十八条第二款), and what
+    mismatch: tuple[str, ...] = ()
+    mismatch_note: str = ""
 
 
 def batch_parties(batch: Batch) -> BatchParties:
@@ -381,6 +385,8 @@ def _receipt(
         rejected_g=handover.parse_kg(event.rejected_kg) or 0,
         reason=(event.reason or "").strip(),
         scale_frame=event.scale_frame,
+        aspects=receipt_rules.check_aspects(event.mismatch, event.mismatch_note),
+        aspects_note=event.mismatch_note.strip(),
     )
     extra, follow = handover.on_receipt(
         uow, actor, batch, event.action, facts, ctx.settings.weight_tolerance_pct, ctx.now()

@@ -10,14 +10,18 @@ import sqlalchemy as sa
 from hwtrace.domain.access import Actor, Role
 from hwtrace.domain.batches import need_reason
 from hwtrace.domain.errors import Conflict, Forbidden, NotFound
+from hwtrace.domain.notifications import Event
+from hwtrace.domain.receipts import ARTICLE_ZH, RECEIPT_KINDS
 from hwtrace.domain.transport import (
+    DISCREPANCY_ZH,
     DiscrepancyKind,
 )
-from hwtrace.services import parties
+from hwtrace.services import notifications, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
     Discrepancy,
+    Enterprise,
     Manifest,
 )
 from hwtrace.store.unit_of_work import UnitOfWork
@@ -62,6 +66,33 @@ def open_discrepancy(
     )
     batch.last_seq = d.opened_seq
     return d
+
+
+def tell_shipper(uow: UnitOfWork, manifest: Manifest, opened: list[Discrepancy]) -> None:
+    """Queue the ``receipt.mismatch`` notification of the discrepancies a receipt opened for
+    the 移出人's enterprise (and the park), in the receipt's own transaction
+    (《危险废物转移管理办法》第十八条第二款: the receiver informs the 移出人 promptly)."""
+    found = [d for d in opened if DiscrepancyKind(d.kind) in RECEIPT_KINDS]
+    if not found:
+        return
+    words = "、".join(f"{d.code} {DISCREPANCY_ZH[DiscrepancyKind(d.kind)]}" for d in found)
+    receiver = uow.session.get_one(Enterprise, manifest.receiver_id)
+    notifications.emit(
+        uow,
+        park_id=manifest.park_id,
+        enterprise_ids=[manifest.producer_id],
+        event=Event.RECEIPT_MISMATCH,
+        data={
+            "title": f"联单 {manifest.number} 接收核对不符：{words}",
+            "manifest": manifest.number,
+            "receiver": receiver.name,
+            "article": ARTICLE_ZH,
+            "batches": [
+                {"code": d.code, "kind": d.kind, "discrepancy": d.id, "facts": d.facts}
+                for d in found
+            ],
+        },
+    )
 
 
 def list_discrepancies(ctx: Context, *, actor: Actor, open_only: bool = False) -> list[Discrepancy]:

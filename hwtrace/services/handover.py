@@ -7,7 +7,7 @@ discrepancies they open), and completing the manifest after utilization or dispo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from hwtrace.domain.access import Actor
 from hwtrace.domain.errors import Conflict
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
+from hwtrace.domain.receipts import Aspect
 from hwtrace.domain.transport import (
     BookingStatus,
     DiscrepancyKind,
@@ -114,6 +115,9 @@ class ReceiptFacts:
     rejected_g: int
     reason: str
     scale_frame: str | None
+    # what else was found different from the manifest line (第十八条第二款)
+    aspects: list[Aspect] = field(default_factory=list)
+    aspects_note: str = ""
 
 
 def on_receipt(
@@ -159,6 +163,10 @@ def on_receipt(
                     },
                 )
             )
+    if facts.aspects:
+        found = {"aspects": [a.value for a in facts.aspects], "note": facts.aspects_note}
+        payload["mismatch"] = found
+        follow.append((DiscrepancyKind.MISMATCH, found))
     if action is Action.REJECT:
         line.outcome = LineOutcome.REJECTED
         line.rejected_g = facts.weight_g if facts.weight_g is not None else line.dispatched_g
@@ -190,12 +198,16 @@ def open_discrepancies(
     batch: Batch,
     follow: list[tuple[DiscrepancyKind, dict[str, Any]]],
 ) -> None:
-    """Record the discrepancies a receipt produced (after the receipt entry itself)."""
+    """Record the discrepancies a receipt produced (after the receipt entry itself) and tell
+    the 移出人 of them in the same transaction (第十八条第二款)."""
     if not follow or batch.manifest_id is None:
         return
     manifest = uow.session.get_one(Manifest, batch.manifest_id)
-    for kind, facts in follow:
+    opened = [
         discrepancies.open_discrepancy(uow, actor, manifest, batch, kind, facts)
+        for kind, facts in follow
+    ]
+    discrepancies.tell_shipper(uow, manifest, opened)
 
 
 def on_final(uow: UnitOfWork, actor: Actor, batch: Batch) -> None:

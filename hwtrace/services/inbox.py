@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hwtrace.domain.access import Actor, EnterpriseKind, Role
 from hwtrace.domain.cases import STATUS_ZH, CaseStatus
 from hwtrace.domain.transport import BookingStatus, ManifestStatus
-from hwtrace.services import declarations, notices
+from hwtrace.services import declarations, notices, receipts
 from hwtrace.services.context import Context
 from hwtrace.store.monitoring import CaseFile
 from hwtrace.store.tables import Booking, Enterprise, Manifest
@@ -24,7 +24,7 @@ class Todo:
     """One thing waiting for the caller; ``ref`` names it for its page (a case id, a booking
     id, a manifest number, a period)."""
 
-    kind: str  # case / booking / manifest / declaration / notice
+    kind: str  # case / booking / manifest / declaration / notice / mismatch / receipt
     ref: str
     title_zh: str
     title_en: str
@@ -44,6 +44,7 @@ def todo(ctx: Context, *, actor: Actor) -> list[Todo]:
         *_transfers(ctx, actor),
         *_declarations(ctx, actor),
         *_notices(ctx, actor),
+        *_receipts(ctx, actor),
     ]
     for source in SOURCES:
         items += source(ctx, actor)
@@ -162,3 +163,31 @@ def _notices(ctx: Context, actor: Actor) -> list[Todo]:
         Todo("notice", str(n.id), f"园区通知：{n.title}", f"park notice: {n.title}", n.published_at)
         for n in notices.unacknowledged(ctx, actor=actor)
     ]
+
+
+def _receipts(ctx: Context, actor: Actor) -> list[Todo]:
+    """Receipt mismatches (第十八条第二款): for the receiver, batches to decide about; for the
+    移出人, the mismatches it was told of and has not explained yet."""
+    out = []
+    for what, number, n in receipts.todo_counts(ctx, actor=actor):
+        if what == "decide":
+            out.append(
+                Todo(
+                    "receipt",
+                    number,
+                    f"联单 {number} 接收核对不符：{n} 批待决定是否接收",
+                    f"manifest {number} not as declared: decide about {n} batch(es)",
+                    urgent=True,
+                )
+            )
+        else:
+            out.append(
+                Todo(
+                    "mismatch",
+                    number,
+                    f"联单 {number} 接收核对不符：{n} 项待说明",
+                    f"manifest {number} not as declared at receipt: {n} to explain",
+                    urgent=True,
+                )
+            )
+    return out

@@ -304,12 +304,16 @@ def confirm_receipt(ctx: Context, *, actor: Actor, number: str) -> Manifest:
                 "late": bool(manifest.receipt_due_at and now > manifest.receipt_due_at),
             },
         )
+        opened = []
         for ln, b, _ in lines:
             if ln.outcome == LineOutcome.LOADED:
                 ln.outcome = LineOutcome.MISSING
-                discrepancies.open_discrepancy(
-                    uow, actor, manifest, b, DiscrepancyKind.MISSING_AT_RECEIPT, {}
+                opened.append(
+                    discrepancies.open_discrepancy(
+                        uow, actor, manifest, b, DiscrepancyKind.MISSING_AT_RECEIPT, {}
+                    )
                 )
+        discrepancies.tell_shipper(uow, manifest, opened)
         maybe_complete(uow, actor, manifest)
         uow.commit()
         return manifest

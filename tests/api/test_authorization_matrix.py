@@ -137,6 +137,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/manifests/<number>/load"): S("tadmin", "t"),
     ("GET", "/api/v1/manifests/<number>/pdf"): PARTIES,
     ("POST", "/api/v1/manifests/<number>/receive"): S("r1"),
+    # a mismatch at receipt (部令第23号 第十八条第二款): the receiver decides; the report is the
+    # receiver's and the park's only
+    ("POST", "/api/v1/manifests/<number>/decisions"): S("r1"),
+    ("GET", "/api/v1/manifests/<number>/receipt-report"): PARK | S("r1"),
+    ("GET", "/api/v1/manifests/<number>/receipt-report.<fmt>"): PARK | S("r1"),
     ("GET", "/api/v1/me"): USERS,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/reference/disposal-methods"): USERS,
@@ -220,6 +225,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/manifests/<number>"): PARTIES,
     ("GET", "/manifests/<number>.pdf"): PARTIES,
     ("POST", "/manifests/<number>/<step>"): S("tadmin", "t"),
+    ("GET", "/manifests/<number>/receipt"): PARK | S("r1"),
+    ("POST", "/manifests/<number>/receipt"): S("r1"),
+    ("GET", "/manifests/<number>/receipt-report.<fmt>"): PARK | S("r1"),
     ("GET", "/map"): USERS,
     ("GET", "/metrics"): EVERYONE,
     ("GET", "/notices"): USERS,
