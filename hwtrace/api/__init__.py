@@ -30,6 +30,7 @@ ROUTE_MODULES = (
     "manifests",
     "discrepancies",
     "receipts",
+    "paper_manifests",
     "warnings",
     "monitoring",
     "cases",

@@ -51,6 +51,7 @@ RULE_OF_KIND: dict[Kind, str] = {
     Kind.WEIGHT_OUTLIER: "labelling.declared-weight",
     Kind.CONTRACT_EXPIRING: "contracts.covering",
     Kind.CONTRACT_NEARLY_USED: "contracts.covering",
+    Kind.PAPER_MANIFEST_LATE: "transfer.paper-manifest",
 }
 
 

@@ -30,6 +30,9 @@ contract_expiring        amber  a confirmed contract ends within EXPIRY_WARN_DAY
                                 (domain/contracts.py)
 contract_nearly_used     amber  USE_WARN_PCT % or more of a waste code's agreed quantity
                                 of a confirmed contract is used (domain/contracts.py)
+paper_manifest_late      amber  an emergency paper manifest was entered more than 10 working
+                                days after its transfer (部令第23号 第二十条;
+                                domain/paper_manifests.py)
 =======================  =====  ============================================================
 """
 
@@ -62,6 +65,7 @@ class Kind(StrEnum):
     WEIGHT_OUTLIER = "weight_outlier"
     CONTRACT_EXPIRING = "contract_expiring"
     CONTRACT_NEARLY_USED = "contract_nearly_used"
+    PAPER_MANIFEST_LATE = "paper_manifest_late"
 
 
 KIND_ZH = {
@@ -75,6 +79,7 @@ KIND_ZH = {
     Kind.WEIGHT_OUTLIER: "申报重量异常",
     Kind.CONTRACT_EXPIRING: "合同即将到期",
     Kind.CONTRACT_NEARLY_USED: "合同数量将用完",
+    Kind.PAPER_MANIFEST_LATE: "纸质联单逾期补录",
 }
 
 KIND_EN = {
@@ -88,6 +93,7 @@ KIND_EN = {
     Kind.WEIGHT_OUTLIER: "declared weight out of line",
     Kind.CONTRACT_EXPIRING: "contract ends soon",
     Kind.CONTRACT_NEARLY_USED: "contract quantity nearly used",
+    Kind.PAPER_MANIFEST_LATE: "paper manifest entered late",
 }
 
 LEVEL = {
@@ -101,6 +107,7 @@ LEVEL = {
     Kind.WEIGHT_OUTLIER: Level.AMBER,
     Kind.CONTRACT_EXPIRING: Level.AMBER,
     Kind.CONTRACT_NEARLY_USED: Level.AMBER,
+    Kind.PAPER_MANIFEST_LATE: Level.AMBER,
 }
 
 

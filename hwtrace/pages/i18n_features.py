@@ -202,4 +202,36 @@ FEATURES: dict[str, str] = {
     "《危险废物转移管理办法》第十八条第二款": (
         "Measures for the Administration of Hazardous Waste Transfer, art. 18 para. 2"
     ),
+    # emergency paper manifests (部令第23号 第二十条)
+    "《危险废物转移管理办法》第二十条": (
+        "Measures for the Administration of Hazardous Waste Transfer, art. 20"
+    ),
+    "使用纸质联单的原因": "Why it ran on paper",
+    (
+        "因特殊原因使用纸质转移联单的，应在转移后 10 个工作日内补录电子联单"
+        "（《危险废物转移管理办法》第二十条）；逾期补录照常接受，并产生预警。"
+    ): (
+        "A transfer that ran on a paper manifest for special reasons is entered within 10"
+        " working days after the transfer (art. 20); a later entry is accepted with a warning."
+    ),
+    "扫描件": "Scan",
+    "没有在库批次": "No batch in storage",
+    "电子联单": "Electronic manifest",
+    "纸质联单": "Paper manifest",
+    "纸质联单扫描件": "Scan of the paper manifest",
+    "纸质联单编号": "Paper manifest number",
+    "纸质联单补录": "Paper manifests",
+    "补录": "Enter",
+    "补录时间": "Entered at",
+    "补录期限": "Due by",
+    "补录纸质联单": "Enter a paper manifest",
+    "车牌号": "Vehicle plate",
+    "转移日期": "Transfer day",
+    "运输单位与驾驶员": "Transporter and driver",
+    "逾期补录": "entered late",
+    "随车转移的批次": "Batches carried",
+    "驾驶员从业资格证号": "Driver's qualification number",
+    "（紧急情况下使用纸质联单的，转移后 10 个工作日内补录；第二十条）": (
+        "(a transfer made on paper in an emergency: enter it within 10 working days; art. 20)"
+    ),
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
+from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.errors import BadValue, HwtraceError
 from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.domain.receipts import ASPECT_EN, ASPECT_ZH, Aspect
@@ -18,7 +19,7 @@ from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import directory, receipts
+from hwtrace.services import directory, paper_manifests, receipts
 from hwtrace.services import manifests as svc
 
 STEPS = ("unstore", "load", "depart", "receive", "confirm", "final", "cancel")
@@ -30,6 +31,9 @@ def manifests() -> Any:
     return render_template(
         "manifests.html",
         rows=svc.list_manifests(ctx(), actor=a)[:100],
+        papers=paper_manifests.paper_numbers(ctx(), actor=a),
+        may_enter_paper=a.enterprise_kind is EnterpriseKind.PRODUCER
+        and a.role in (Role.ADMIN, Role.OPERATOR),
         names=directory.enterprise_names(ctx(), actor=a),
     )
 
@@ -58,6 +62,7 @@ def _detail(number: str, error: str | None = None, step: str = "", status: int =
             to_load=[ln.code for ln, _, _ in lines if ln.outcome == "PENDING"],
             to_receive=[ln.code for ln, _, _ in lines if ln.outcome == "LOADED"],
             mismatches=receipts.mismatches(ctx(), actor=a, number=number),
+            paper=paper_manifests.for_manifest(ctx(), actor=a, number=number),
             aspects=[(x.value, ASPECT_ZH[x], ASPECT_EN[x]) for x in Aspect],
             error=error,
             step=step,

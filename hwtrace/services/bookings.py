@@ -97,7 +97,7 @@ def receiver_used_g(s: Session, receiver_id: int, now: dt.datetime) -> int:
     return int(accepted or 0) + int(pending or 0)
 
 
-def _lock_bookable(s: Session, producer_id: int, codes: list[str]) -> dict[str, Batch]:
+def lock_bookable(s: Session, producer_id: int, codes: list[str]) -> dict[str, Batch]:
     """Lock the producer's batches of ``codes``; refuse one that is not its own, not in storage
     or already booked."""
     batches = {
@@ -122,7 +122,7 @@ def grams_by_code(batches: list[Batch]) -> dict[str, int]:
     return out
 
 
-def _put_on(s: Session, booking: Booking, b: Batch, contract_id: int) -> None:
+def put_on(s: Session, booking: Booking, b: Batch, contract_id: int) -> None:
     """Put a batch on a booking: its line (counted against its contract), and the parties it
     is now handed to."""
     s.add(
@@ -160,7 +160,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         receiver = parties.enterprise_of_kind(s, actor, req.receiver_id, EnterpriseKind.RECEIVER)
         check_transport_permit(transporter.permits, ctx.today(), transporter.name)
         wanted = [codes.normalize(c) for c in req.codes]
-        batches = _lock_bookable(s, producer.id, wanted)
+        batches = lock_bookable(s, producer.id, wanted)
         total_g = sum(batches[c].weight_g for c in wanted)
         check_receiver_permit(
             receiver.permits,
@@ -195,7 +195,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
         s.add(booking)
         s.flush()
         for c in wanted:
-            _put_on(s, booking, batches[c], chosen[batches[c].waste_code].id)
+            put_on(s, booking, batches[c], chosen[batches[c].waste_code].id)
         booking.last_seq = parties.record(
             uow,
             actor,

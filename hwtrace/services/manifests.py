@@ -63,7 +63,7 @@ def next_serial(s: Session, name: str) -> int:
     return counter.last_seq
 
 
-def _create_payload(
+def create_payload(
     booking: Booking,
     manifest: Manifest,
     lines: list[tuple[TransferLine, Batch, WasteProfile]],
@@ -166,7 +166,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
             actor,
             "manifest.create",
             number,
-            _create_payload(booking, manifest, lines, chosen, (producer, transporter, receiver)),
+            create_payload(booking, manifest, lines, chosen, (producer, transporter, receiver)),
         )
         manifest.last_seq = seq
         booking.last_seq = seq

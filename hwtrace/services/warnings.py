@@ -33,6 +33,7 @@ from hwtrace.domain.warnings import (
     storage_messages,
 )
 from hwtrace.services import contracts as contracts_svc
+from hwtrace.services import paper_manifests
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -101,6 +102,7 @@ def compute(
         _discrepancies(s, actor, enterprise_id, out, counts)
         _batch_flags(s, actor, enterprise_id, out, counts)
         _contracts(s, actor, enterprise_id, today, out, counts)
+        paper_manifests.late_warnings(s, actor, enterprise_id, out, counts, st.timezone)
         keys = [w.key for w in out]
         acks = {
             a.key: a

@@ -142,6 +142,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/manifests/<number>/decisions"): S("r1"),
     ("GET", "/api/v1/manifests/<number>/receipt-report"): PARK | S("r1"),
     ("GET", "/api/v1/manifests/<number>/receipt-report.<fmt>"): PARK | S("r1"),
+    # emergency paper manifests (第二十条): producers enter them; the parties read them
+    ("POST", "/api/v1/paper-manifests"): PRODUCERS,
+    ("GET", "/api/v1/paper-manifests"): USERS,
+    ("GET", "/api/v1/paper-manifests/<int:paper_id>/scan"): PARTIES,
     ("GET", "/api/v1/me"): USERS,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/reference/disposal-methods"): USERS,
@@ -228,6 +232,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/manifests/<number>/receipt"): PARK | S("r1"),
     ("POST", "/manifests/<number>/receipt"): S("r1"),
     ("GET", "/manifests/<number>/receipt-report.<fmt>"): PARK | S("r1"),
+    ("GET", "/paper-manifests"): USERS,
+    ("POST", "/paper-manifests"): PRODUCERS,
+    ("GET", "/paper-manifests/<int:paper_id>/scan"): PARTIES,
     ("GET", "/map"): USERS,
     ("GET", "/metrics"): EVERYONE,
     ("GET", "/notices"): USERS,
@@ -340,6 +347,29 @@ class Park:
         self._alarm_case_and_delivery()
         self.pages: dict[str, FlaskClient] = {}
         self.notice, self.attachment = self._notice()
+        self.paper = self._paper()
+
+    def _paper(self) -> int:
+        """An emergency paper manifest of p1, carried by t to r1."""
+        w = self.world
+        code = w.as_("p1op").register(w.profiles["p1"])["code"]
+        w.walk(code, "STORED")
+        body = {
+            "paper_number": f"MX-{w.ids['p1']}",
+            "transferred_on": w.ctx.today().isoformat(),
+            "reason": "matrix",
+            "codes": [code],
+            "transporter_id": w.ids["t"],
+            "driver_user_id": w.user_ids["t"],
+            "vehicle_plate": "苏E12345",
+            "driver_licence": "320500000001",
+            "receiver_id": w.ids["r1"],
+            "planned_method": w.method_d,
+            "scan": {"name": "p.pdf", "type": "application/pdf", "content_base64": "JVBERi0xLjQ="},
+        }
+        r = w.as_("p1op").post("/api/v1/paper-manifests", body)
+        assert r.status_code == 201, r.get_json()
+        return int(r.get_json()["id"])
 
     def _notice(self) -> tuple[int, int]:
         """A park notice to every enterprise, with one attachment."""
@@ -414,6 +444,7 @@ class Park:
             "<int:facility_id>": str(self.facility["id"]),
             "<int:notice_id>": str(self.notice),
             "<int:attachment_id>": str(self.attachment),
+            "<int:paper_id>": str(self.paper),
             "<int:year>": str(today.year),
             "<int:profile_id>": str(w.profiles["p1"]),
             "<int:seq>": str(self.seq),
