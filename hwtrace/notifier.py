@@ -1,11 +1,13 @@
 """``hwtrace notify``: the sender of the outbox (an entry point like ``wsgi.py``).
 
-It takes the park's due deliveries from the database, sends each (webhook POST signed with
+It takes the park's due deliveries from the database, claims each for a lease (a conditional
+UPDATE: two senders never hold one delivery at once), sends it (webhook POST signed with
 HMAC-SHA256, WeCom or DingTalk robot message, e-mail over SMTP) and only then records it as
-delivered: killed between the two, it sends that delivery again when it starts, under the
-same ``X-Hwtrace-Delivery`` id (at least once; receivers drop duplicates by that id). A failed
-try is retried with back-off (``domain/notifications.py``). No write transaction is held
-while a receiver answers.
+delivered. Several notifiers may run for one park. Killed between sending and recording, the
+sender's lease runs out (``--lease-seconds``) and a notifier sends that delivery again, under
+the same ``X-Hwtrace-Delivery`` id (at least once; receivers drop duplicates by that id). A
+failed try is retried with back-off (``domain/notifications.py``). No write transaction is
+held while a receiver answers.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import smtplib
+import socket
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -27,6 +32,8 @@ from hwtrace.services import notifications as svc
 from hwtrace.services.context import Context
 
 log = logging.getLogger("hwtrace.notifier")
+DEFAULT_LEASE_SECONDS = 120.0
+MIN_LEASE_SECONDS = 15.0  # over a try's timeout (N.TIMEOUT_SECONDS, HTTP and SMTP alike)
 
 
 class SendError(Exception):
@@ -47,8 +54,19 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> bytes:
 class Notifier:
     """Sends the due deliveries of one park."""
 
-    def __init__(self, ctx: Context, *, smtp_url: str | None, smtp_from: str) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        smtp_url: str | None,
+        smtp_from: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
         self.ctx = ctx
+        self.name = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # A lease shorter than a try (the HTTP timeout, SMTP's 30 s) would let a second
+        # sender take a delivery the first is still sending.
+        self.lease = dt.timedelta(seconds=max(lease_seconds, MIN_LEASE_SECONDS))
         self.smtp_url = smtp_url
         self.smtp_from = smtp_from
         self.sent = 0
@@ -107,7 +125,9 @@ class Notifier:
         )
         try:
             smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-            with smtp_cls(parts.hostname or "127.0.0.1", parts.port or 25, timeout=30) as smtp:
+            with smtp_cls(
+                parts.hostname or "127.0.0.1", parts.port or 25, timeout=N.TIMEOUT_SECONDS
+            ) as smtp:
                 if parts.scheme == "smtp+starttls":
                     smtp.starttls()
                 if parts.username:
@@ -120,6 +140,8 @@ class Notifier:
         """Send every due delivery once; return how many were due."""
         jobs = svc.due(self.ctx)
         for job in jobs:
+            if not svc.claim(self.ctx, job.id, self.name, self.lease):
+                continue  # another notifier has it
             try:
                 self.send(job)
             except SendError as err:
@@ -148,7 +170,14 @@ class Notifier:
     "--idle-seconds", default=1.0, show_default=True, help="How often an empty outbox is polled."
 )
 @click.option("--once", is_flag=True, help="Send what is due now, then stop.")
-def notify_command(idle_seconds: float, once: bool) -> None:
+@click.option(
+    "--lease-seconds",
+    default=DEFAULT_LEASE_SECONDS,
+    show_default=True,
+    help=f"How long a claimed delivery is this sender's (at least {MIN_LEASE_SECONDS:.0f}); "
+    "a killed sender's deliveries are taken over after it.",
+)
+def notify_command(idle_seconds: float, once: bool, lease_seconds: float) -> None:
     """Send queued notifications: webhooks, WeCom/DingTalk robots, e-mail (at least once)."""
     import signal
 
@@ -157,7 +186,10 @@ def notify_command(idle_seconds: float, once: bool) -> None:
     app = create_app()
     ctx: Context = app.extensions["hwtrace"]
     notifier = Notifier(
-        ctx, smtp_url=app.config.get("SMTP_URL"), smtp_from=str(app.config.get("SMTP_FROM"))
+        ctx,
+        smtp_url=app.config.get("SMTP_URL"),
+        smtp_from=str(app.config.get("SMTP_FROM")),
+        lease_seconds=lease_seconds,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

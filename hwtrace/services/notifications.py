@@ -252,7 +252,8 @@ class Job:
 
 
 def due(ctx: Context, limit: int = 50) -> list[Job]:
-    """Return the park's deliveries due now, oldest first."""
+    """Return the park's deliveries due now and not leased to a sender, oldest first (to be
+    ``claim``ed one by one before they are sent)."""
     now = ctx.now()
     with ctx.db.read_session() as s:
         rows = s.execute(
@@ -263,6 +264,7 @@ def due(ctx: Context, limit: int = 50) -> list[Job]:
                 Park.code == ctx.settings.park_code,
                 Delivery.status == S.PENDING.value,
                 Delivery.next_at <= now,
+                _free(now),
             )
             .order_by(Delivery.next_at, Delivery.id)
             .limit(limit)
@@ -283,11 +285,39 @@ def due(ctx: Context, limit: int = 50) -> list[Job]:
     ]
 
 
+def _free(now: dt.datetime) -> Any:
+    return sa.or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now)
+
+
+def claim(ctx: Context, job_id: int, sender: str, lease: dt.timedelta) -> bool:
+    """Take a due delivery for ``sender`` until ``now + lease``; return False if another
+    sender holds it or it is no longer pending. One conditional UPDATE: on PostgreSQL the
+    second of two concurrent claims waits for the first's row lock and then finds the row
+    leased; on SQLite writers are serialized. A crashed sender's lease runs out and another
+    takes the delivery over (at least once; the delivery id stays the same)."""
+    with ctx.uow() as uow:
+        now = uow.now()
+        taken = uow.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.id == job_id,
+                Delivery.status == S.PENDING.value,
+                Delivery.next_at <= now,
+                _free(now),
+            )
+            .values(claimed_by=sender[:80], lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()
+    return getattr(taken, "rowcount", 0) == 1
+
+
 def delivered(ctx: Context, job_id: int) -> None:
     """Record a delivery made (its webhook's failure count reset)."""
     with ctx.uow() as uow:
         d = uow.session.get_one(Delivery, job_id)
         d.status, d.delivered_at, d.attempts = S.DELIVERED, uow.now(), d.attempts + 1
+        d.lease_until = None
         if d.webhook_id is not None:
             uow.session.get_one(Webhook, d.webhook_id).failures = 0
         uow.commit()
@@ -302,6 +332,7 @@ def failed(ctx: Context, job_id: int, error: str) -> None:
         d.attempts += 1
         d.last_error = error[:500]
         d.next_at = uow.now() + N.backoff(d.attempts)
+        d.lease_until = None
         hook = s.get(Webhook, d.webhook_id) if d.webhook_id is not None else None
         if hook is not None:
             hook.failures += 1
@@ -323,6 +354,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "next_at": d.next_at.isoformat(),
         "last_error": d.last_error,
         "replay_of": d.replay_of,
+        "claimed_by": d.claimed_by,
         "created_at": d.created_at.isoformat(),
         "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
         "body": d.body,

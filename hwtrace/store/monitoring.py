@@ -97,6 +97,7 @@ class CaseFile(Base):
     __table_args__ = (
         sa.UniqueConstraint("park_id", "source_key"),
         sa.Index("ix_case_file_park_status", "park_id", "status"),
+        sa.Index("ix_case_file_warning_key", "park_id", "warning_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     park_id: Mapped[int] = mapped_column(sa.ForeignKey("park.id"))
@@ -105,7 +106,10 @@ class CaseFile(Base):
         sa.ForeignKey("enterprise.id"), nullable=True, index=True
     )
     source: Mapped[str] = mapped_column(sa.String(12))  # alarm / warning
-    source_key: Mapped[str] = mapped_column(sa.String(160))
+    source_key: Mapped[str] = mapped_column(sa.String(160))  # unique: one case per key
+    # A warning's stable key (its cases: ``warning:<key>``, then ``warning:<key>#2`` ... when
+    # it comes back after its case was closed with the condition gone); None for alarms.
+    warning_key: Mapped[str | None] = mapped_column(sa.String(160), nullable=True)
     subject: Mapped[str] = mapped_column(sa.String(120))
     severity: Mapped[str] = mapped_column(sa.String(8))
     title_zh: Mapped[str] = mapped_column(sa.String(300))
@@ -116,6 +120,8 @@ class CaseFile(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the condition ended (the alarm cleared, the warning gone); None while it lasts.
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str] = mapped_column(sa.String(1000), default="")
     evidence_name: Mapped[str] = mapped_column(sa.String(200), default="")
     evidence_sha256: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -51,6 +51,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The notifier sending it now and until when (a crashed one's lease runs out).
+    claimed_by: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     replay_of: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -26,6 +26,10 @@ class Receiver:
     status: int = 200
     answer: bytes = b"{}"
     delay: float = 0.0
+    # Deliveries received while the same delivery id was still being received (two senders
+    # holding one delivery at once): must stay empty.
+    overlaps: list[str] = field(default_factory=list)
+    in_flight: set[str] = field(default_factory=set)
 
 
 @contextmanager
@@ -37,18 +41,28 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            delivery = self.headers.get("X-Hwtrace-Delivery", "")
+            with lock:
+                if delivery in rec.in_flight:
+                    rec.overlaps.append(delivery)
+                rec.in_flight.add(delivery)
             if rec.delay:
                 time.sleep(rec.delay)  # a slow receiver: a notifier may be killed meanwhile
+            with lock:
+                rec.in_flight.discard(delivery)
             parts = urlsplit(self.path)
             with lock:
                 rec.requests.append(
                     Received(parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
                 )
-            self.send_response(rec.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(rec.answer)))
-            self.end_headers()
-            self.wfile.write(rec.answer)
+            try:
+                self.send_response(rec.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(rec.answer)))
+                self.end_headers()
+                self.wfile.write(rec.answer)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender was killed while it waited for the answer
 
         def log_message(self, *args: object) -> None:
             pass

@@ -168,14 +168,42 @@ def test_an_email_arrives_at_the_smtp_server(world: World) -> None:
         smtp.stop()
 
 
-def test_every_event_arrives_though_the_notifier_is_killed_again_and_again(
+def test_two_senders_never_hold_one_delivery_and_a_dead_ones_lease_runs_out(
+    world: World,
+) -> None:
+    from hwtrace.services import notifications as svc
+
+    topic = monitored(world, "N6")
+    with receiver() as rec:
+        hook(world, rec.url, ["alarm.raised"])
+        flip(world, topic, 1)
+        [job] = [j for j in svc.due(world.ctx, limit=1000) if j.event == "alarm.raised"]
+        lease = dt.timedelta(seconds=30)
+        assert svc.claim(world.ctx, job.id, "a", lease)
+        assert not svc.claim(world.ctx, job.id, "b", lease)  # a holds it
+        assert job.id not in {j.id for j in svc.due(world.ctx, limit=1000)}
+        # a died: its lease runs out and b takes the delivery over, under the same id
+        after = later(world.ctx, 31)
+        assert job.id in {j.id for j in svc.due(after, limit=1000)}
+        assert svc.claim(after, job.id, "b", lease)
+        assert not svc.claim(after, job.id, "a", lease)
+        svc.delivered(after, job.id)
+        assert not svc.claim(later(world.ctx, 120), job.id, "c", lease)  # delivered: done
+        assert rec.requests == []
+
+
+def test_every_event_arrives_though_notifiers_are_killed_again_and_again(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
+    """Three notifiers share the outbox; one after the other is SIGKILLed (mid-delivery, the
+    receiver being slow) and started again. Every event arrives; no delivery is ever in two
+    senders' hands at once; a delivery arrives twice only after a kill (at most one per kill:
+    a sender holds one delivery at a time)."""
     topic = monitored(world, "N5")
     with receiver() as rec:
-        rec.delay = 0.05
+        rec.delay = 0.2
         hook(world, rec.url, ["*"])
-        flip(world, topic, 15)  # 30 alarm events and 15 case openings
+        flip(world, topic, 25)  # 50 alarm events and 25 case openings
         expected = _queued_event_ids(world)
         env = server_env(
             database_url,
@@ -184,31 +212,35 @@ def test_every_event_arrives_though_the_notifier_is_killed_again_and_again(
             HWTRACE_INSTANCE_DIR=str(tmp_path),
             HWTRACE_LOG_LEVEL="WARNING",
         )
+        cmd = [sys.executable, "-m", "hwtrace.cli", "notify", "--idle-seconds", "0.2"]
+        cmd += ["--lease-seconds", "15"]
+
+        def start(quiet: bool = True) -> subprocess.Popen[bytes]:
+            out = subprocess.DEVNULL if quiet else None
+            return subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
+
+        procs = [start() for _ in range(3)]
         kills = 0
-        while kills < 8:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hwtrace.cli", "notify", "--idle-seconds", "0.2"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            _until_one_more(rec, proc)
-            time.sleep(0.02 * (kills % 4))
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            kills += 1
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hwtrace.cli", "notify", "--idle-seconds", "0.2"], env=env
-        )
         try:
+            while kills < 8:
+                victim = procs[kills % 3]
+                _until_holding(world, victim)  # between its claim and its record
+                time.sleep(0.05 * (kills % 4))
+                os.kill(victim.pid, signal.SIGKILL)
+                victim.wait()
+                procs[kills % 3] = start()
+                kills += 1
             until(
                 lambda: {json.loads(r.body)["id"] for r in rec.requests} >= expected,
                 "every event",
                 300,
             )
         finally:
-            proc.terminate()
-            proc.wait(20)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(20)
+    assert rec.overlaps == []
     got = [(r.headers["X-Hwtrace-Delivery"], json.loads(r.body)["id"]) for r in rec.requests]
     # duplicates are the same delivery sent again (same id): receivers drop them by that id
     by_delivery: dict[str, set[str]] = {}
@@ -216,14 +248,33 @@ def test_every_event_arrives_though_the_notifier_is_killed_again_and_again(
         by_delivery.setdefault(delivery, set()).add(event_id)
     assert all(len(v) == 1 for v in by_delivery.values())
     assert len(by_delivery) == len(expected)
+    assert len(got) - len(by_delivery) <= kills
+    print(f"notifiers: {len(got)} requests, {len(by_delivery)} deliveries, {kills} kills")
     for r in rec.requests:
         mac = hmac.new(b"s3cret", r.body, hashlib.sha256).hexdigest()
         assert r.headers["X-Hwtrace-Signature"] == f"sha256={mac}"
 
 
-def _until_one_more(rec: Any, proc: subprocess.Popen[bytes]) -> None:
-    seen = len(rec.requests)
-    until(lambda: len(rec.requests) > seen or proc.poll() is not None, "a delivery", 180)
+def _until_holding(world: World, proc: subprocess.Popen[bytes]) -> None:
+    """Wait until ``proc`` holds a delivery's lease (its name has its pid) or has ended."""
+    import sqlalchemy as sa
+
+    from hwtrace.store.outbox import Delivery
+
+    def holding() -> bool:
+        with world.ctx.db.read_session() as s:
+            n = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.claimed_by.like(f"%:{proc.pid}:%"),
+                    Delivery.status == N.DeliveryStatus.PENDING.value,
+                    Delivery.lease_until.is_not(None),
+                )
+            )
+        return bool(n)
+
+    until(lambda: holding() or proc.poll() is not None, "a delivery in hand", 180)
 
 
 def _queued_event_ids(world: World) -> set[str]:
