@@ -23,7 +23,6 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hwtrace.domain import monitoring as M
-from hwtrace.services import cases as cases_svc
 from hwtrace.services import monitoring as monitoring_svc
 from hwtrace.services.context import Context
 
@@ -130,11 +129,10 @@ class Monitor:
             self.on_change(changes)
 
     def tick(self) -> None:
-        """One sweep: time-decided alarms and overdue cases."""
+        """One sweep: time-decided alarms (overdue cases escalate in ``hwtrace sweep``)."""
         try:
             with self._lock:
                 changes = monitoring_svc.sweep(self.ctx)
-                cases_svc.escalate_overdue(self.ctx)
         except Exception:
             self.stats["errors"] += 1
             log.exception("sweep failed")

@@ -10,8 +10,10 @@ from typing import Any
 from flask import Response, current_app
 
 from hwtrace.api.routing import actor, ctx, ok, route
+from hwtrace.domain.access import Role
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import cases as svc
+from hwtrace.services import sweep
 
 CASE = {"type": "object"}
 STATUS_Q = {
@@ -36,6 +38,21 @@ def list_cases() -> Response:
     now = ctx().now()
     rows = svc.list_cases(ctx(), actor=actor(), status=request.args.get("status"))
     return ok([svc.as_json(c, now) for c in rows])
+
+
+@route(
+    "/cases/sweep",
+    "POST",
+    roles=(Role.PARK_ADMIN,),
+    summary=(
+        "Sweep now (park administrator): open a case for every current warning that has none, "
+        "note the cases whose warning has gone, escalate overdue cases"
+    ),
+    tag="cases",
+    response={"type": "object"},
+)
+def sweep_cases() -> Response:
+    return ok(sweep.run(ctx(), actor=actor()).as_json())
 
 
 def _guard(action: str | None) -> Any:

@@ -7,6 +7,7 @@ import click
 from hwtrace.cli import instance, ledger_group, park, trust, workdays
 from hwtrace.monitor import monitor_command
 from hwtrace.notifier import notify_command
+from hwtrace.sweeper import sweep_command
 
 
 class _Group(click.Group):
@@ -48,5 +49,6 @@ for command in (
     trust.signer,
     monitor_command,
     notify_command,
+    sweep_command,
 ):
     main.add_command(command)

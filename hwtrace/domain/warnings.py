@@ -111,6 +111,26 @@ LEVEL = {
 }
 
 
+# Every warning opens a case (domain/cases.py). Its assignee is the enterprise whose step it
+# is: the first party named here whose id the warning's facts carry (an overdue receipt is
+# the receiver's: ``receiver_id``; an accepted booking whose window passed is the
+# transporter's: ``transporter_id``), else the enterprise concerned (``Warning.enterprise_id``,
+# the producer). Every kind has its line (tests/domain/test_warnings.py checks it); a kind
+# added without one still opens its case, for the enterprise concerned.
+HANDLED_BY: dict[Kind, tuple[str, ...]] = {
+    Kind.STORAGE_OVER_LIMIT: (),
+    Kind.STORAGE_NEAR_LIMIT: (),
+    Kind.ROOM_OVER_CAPACITY: (),
+    Kind.LABELLED_NOT_STORED: (),
+    Kind.TRANSFER_OVERDUE: ("receiver_id", "transporter_id"),
+    Kind.DISCREPANCY: (),
+    Kind.OUT_OF_ORDER: (),
+    Kind.WEIGHT_OUTLIER: (),
+    Kind.CONTRACT_EXPIRING: (),
+    Kind.CONTRACT_NEARLY_USED: (),
+}
+
+
 @dataclass
 class Warning:
     """One thing to look at. ``key`` is stable, so an acknowledgement sticks to it."""
@@ -128,6 +148,15 @@ class Warning:
     def level(self) -> Level:
         """Return the warning's level."""
         return LEVEL[self.kind]
+
+    @property
+    def handler_id(self) -> int:
+        """Return the enterprise whose case it is to handle (``HANDLED_BY``)."""
+        for name in HANDLED_BY.get(self.kind, ()):
+            value = self.facts.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        return self.enterprise_id
 
 
 OUTLIER_WINDOW = 50

@@ -15,7 +15,7 @@ from hwtrace.domain.errors import HwtraceError
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import cases as cases_svc
-from hwtrace.services import directory, inbox
+from hwtrace.services import directory, inbox, sweep
 
 KINDS = {
     "case": "案件",
@@ -59,7 +59,20 @@ def cases_page() -> Any:
         names=directory.enterprise_names(ctx(), actor=a),
         status_zh={s.value: STATUS_ZH[s] for s in CaseStatus},
         now=ctx().now(),
+        can_sweep=a.role is Role.PARK_ADMIN,
     )
+
+
+@bp.post("/cases/sweep")
+def cases_sweep() -> Any:
+    r = sweep.run(ctx(), actor=actor())
+    F.done(
+        f"巡检完成：当前预警 {r.warnings} 条，新立案 {r.opened} 件，预警消除 {r.cleared} 件，"
+        f"督办 {r.escalated} 件",
+        f"Swept: {r.warnings} current warnings, {r.opened} cases opened, {r.cleared} cleared, "
+        f"{r.escalated} escalated",
+    )
+    return redirect(url_for("pages.cases_page"))
 
 
 def _case(case_id: int, template: str, error: str | None = None, status: int = 200) -> Any:

@@ -82,6 +82,13 @@ FEATURES: dict[str, str] = {
     "预约": "Booking",
     "通知": "Notice",
     "已督办": "escalated",
+    "预警状态": "Warning",
+    "已消除": "gone",
+    "仍须处置并经园区核查办结": "still to be handled and verified by the park",
+    "每个预警自动立案；巡检每分钟运行一次，也可立即运行。": (
+        "Every warning opens a case; the sweep runs every minute, or now."
+    ),
+    "立即巡检": "Sweep now",
     "事由": "About",
     "处置单位": "Assigned to",
     "立案时间": "Opened",

@@ -38,20 +38,26 @@ class NewCase:
     severity: D.Severity
     title_zh: str
     title_en: str
+    assignee_id: int | None = None  # the transporter or the receiver whose step it is
+    warning_key: str | None = None
 
 
 def open_case(uow: UnitOfWork, new: NewCase) -> CaseFile:
-    """Open a case inside the caller's unit of work and assign it to the enterprise concerned
-    (two ledger entries: ``case.open``, ``case.assign``)."""
+    """Open a case inside the caller's unit of work and assign it to the enterprise concerned,
+    or to the transporter or receiver named (two ledger entries: ``case.open``,
+    ``case.assign``). A second case of the same ``source_key`` fails on the unique
+    constraint at the first flush, before any ledger entry is written."""
     s = uow.session
     now = uow.now()
     ent = s.get_one(Enterprise, new.enterprise_id)
+    assignee = s.get_one(Enterprise, new.assignee_id) if new.assignee_id else ent
     case = CaseFile(
         park_id=new.park_id,
         enterprise_id=new.enterprise_id,
         assignee_id=None,
         source=new.source,
         source_key=new.source_key,
+        warning_key=new.warning_key,
         subject=new.subject,
         severity=new.severity.value,
         title_zh=new.title_zh[:300],
@@ -78,12 +84,13 @@ def open_case(uow: UnitOfWork, new: NewCase) -> CaseFile:
             "source_key": new.source_key,
             "about": new.subject,
             "severity": new.severity.value,
+            "assignee": assignee.uscc,
             "title": new.title_zh,
             "due_at": case.due_at.isoformat(),
         },
     )
     case.last_seq = entry.seq
-    _assign(uow, case, ent, SYSTEM)
+    _assign(uow, case, assignee, SYSTEM)
     _tell(uow, case, Event.CASE_OPENED)
     return case
 
@@ -246,43 +253,59 @@ def verify(ctx: Context, *, actor: Actor, case_id: int, accept: bool, note: str)
 
 def escalate_overdue(ctx: Context) -> int:
     """Escalate every overdue case of the park one level where its time has come (a ledger
-    entry ``case.escalate`` each); return how many were escalated."""
+    entry ``case.escalate`` each); return how many were escalated. A case whose condition has
+    ended (``cleared_at``) is not chased further: it waits for its note and the park's check.
+    Safe with two sweepers: each level is taken by a conditional UPDATE, and only the one
+    whose UPDATE changed the row writes the entry."""
     now = ctx.now()
     done = 0
     with ctx.uow() as uow:
         s = uow.session
-        rows = s.scalars(
-            sa.select(CaseFile).where(
+        rows = s.execute(
+            sa.select(CaseFile.id, CaseFile.status, CaseFile.due_at, CaseFile.severity).where(
                 CaseFile.status.in_([D.CaseStatus.OPENED.value, D.CaseStatus.ASSIGNED.value]),
                 CaseFile.due_at <= now,
                 CaseFile.escalation < int(D.Escalation.PARK),
+                CaseFile.cleared_at.is_(None),
                 CaseFile.park_id == _park_id(s, ctx),
             )
         ).all()
-        for case in rows:
-            level = D.escalation(
-                D.CaseStatus(case.status), case.due_at, D.Severity(case.severity), now
-            )
-            if int(level) <= case.escalation:
-                continue
-            case.escalation = int(level)
-            ent = s.get_one(Enterprise, case.enterprise_id)
-            entry = uow.record(
-                entry_type="case.escalate",
-                subject=f"case:{case.id}",
-                actor=SYSTEM,
-                enterprise=ent.uscc,
-                payload={
-                    "case": case.id,
-                    "to": level.name.lower(),
-                    "due_at": case.due_at.isoformat(),
-                },
-            )
-            case.last_seq = entry.seq
-            _tell(uow, case, Event.CASE_ESCALATED)
+    for r in rows:
+        level = D.escalation(D.CaseStatus(r.status), r.due_at, D.Severity(r.severity), now)
+        if level is not D.Escalation.NONE and _escalate(ctx, r.id, level):
             done += 1
-        uow.commit()
     return done
+
+
+def _escalate(ctx: Context, case_id: int, level: D.Escalation) -> bool:
+    with ctx.uow() as uow:
+        s = uow.session
+        taken = s.execute(
+            sa.update(CaseFile)
+            .where(
+                CaseFile.id == case_id,
+                CaseFile.escalation < int(level),
+                CaseFile.status.in_([D.CaseStatus.OPENED.value, D.CaseStatus.ASSIGNED.value]),
+            )
+            .values(escalation=int(level))
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) != 1:
+            return False
+        case = s.get_one(CaseFile, case_id)
+        s.refresh(case)
+        ent = s.get_one(Enterprise, case.enterprise_id)
+        entry = uow.record(
+            entry_type="case.escalate",
+            subject=f"case:{case.id}",
+            actor=SYSTEM,
+            enterprise=ent.uscc,
+            payload={"case": case.id, "to": level.name.lower(), "due_at": case.due_at.isoformat()},
+        )
+        case.last_seq = entry.seq
+        _tell(uow, case, Event.CASE_ESCALATED)
+        uow.commit()
+    return True
 
 
 def _park_id(s: Session, ctx: Context) -> int:
@@ -374,6 +397,8 @@ def as_json(case: CaseFile, now: dt.datetime | None = None) -> dict[str, Any]:
         "overdue": now is not None and status is not D.CaseStatus.CLOSED and case.due_at <= now,
         "handled_at": case.handled_at.isoformat() if case.handled_at else None,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "warning_key": case.warning_key,
+        "cleared_at": case.cleared_at.isoformat() if case.cleared_at else None,
         "note": case.note,
         "evidence": {"name": case.evidence_name, "sha256": case.evidence_sha256}
         if case.evidence_sha256

@@ -22,6 +22,7 @@ from hwtrace.domain.notifications import Event
 from hwtrace.services import cases, notifications
 from hwtrace.services.context import Context
 from hwtrace.store.monitoring import (
+    CaseFile,
     ReadingBucket,
     RoomAlarm,
     RoomEvent,
@@ -387,6 +388,8 @@ def _clear(
         },
     )
     alarm.cleared_at, alarm.cleared_seq = max(at, alarm.raised_at), entry.seq
+    if alarm.case_id is not None:  # the case waits for its note and the park's check still
+        uow.session.get_one(CaseFile, alarm.case_id).cleared_at = alarm.cleared_at
     notifications.emit(
         uow,
         park_id=mon.park_id,

@@ -318,7 +318,7 @@ def _transfers(
                 subject=f"booking-{b.id}",
                 message_zh=f"转运预约 {b.id} 的时间窗已过，尚未生成联单",
                 message_en=f"booking {b.id}: the pickup window ended without a manifest",
-                facts={"window_end": b.window_end.isoformat()},
+                facts={"window_end": b.window_end.isoformat(), "transporter_id": b.transporter_id},
             )
         )
     counts[Kind.TRANSFER_OVERDUE] = n

@@ -92,3 +92,27 @@ def test_map_colours() -> None:
 def test_every_kind_has_its_names_and_level() -> None:
     for kind in W.Kind:
         assert W.KIND_ZH[kind] and W.KIND_EN[kind] and W.LEVEL[kind] in W.Level
+
+
+def test_every_warning_kind_says_who_handles_its_case() -> None:
+    """A warning kind added without its line in HANDLED_BY (and LEVEL, which sets its case's
+    deadline) fails here: whoever adds a kind decides whose case it is."""
+    from hwtrace.domain.warnings import HANDLED_BY, LEVEL, Kind
+
+    assert set(HANDLED_BY) == set(Kind)
+    assert set(LEVEL) == set(Kind)
+    for kind, names in HANDLED_BY.items():
+        assert all(n in ("receiver_id", "transporter_id", "producer_id") for n in names), kind
+
+
+def test_an_overdue_receipt_is_the_receivers_and_a_missed_pickup_the_transporters() -> None:
+    from hwtrace.domain.warnings import Kind, Warning
+
+    def w(**facts: object) -> Warning:
+        return Warning(Kind.TRANSFER_OVERDUE, "k", 1, "s", "zh", "en", facts=dict(facts))
+
+    assert w(receiver_id=7, due=dt.date.today().isoformat()).handler_id == 7
+    assert w(transporter_id=9).handler_id == 9
+    assert w().handler_id == 1
+    odd = Warning(Kind.DISCREPANCY, "k", 1, "s", "zh", "en", facts={"receiver_id": 7})
+    assert odd.handler_id == 1  # a discrepancy is explained by the producer

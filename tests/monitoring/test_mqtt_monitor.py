@@ -63,6 +63,9 @@ def test_a_reading_over_the_limit_raises_an_alarm_opens_a_case_and_clears(world:
             until(lambda: alarms(world) == [], "the alarm cleared")
             entries = _entry_types(world, alarm["raised_seq"])
             assert {"room.alarm", "case.open", "case.assign", "room.alarm_clear"} <= entries
+            # the case notes its condition ended and waits for its handling and the park
+            case = world.as_("p1admin").get(f"/api/v1/cases/{alarm['case_id']}").get_json()
+            assert case["cleared_at"] is not None and case["status"] == "assigned"
             # the room page shows the readings as charts
             page = (
                 page_client(world.app, world.usernames["p1admin"])

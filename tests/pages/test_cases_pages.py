@@ -106,3 +106,57 @@ def test_a_case_without_evidence_is_refused_in_the_form(browser: Any, live: Live
     assert "证据" in page.inner_text("#form-error")
     assert page.get_attribute("#case-status", "data-status") == "assigned"
     page.context.close()
+
+
+def _power(live: Live, code: str, value: str) -> list[str]:
+    """A power reading of room ``code`` through the monitoring use case on the server's
+    database."""
+    from hwtrace.app import create_app
+    from hwtrace.services import monitoring
+
+    env = live.env
+    app = create_app(
+        {
+            "DATABASE_URL": env["HWTRACE_DATABASE_URL"],
+            "LEDGER_KEY_FILE": env["HWTRACE_LEDGER_KEY_FILE"],
+            "SECRET_KEY": "test",
+            "PARK_CODE": env.get("HWTRACE_PARK_CODE", "DEMO"),
+        }
+    )
+    try:
+        ctx = app.extensions["hwtrace"]
+        kind = M.SensorKind.POWER
+        topic = M.Topic(ctx.settings.park_code, code, kind)
+        at = dt.datetime.now(dt.UTC)
+        return list(monitoring.ingest(ctx, topic, M.Reading(kind, at, value)))
+    finally:
+        app.extensions["hwtrace"].db.dispose()
+
+
+def test_the_park_sweeps_warnings_into_cases_and_a_cleared_case_says_so(
+    browser: Any, live: Live
+) -> None:
+    page = login(browser, live, "park", viewport={"width": 1366, "height": 900})
+    page.click("#nav-cases")
+    page.click("#sweep")
+    assert "巡检完成" in page.inner_text(".flash")
+    status, warnings = live.api("park", "/warnings")
+    assert status == 200, warnings
+    status, cases = live.api("park", "/cases?status=open")
+    assert status == 200, cases
+    keys = {c["warning_key"] for c in cases}
+    listed = [w for w in warnings["items"] if w["key"] not in keys]
+    assert listed == [], listed[:3]  # every current warning has its case
+    page.click("#status-all")
+    shot(page, "cases-swept-console")
+    page.context.close()
+
+    # the power comes back: the case says the condition is gone and still waits for handling
+    case = _raise_alarm(live, "PW3")
+    assert _power(live, "PW3", "on") == ["-power:power_off"]
+    page = login(browser, live, "p1op", **PHONE)
+    page.goto(live.url + f"/m/cases/{case}")
+    assert "已消除" in page.inner_text("#case-cleared")
+    assert page.get_attribute("#case-status", "data-status") == "assigned"
+    shot(page, "case-cleared-phone")
+    page.context.close()
