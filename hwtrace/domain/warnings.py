@@ -128,6 +128,7 @@ HANDLED_BY: dict[Kind, tuple[str, ...]] = {
     Kind.WEIGHT_OUTLIER: (),
     Kind.CONTRACT_EXPIRING: (),
     Kind.CONTRACT_NEARLY_USED: (),
+    Kind.PAPER_MANIFEST_LATE: (),  # the producer entered it late (第二十条)
 }
 
 
