@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +23,7 @@ from hwtrace.services.context import Context
 from hwtrace.store.monitoring import CaseFile
 from hwtrace.store.outbox import Delivery
 from tests.factories import World
+from tests.support.live_server import server_env
 
 
 def later(ctx: Context, days: float = 0, hours: float = 0) -> Context:
@@ -175,3 +180,84 @@ def test_the_park_admin_sweeps_on_demand(world: World) -> None:
     r = world.as_("park").post("/api/v1/cases/sweep")
     assert r.status_code == 200, r.get_json()
     assert set(r.get_json()) == {"warnings", "opened", "cleared", "recurred", "escalated"}
+
+
+def over_capacity(world: World) -> tuple[str, str]:
+    """Store a batch, then correct its weight past the room's 1000 kg: a red warning now.
+    Return the batch code and the warning's key."""
+    op = world.as_("p1op")
+    big = op.register(world.profiles["p1"], "900")["code"]
+    op.act(big, "label")
+    assert op.act(big, "store", room_id=world.rooms["p1"]).status_code == 200
+    correct(world, big, "1500")
+    return big, f"room_over_capacity:room-{world.rooms['p1']}"
+
+
+def correct(world: World, code: str, kg: str) -> None:
+    op = world.as_("p1op")
+    hist = op.get(f"/api/v1/batches/{code}/history").get_json()
+    r = op.post(
+        f"/api/v1/batches/{code}/corrections",
+        {"corrects_seq": hist[-1]["seq"], "weight_kg": kg, "reason": "复秤"},
+    )
+    assert r.status_code == 200, r.get_json()
+
+
+def close(world: World, case_id: int) -> None:
+    r = world.as_("p1op").post(
+        f"/api/v1/cases/{case_id}/handle",
+        {"note": "已转移部分批次", "evidence_name": "a.txt", "evidence_base64": "YQ=="},
+    )
+    assert r.status_code == 200, r.get_json()
+    r = world.as_("park").post(f"/api/v1/cases/{case_id}/verify", {"accept": True})
+    assert r.status_code == 200, r.get_json()
+
+
+def test_a_warning_back_before_its_case_closes_is_the_same_case_after_it_a_new_one(
+    world: World,
+) -> None:
+    big, key = over_capacity(world)
+    sweep.run(world.ctx)
+    [first] = cases_of(world, key)
+    assert first.severity == "red" and first.source_key == f"warning:{key}"
+    correct(world, big, "800")  # back under capacity: gone
+    sweep.run(world.ctx)
+    correct(world, big, "1600")  # over again before the case closed: the same case
+    result = sweep.run(world.ctx)
+    assert result.recurred >= 1
+    [again] = cases_of(world, key)
+    assert again.id == first.id and again.cleared_at is None
+    types = world.as_("park").get("/api/v1/ledger/entries?type=case.recur").get_json()
+    assert [e["payload"]["case"] for e in types].count(first.id) == 1
+    # gone, closed, then over capacity once more: a new case
+    correct(world, big, "700")
+    sweep.run(world.ctx)
+    close(world, first.id)
+    correct(world, big, "1700")
+    sweep.run(world.ctx)
+    first_case, second = cases_of(world, key)
+    assert first_case.status == "closed" and second.source_key == f"warning:{key}#2"
+    assert second.status == "assigned" and second.cleared_at is None
+
+
+def test_two_sweep_processes_at_once_open_the_case_once(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    _big, key = over_capacity(world)
+    env = server_env(
+        database_url,
+        tmp_path,
+        HWTRACE_PARK_CODE=world.ctx.settings.park_code,
+        HWTRACE_INSTANCE_DIR=str(tmp_path),
+        HWTRACE_LOG_LEVEL="WARNING",
+    )
+    cmd = [sys.executable, "-m", "hwtrace.cli", "sweep", "--once"]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    results = [json.loads(out.decode().strip().splitlines()[-1]) for out, _ in outs]
+    assert sum(r["opened"] for r in results) >= 1
+    assert len(cases_of(world, key)) == 1
