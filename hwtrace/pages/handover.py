@@ -14,6 +14,7 @@ from flask import redirect, render_template, request, url_for
 from hwtrace.domain.access import EnterpriseKind
 from hwtrace.domain.errors import BadValue, Conflict, HwtraceError, IllegalTransition
 from hwtrace.domain.lifecycle import Action
+from hwtrace.domain.receipts import ASPECT_EN, ASPECT_ZH, Aspect
 from hwtrace.domain.transport import LineOutcome
 from hwtrace.pages.batches import msg, read_scan, require_kind, scan_note
 from hwtrace.pages.routing import actor, bp, ctx, t
@@ -44,6 +45,7 @@ def _render(template: str, number: str, status: int = 200, **kw: Any) -> Any:
     received = sum(1 for ln, _, _ in lines if ln.outcome in RECEIVED)
     kw.setdefault("result", None)
     kw.setdefault("current", None)
+    kw.setdefault("aspects", [(x.value, ASPECT_ZH[x], ASPECT_EN[x]) for x in Aspect])
     return (
         render_template(
             template,
@@ -120,8 +122,9 @@ def m_depart(number: str) -> Any:
 
 @bp.route("/m/manifest/<number>/receive", methods=["GET", "POST"])
 def m_receive(number: str) -> Any:
-    """Scan a label: the batch opens with its dispatched weight; weigh it, then accept or
-    reject it (with a reason). A batch received already is shown as done."""
+    """Scan a label: the batch opens with its dispatched weight; weigh it, say what else is not
+    as declared (第十八条第二款: name, characteristics, form, packaging), then accept or reject
+    it (with a reason). A batch received already is shown as done."""
     require_kind(EnterpriseKind.RECEIVER)
     manifests_svc.authorize(ctx(), actor=actor(), number=number, step="receive")
     if request.method == "GET":
@@ -172,6 +175,8 @@ def _decide(number: str, code: str, decision: str, form: Any) -> dict[str, Any]:
         manifest=number,
         weight_kg=weight or None,
         reason=reason or None,
+        mismatch=tuple(form.getlist("mismatch")[:4]),
+        mismatch_note=(form.get("mismatch_note") or "").strip()[:500],
     )
     try:
         B.apply_event(ctx(), actor=actor(), code=code, event=event)
