@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         manifests,
         monitoring,
         notices,
+        notifications,
         paper_manifests,
         plans,
         receipts,

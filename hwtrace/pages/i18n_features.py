@@ -89,6 +89,20 @@ FEATURES: dict[str, str] = {
         "Every warning opens a case; the sweep runs every minute, or now."
     ),
     "立即巡检": "Sweep now",
+    # what reaches me: e-mail choices, webhooks and their delivery log
+    "通知设置": "Notifications",
+    "电子邮件": "E-mail",
+    "待办列表显示所有事项；这里选择哪些事件另发电子邮件给您。": (
+        "The to-do list shows everything; choose here which events are also e-mailed to you."
+    ),
+    "邮箱地址": "E-mail address",
+    "发送这些事件": "Send these events",
+    "网络钩子": "Webhook",
+    "事件": "Events",
+    "已停用（连续投递失败）": "disabled (failed again and again)",
+    "尝试次数": "Tries",
+    "错误": "Error",
+    "重新投递": "Send again",
     "事由": "About",
     "处置单位": "Assigned to",
     "立案时间": "Opened",
