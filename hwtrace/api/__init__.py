@@ -25,6 +25,7 @@ ROUTE_MODULES = (
     "reference",
     "sync",
     "contracts",
+    "approvals",
     "declarations",
     "bookings",
     "manifests",

@@ -73,6 +73,22 @@ contract.quantity_exceeded     409     the covering contracts have too little qu
 contract.illegal_transition    409     the contract's state does not allow this step
 contract.duplicate             409     the producer registered this contract number already
 contract.invalid_term          400     the contract ends before it starts (or runs > 5 years)
+approval.missing               409     a cross-province transfer and no approval entered (部令第23号
+                                       第二十一–二十八条, as every approval.* refusal)
+approval.not_valid             409     no approval is valid on the day: a new application is needed
+approval.receiver_changed      409     no valid approval names this receiver: a new application
+approval.method_changed        409     no valid approval allows this method: a new application
+approval.kinds_changed         409     a waste code is not approved: a new application
+approval.weight_exceeded       409     over the approved weight (all transfers): a new application
+approval.receiver_unqualified  409     the receiver's permit expired, is missing or does not cover
+approval.validity_too_long     400     an approval valid for more than 12 months
+approval.beyond_receiver_permit 400    an approval running beyond the receiver's operating permit
+approval.invalid_validity      400     an approval that ends before it starts
+approval.not_cross_province    409     the receiver is in the park's province: no approval is needed
+approval.duplicate             409     the producer entered this approval number already
+approval.withdrawn             409     the approval was withdrawn already
+approval.document              400     the approval's scan is too large, of another type, not base64
+value.division_code            400     a malformed GB/T 2260 province or city division code
 declaration.invalid_period     400     a period is YYYY-MM, YYYY-Qn or YYYY
 declaration.invalid_class      400     the management class is key, simplified or registered
 declaration.not_required       409     the enterprise's class does not declare this report

@@ -41,6 +41,20 @@ def check_division_codes(province: str, city: str) -> tuple[str, str]:
     return province, city
 
 
+def check_province(code: str | None) -> str | None:
+    """Return an enterprise's province division code (None when not given), or refuse."""
+    text = (code or "").strip()
+    if not text:
+        return None
+    if text not in PROVINCE_CODES:
+        raise BadValue(
+            zh=f"省级行政区划代码「{text}」无效（应为 GB/T 2260 的前两位，如 32）",
+            en=f"invalid province division code {text!r} (GB/T 2260 digits 1-2, e.g. 32)",
+            code="value.division_code",
+        )
+    return text
+
+
 def counter_name(year: int, province: str, city: str) -> str:
     """The counter of serial numbers: one per city of dispatch and year (第十五条)."""
     return f"manifest-no:{year:04d}:{province}{city}"

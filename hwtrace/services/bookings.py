@@ -30,7 +30,7 @@ from hwtrace.domain.transport import (
     permit_codes,
 )
 from hwtrace.domain.vocabularies import disposal_method
-from hwtrace.services import contracts, parties
+from hwtrace.services import approvals, contracts, parties
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -169,14 +169,16 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
             used_g=receiver_used_g(s, receiver.id, now),
             receiver_name=receiver.name,
         )
+        wanted_g = grams_by_code([batches[c] for c in wanted])
         chosen = contracts.cover(
             s,
             producer_id=producer.id,
             receiver=receiver,
             transporter_id=transporter.id,
-            wanted_g=grams_by_code([batches[c] for c in wanted]),
+            wanted_g=wanted_g,
             day=ctx.today(),
         )
+        approval_id = approvals.cover(ctx, s, producer.id, receiver, method["code"], wanted_g)
         booking = Booking(
             park_id=actor.park_id,
             producer_id=producer.id,
@@ -187,6 +189,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
             window_end=req.window_end,
             planned_method=method["code"],
             note=req.note.strip(),
+            approval_id=approval_id,
             created_by=actor.username,
             created_at=now,
             updated_at=now,
@@ -210,6 +213,7 @@ def request_booking(ctx: Context, *, actor: Actor, req: BookingRequest) -> Booki
                 "planned_method": method["code"],
                 "note": req.note.strip(),
                 "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
+                "approval": approvals.approval_subject(approval_id) if approval_id else None,
             },
         )
         uow.commit()

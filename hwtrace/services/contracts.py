@@ -286,7 +286,7 @@ def _end(ctx: Context, actor: Actor, contract_id: int, reason: str, step: str) -
         return c
 
 
-def _use_expr() -> sa.ColumnElement[int]:
+def line_use_expr() -> sa.ColumnElement[int]:
     """The grams a transfer line uses of its contract (``domain.contracts.use_of_line``)."""
     dispatched = [o for o, u in USE_BY_OUTCOME.items() if u is Use.DISPATCHED]
     accepted = [o for o, u in USE_BY_OUTCOME.items() if u is Use.ACCEPTED]
@@ -308,7 +308,7 @@ def used(
     if not contract_ids:
         return {}
     q = (
-        sa.select(TransferLine.contract_id, Batch.waste_code, sa.func.sum(_use_expr()))
+        sa.select(TransferLine.contract_id, Batch.waste_code, sa.func.sum(line_use_expr()))
         .join(Booking, Booking.id == TransferLine.booking_id)
         .join(Batch, Batch.id == TransferLine.batch_id)
         .where(TransferLine.contract_id.in_(contract_ids))

@@ -1,8 +1,6 @@
-"""Master data use cases: enterprises, users, waste profiles and storage rooms.
-
-Enterprise and waste-profile creation are ledger entries too (the labels and the audit refer to
-them); users and rooms are configuration and are not.
-"""
+"""Master data use cases: enterprises, users, waste profiles and storage rooms. Enterprise and
+waste-profile creation are ledger entries too (the labels and the audit refer to them); users
+and rooms are configuration and are not."""
 
 from __future__ import annotations
 
@@ -17,6 +15,7 @@ from hwtrace.domain.access import Actor, EnterpriseKind, Role, check_username, r
 from hwtrace.domain.catalogue import shipped
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import BatchStatus
+from hwtrace.domain.manifest_numbers import check_province
 from hwtrace.domain.quantities import kg_to_g
 from hwtrace.domain.transport import check_permits
 from hwtrace.domain.vocabularies import check_form, check_packaging
@@ -167,6 +166,7 @@ class NewEnterprise:
     map_x: int | None = None
     map_y: int | None = None
     permits: dict[str, Any] | None = None
+    province_code: str | None = None  # GB/T 2260, 2 digits; None: the park's province
 
 
 def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) -> Enterprise:
@@ -218,6 +218,7 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
             map_x=new.map_x,
             map_y=new.map_y,
             permits=permits,
+            province_code=check_province(new.province_code),
             created_at=ctx.now(),
         )
         s.add(ent)
@@ -231,6 +232,7 @@ def create_enterprise(ctx: Context, *, actor: Actor | None, new: NewEnterprise) 
                 "name": ent.name,
                 "kind": kind.value,
                 "permits": permits,
+                "province_code": ent.province_code,
             },
         )
         uow.commit()

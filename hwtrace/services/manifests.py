@@ -31,7 +31,7 @@ from hwtrace.domain.transport import (
 )
 from hwtrace.domain.trips import check_one_shipper
 from hwtrace.domain.workdays import RECEIPT_WORKING_DAYS
-from hwtrace.services import bookings, contracts, discrepancies, parties, workdays
+from hwtrace.services import approvals, bookings, contracts, discrepancies, parties, workdays
 from hwtrace.services.context import Context
 from hwtrace.store.tables import (
     Batch,
@@ -96,7 +96,41 @@ def create_payload(
             for line, b, p in lines
         ],
         "contracts": {code: contracts.contract_subject(t.id) for code, t in chosen.items()},
+        "approval": approvals.approval_subject(booking.approval_id)
+        if booking.approval_id
+        else None,
     }
+
+
+def _covers(
+    ctx: Context,
+    s: Session,
+    booking: Booking,
+    lines: list[tuple[TransferLine, Batch, WasteProfile]],
+    who: tuple[Enterprise, Enterprise, Enterprise],
+) -> dict[str, Terms]:
+    """Check the booking's covers again on the day the manifest is made: the contracts (one
+    may have ended or been terminated since the booking; each line is counted against the one
+    that covers it today) and, across provinces, the approval (第二十一–二十八条)."""
+    producer, transporter, receiver = who
+    wanted: dict[str, int] = {}
+    for line, b, _p in lines:
+        wanted[b.waste_code] = wanted.get(b.waste_code, 0) + line.dispatched_g
+    chosen = contracts.cover(
+        s,
+        producer_id=producer.id,
+        receiver=receiver,
+        transporter_id=transporter.id,
+        wanted_g=wanted,
+        day=ctx.today(),
+        exclude_booking=booking.id,
+    )
+    for line, b, _p in lines:
+        line.contract_id = chosen[b.waste_code].id
+    booking.approval_id = approvals.cover(
+        ctx, s, producer.id, receiver, booking.planned_method, wanted, exclude_booking=booking.id
+    )
+    return chosen
 
 
 def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
@@ -114,23 +148,7 @@ def create_manifest(ctx: Context, *, actor: Actor, booking_id: int) -> Manifest:
         today = ctx.today()
         lines = manifest_lines(s, booking.id)
         check_one_shipper(booking.producer_id, [b.producer_id for _, b, _ in lines])
-        wanted: dict[str, int] = {}
-        for line, b, _p in lines:
-            wanted[b.waste_code] = wanted.get(b.waste_code, 0) + line.dispatched_g
-        # The contracts are checked again on the day the manifest is made (one may have ended
-        # or been terminated since the booking); each line is counted against the one that
-        # covers it today.
-        chosen = contracts.cover(
-            s,
-            producer_id=producer.id,
-            receiver=receiver,
-            transporter_id=transporter.id,
-            wanted_g=wanted,
-            day=today,
-            exclude_booking=booking.id,
-        )
-        for line, b, _p in lines:
-            line.contract_id = chosen[b.waste_code].id
+        chosen = _covers(ctx, s, booking, lines, (producer, transporter, receiver))
         province, city = ctx.settings.province_code, ctx.settings.city_code
         number = national_number(
             today.year,

@@ -90,6 +90,7 @@ def batch(b: Batch) -> dict[str, Any]:
 def enterprise(e: Enterprise, *, full: bool = True) -> dict[str, Any]:
     """Return the JSON form of an enterprise (``full=False``: the public directory fields)."""
     out: dict[str, Any] = {"id": e.id, "uscc": e.uscc, "name": e.name, "kind": e.kind}
+    out["province_code"] = e.province_code
     if full:
         out.update(
             address=e.address,
@@ -246,6 +247,7 @@ def booking(b: Booking, lines: list[TransferLine] | None = None) -> dict[str, An
         "driver_licence": b.driver_licence,
         "note": b.note,
         "reason": b.reason,
+        "approval_id": b.approval_id,
         "created_at": timestamp(b.created_at),
         "last_seq": b.last_seq,
     }

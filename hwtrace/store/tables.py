@@ -116,6 +116,8 @@ class Enterprise(Base):
     # declarations due are counted from then.
     management_class: Mapped[str | None] = mapped_column(sa.String(12), nullable=True)
     class_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    # GB/T 2260 province code (2 digits); None: the park's province (cross-province transfers)
+    province_code: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -406,6 +408,7 @@ class Booking(Base):
     driver_licence: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    approval_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 
 from hwtrace.domain import monitoring
 from hwtrace.services import monitoring as monitoring_svc
+from tests.api.test_approvals import add_receiver
 from tests.factories import PASSWORD, World, page_client
 
 ROLES = ("park", "auditor", "p1admin", "p1op", "p2op", "tadmin", "t", "t2", "r1", "anon")
@@ -97,6 +98,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("POST", "/api/v1/contracts/<int:contract_id>/refuse"): NOBODY,
     ("POST", "/api/v1/contracts/<int:contract_id>/terminate"): S("p1admin"),
+    # cross-province transfer approvals (部令第23号 第二十一–二十八条)
+    ("GET", "/api/v1/transfer-approvals"): USERS,
+    ("POST", "/api/v1/transfer-approvals"): S("park", "p1admin"),
+    ("POST", "/api/v1/transfer-approvals/<int:approval_id>/withdraw"): S("park", "p1admin"),
     ("GET", "/api/v1/declarations"): USERS,
     ("POST", "/api/v1/declarations"): S("p1admin", "tadmin"),
     ("GET", "/api/v1/declarations/due"): USERS,
@@ -353,6 +358,7 @@ class Park:
         self.pages: dict[str, FlaskClient] = {}
         self.notice, self.attachment = self._notice()
         self.paper = self._paper()
+        self.approval = self._approval()
 
     def _paper(self) -> int:
         """An emergency paper manifest of p1, carried by t to r1."""
@@ -373,6 +379,26 @@ class Park:
             "scan": {"name": "p.pdf", "type": "application/pdf", "content_base64": "JVBERi0xLjQ="},
         }
         r = w.as_("p1op").post("/api/v1/paper-manifests", body)
+        assert r.status_code == 201, r.get_json()
+        return int(r.get_json()["id"])
+
+    def _approval(self) -> int:
+        """A cross-province approval of p1 for a receiver in another province."""
+        w = self.world
+        add_receiver(w, "rx", "33", None)
+        today = w.ctx.today()
+        r = w.as_("p1admin").post(
+            "/api/v1/transfer-approvals",
+            {
+                "number": f"matrix-{w.ids['rx']}",
+                "authority": "江苏省生态环境厅",
+                "receiver_id": w.ids["rx"],
+                "method": "D10",
+                "valid_from": today.isoformat(),
+                "valid_to": (today + dt.timedelta(days=30)).isoformat(),
+                "approved_t": {"900-041-49": "1"},
+            },
+        )
         assert r.status_code == 201, r.get_json()
         return int(r.get_json()["id"])
 
@@ -464,6 +490,7 @@ class Park:
             "<what>": "batches",
             "<int:room_id>": str(w.rooms["p1"]),
             "<int:case_id>": str(self.case),
+            "<int:approval_id>": str(self.approval),
             "<int:hook_id>": str(self.hook),
             "<delivery_id>": self.delivery,
         }
