@@ -1,6 +1,7 @@
 """The demo park: a park administration, eight pharmaceutical producers, a transporter, an
 incinerator and an oil recycler, users for each, waste profiles, storage rooms, and a year of
-batches in every lifecycle state, with one of each kind of warning.
+batches in every lifecycle state, with one of each kind of warning; and a disposer in another
+province (浙江) with p1's cross-province approval for it.
 
 Idempotent: running it twice leaves one demo park. Everything goes through the use cases, so the
 demo ledger is a real one that verifies.
@@ -14,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hwtrace.demo import paperwork
 from hwtrace.demo.common import ENTERPRISES, PASSWORD, actor, create_users, permits, uscc
 from hwtrace.demo.year import simulate
 from hwtrace.services import audit
@@ -57,6 +59,7 @@ def seed(
             )
         create_users(ctx, list(ents.values()))
         simulate(ctx, batches_per_producer, random.Random(rng_seed), progress)
+        paperwork.cross_province(ctx)
         audit.sign_checkpoint(ctx)
     with ctx.db.read_session() as s:
         for user, ent in s.execute(sa.select(User, Enterprise).join(Enterprise).order_by(User.id)):

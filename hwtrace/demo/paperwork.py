@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from hwtrace.demo.common import (
+    PASSWORD,
     Producer,
     actor,
+    uscc,
 )
 from hwtrace.domain.access import Actor
+from hwtrace.services import approvals as AP
 from hwtrace.services import contracts as CT
 from hwtrace.services import declarations as DC
+from hwtrace.services import directory as D
 from hwtrace.services.context import Context
 
 
@@ -136,3 +140,85 @@ def declare(ctx: Context, day: int, days: int, producers: list[Producer]) -> Non
             if d.version == 0:
                 rep = DC.report(ctx, actor=p.admin, enterprise_id=None, period=d.period.key)
                 DC.submit(ctx, actor=p.admin, period=d.period.key, reviewed_sha256=rep.sha256)
+
+
+# A receiver outside the park's province (浙江省, 33): p1 has a cross-province approval for it
+# (部令第23号 第二十一–二十八条); p2 has a contract with it but no approval, so its bookings there
+# are refused until one is entered.
+CROSS_RECEIVER = ("91330100MA2XY0012", "浙江海岚危废处置有限公司", "33", "ZJ3301OOD012-2")
+CROSS_T = {"271-001-02": "8", "900-041-49": "4"}
+
+
+def cross_province(ctx: Context) -> None:
+    """The out-of-province receiver with its user ``zjreceiver``, contracts of p1 and p2 with it,
+    and p1's approval (valid from a month ago for ten months, within the receiver's permit)."""
+    body, name, province, permit = CROSS_RECEIVER
+    today = ctx.today()
+    ent = D.create_enterprise(
+        ctx,
+        actor=None,
+        new=D.NewEnterprise(
+            uscc=uscc(body),
+            name=name,
+            kind="receiver",
+            address="浙江省杭州市钱塘区海达南路 18 号",
+            contact_name="沈经理",
+            contact_phone="0571-8600" + body[-4:],
+            province_code=province,
+            permits={
+                "operating": {
+                    "number": permit,
+                    "codes": sorted(CROSS_T),
+                    "annual_capacity_t": "8000",
+                    "valid_until": (today + dt.timedelta(days=700)).isoformat(),
+                }
+            },
+        ),
+    )
+    D.create_user(
+        ctx,
+        actor=None,
+        new=D.NewUser(
+            username="zjreceiver",
+            password=PASSWORD,
+            role="admin",
+            display_name="沈经理",
+            enterprise_id=ent.id,
+        ),
+    )
+    receiver = actor(ctx, "zjreceiver")
+    start, end = today - dt.timedelta(days=30), today + dt.timedelta(days=335)
+    for n in (1, 2):
+        p = actor(ctx, f"p{n}admin")
+        number = f"ZJ-1-P{n}-01"
+        c = CT.propose_contract(
+            ctx,
+            actor=p,
+            new=CT.NewContract(
+                number=number,
+                receiver_id=ent.id,
+                valid_from=start,
+                valid_to=end,
+                quantities_t=CROSS_T,
+                document=contract_pdf(number),
+                document_name=f"{number}.pdf",
+                document_type="application/pdf",
+            ),
+        )
+        CT.confirm_contract(ctx, actor=receiver, contract_id=c.id)
+    AP.enter_approval(
+        ctx,
+        actor=actor(ctx, "p1admin"),
+        new=AP.NewApproval(
+            number=f"苏环危转〔{today.year}〕0123号",
+            authority="江苏省生态环境厅",
+            receiver_id=ent.id,
+            method="D10",
+            valid_from=start,
+            valid_to=start + dt.timedelta(days=300),
+            approved_t={"271-001-02": "6", "900-041-49": "3"},
+            document=contract_pdf("SHT-0123"),
+            document_name="approval-0123.pdf",
+            document_type="application/pdf",
+        ),
+    )

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     """Mount the pages (console and handheld)."""
     from hwtrace.pages import (  # noqa: F401  (each registers its views on ``bp``)
         account,
+        approvals,
         audit,
         auth,
         batches,

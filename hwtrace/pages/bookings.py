@@ -16,6 +16,7 @@ from hwtrace.domain.transport import BookingStatus
 from hwtrace.domain.vocabularies import disposal_methods, method_name
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
+from hwtrace.services import approvals as approvals_svc
 from hwtrace.services import bookings as svc
 from hwtrace.services import directory
 from hwtrace.services import manifests as manifests_svc
@@ -89,6 +90,7 @@ def booking_new() -> Any:
         render_template(
             "booking_new.html",
             options=options,
+            park_province=ctx().settings.province_code,
             methods=disposal_methods(),
             error=error,
             form=form,
@@ -112,6 +114,7 @@ def _detail(booking_id: int, error: str | None = None, step: str = "", status: i
             lines=lines,
             names=directory.enterprise_names(ctx(), actor=a),
             manifest=manifests_svc.number_for_booking(ctx(), actor=a, booking_id=booking.id),
+            approval=approvals_svc.of_booking(ctx(), booking),
             accept=svc.accept_options(ctx(), actor=a) if is_transporter else None,
             is_producer=is_producer,
             is_transporter=is_transporter,

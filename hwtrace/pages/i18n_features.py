@@ -255,4 +255,37 @@ FEATURES: dict[str, str] = {
     "（紧急情况下使用纸质联单的，转移后 10 个工作日内补录；第二十条）": (
         "(a transfer made on paper in an emergency: enter it within 10 working days; art. 20)"
     ),
+    # Cross-province transfer approvals (部令第23号 第二十一–二十八条).
+    "跨省转移审批": "Cross-province approvals",
+    "跨省转移批准": "Cross-province approval",
+    (
+        "接受人在外省的转移，须有移出地省级生态环境主管部门的批准：在有效期内，接受人、"
+        "利用处置方式一致，废物种类已批准且累计重量不超过批准重量，接受人仍具备相应经营许可资质；"
+        "否则须重新申请（《危险废物转移管理办法》第二十一至二十八条）。"
+    ): (
+        "A transfer to a receiver in another province needs the approval of the dispatching"
+        " province's environment authority: valid on the day, for this receiver and method, the"
+        " kinds approved and the cumulative weight within the approved weight, the receiver still"
+        " qualifying; otherwise a new application is needed (Measures for the Administration of"
+        " Hazardous Waste Transfer, arts. 21-28)."
+    ),
+    "有效期最长": "Valid for at most",
+    "个月，且不超过接受人经营许可证的有效期。": (
+        "months, and never beyond the receiver's operating permit."
+    ),
+    "批准文号": "Approval no.",
+    "批准机关": "Issuing authority",
+    "批准 / 已用 / 剩余（吨）": "approved / used / left (t)",
+    "批准文件": "Approval scan",
+    "已撤回": "withdrawn",
+    "有效": "valid",
+    "不在有效期内": "not valid today",
+    "未上传": "not uploaded",
+    "撤回登记": "Withdraw",
+    "登记跨省转移批准": "Enter a cross-province approval",
+    "移出地省级生态环境主管部门": "the dispatching province's environment authority",
+    "接受人（外省）": "Receiver (other province)",
+    "批准重量（吨）": "Approved weight (t)",
+    "可选": "optional",
+    "外省，须跨省转移批准": "other province: needs a cross-province approval",
 }

@@ -373,6 +373,14 @@ def get_approval(ctx: Context, *, actor: Actor, approval_id: int) -> ApprovalVie
         return _views(s, [_get(s, actor, approval_id)])[0]
 
 
+def of_booking(ctx: Context, booking: Booking) -> TransferApproval | None:
+    """Return the approval a booking (which the caller was shown) is counted against."""
+    if booking.approval_id is None:
+        return None
+    with ctx.db.read_session() as s:
+        return s.get(TransferApproval, booking.approval_id)
+
+
 def document(ctx: Context, *, actor: Actor, approval_id: int) -> tuple[str, str, bytes]:
     """Return the scan of an approval the caller may see: (name, type, bytes)."""
     with ctx.db.read_session() as s:
