@@ -70,6 +70,8 @@ ENTRY_TYPE_ZH = {
     "contract.confirm": "合同确认（接受人）",
     "contract.refuse": "合同拒绝（接受人）",
     "contract.terminate": "合同终止",
+    "approval.enter": "跨省转移批准登记",
+    "approval.withdraw": "跨省转移批准撤回",
     "declaration.submit": "申报提交",
     "enterprise.management_class": "管理类别设定",
 }
@@ -138,6 +140,12 @@ _PAYLOAD_ZH = {
     "permits": "许可证",
     "opened_seq": "登记序号",
     "receipt_due": "接收确认期限",
+    "approval": "跨省转移批准",
+    "authority": "批准机关",
+    "receiver_province": "接受人所在省份",
+    "province_code": "所在省份",
+    "approved_t": "批准重量（吨）",
+    "scan": "批准文件",
 }
 
 
@@ -241,6 +249,8 @@ ENTRY_TYPE_EN = {
     "contract.confirm": "Contract confirmed (receiver)",
     "contract.refuse": "Contract refused (receiver)",
     "contract.terminate": "Contract terminated",
+    "approval.enter": "Cross-province approval entered",
+    "approval.withdraw": "Cross-province approval withdrawn",
     "declaration.submit": "Declaration submitted",
     "enterprise.management_class": "Management class set",
 }
@@ -318,6 +328,12 @@ _PAYLOAD_EN = {
     "permits": "permits",
     "opened_seq": "recorded as entry",
     "receipt_due": "receipt due",
+    "approval": "cross-province approval",
+    "authority": "issuing authority",
+    "receiver_province": "receiver's province",
+    "province_code": "province",
+    "approved_t": "approved weight (t)",
+    "scan": "approval scan",
 }
 
 _WORDS_ZH = {
@@ -518,13 +534,13 @@ def _word(
         return _DISCREPANCY[value][1 if en else 0]
     if key in ("method", "planned_method"):
         return _method(value, lang)
-    if key == "document" and isinstance(value, Mapping) and "sha256" in value:
+    if key in ("document", "scan") and isinstance(value, Mapping) and "sha256" in value:
         size, digest = value.get("bytes", "?"), str(value["sha256"])[:16]
         return f"{value.get('name', '')} ({size} B, SHA-256 {digest}…)"
-    if key == "quantities_t" and isinstance(value, Mapping):
+    if key in ("quantities_t", "approved_t") and isinstance(value, Mapping):
         return ", ".join(f"{k} {v} t" for k, v in value.items())
-    if key == "booking" and isinstance(value, str) and value.startswith("booking-"):
-        return "#" + value.removeprefix("booking-")
+    if key in ("booking", "approval") and isinstance(value, str) and value.startswith(key + "-"):
+        return "#" + value.removeprefix(key + "-")
     return _short(value)
 
 

@@ -189,7 +189,16 @@ def enter_approval(ctx: Context, *, actor: Actor, new: NewApproval) -> TransferA
                 "valid_from": new.valid_from.isoformat(),
                 "valid_to": new.valid_to.isoformat(),
                 "approved_t": {code: g_to_t(g) for code, g in grams.items()},
-                "document": {"type": a.document_type, "sha256": sha} if sha else None,
+                "scan": (
+                    {
+                        "name": a.document_name,
+                        "type": a.document_type,
+                        "bytes": len(new.document),
+                        "sha256": sha,
+                    }
+                    if sha
+                    else None
+                ),
             },
         )
         uow.commit()

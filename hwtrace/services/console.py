@@ -366,7 +366,11 @@ def park_map(ctx: Context, *, actor: Actor) -> ParkMap:
     over_day = today - dt.timedelta(days=st.storage_limit_days)
     near_day = today - dt.timedelta(days=st.storage_limit_days - max(st.storage_warn_days or (0,)))
     with ctx.db.read_session() as s:
-        cond = [Enterprise.park_id == actor.park_id]
+        # A receiver in another province (cross-province transfers) is not on the park's map.
+        here = sa.or_(
+            Enterprise.province_code.is_(None), Enterprise.province_code == st.province_code
+        )
+        cond = [Enterprise.park_id == actor.park_id, here]
         if not actor.sees_whole_park:
             cond.append(Enterprise.id == actor.enterprise_id)
         plots = {
