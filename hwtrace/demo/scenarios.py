@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -19,11 +20,14 @@ from hwtrace.demo.common import (
 from hwtrace.demo.paperwork import contract
 from hwtrace.domain.access import Actor
 from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.paper_manifests import Scan
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
 from hwtrace.services import corrections
 from hwtrace.services import discrepancies as DS
 from hwtrace.services import manifests as MF
+from hwtrace.services import paper_manifests as PM
+from hwtrace.services import receipts as RC
 from hwtrace.services.context import Context
 from hwtrace.store.tables import Batch, Discrepancy
 
@@ -136,6 +140,15 @@ def troubled_receipt(c: Cast, base: dt.datetime) -> None:
         ),
     )
     MF.confirm_receipt(ctx, actor=incinerator, number=number)  # codes[3] never scanned: missing
+    # 第十八条第二款: the receiver decides about the heavy batch; the partly rejected one waits
+    RC.decide(
+        ctx,
+        actor=incinerator,
+        number=number,
+        code=codes[0],
+        decision="accept_measured",
+        reason="磅差经复核，以接受人地磅计量为准",
+    )
     sim.t += dt.timedelta(days=1)
     B.apply_event(
         ctx,
@@ -315,6 +328,43 @@ def odd_weight_and_clock(c: Cast, base: dt.datetime) -> None:
     )
 
 
+def late_paper_manifest(c: Cast, base: dt.datetime) -> None:
+    """第二十条: a transfer made on a paper manifest while the provincial platform was down,
+    entered 24 days later (after the 10 working days): accepted, marked late, warned about."""
+    ctx, sim = c.ctx, c.sim
+    p6 = c.producers[5]
+    sim.t = base - dt.timedelta(days=25)
+    code = c.fresh(p6)
+    day = (base - dt.timedelta(days=24)).astimezone(ZoneInfo(ctx.settings.timezone)).date()
+    sim.t = base - dt.timedelta(hours=2)
+    PM.record_paper_transfer(
+        ctx,
+        actor=p6.op,
+        t=PM.PaperTransfer(
+            paper_number=f"ZZ{day:%Y%m%d}01",
+            transferred_on=day,
+            reason="省固体废物管理信息平台停机，使用纸质转移联单",
+            codes=[code],
+            transporter_id=c.transporter.enterprise_id,
+            driver_user_id=c.transporter.user_id,
+            vehicle_plate="苏E5Z903",
+            driver_licence="320500198802",
+            receiver_id=c.incinerator.enterprise_id,
+            planned_method="D10",
+            scan=Scan("纸质联单扫描.pdf", "application/pdf", PAPER_SCAN),
+        ),
+    )
+
+
+# A one-page PDF standing in for the scanned paper manifest.
+PAPER_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
 STAGES = (
     overdue_transfer,
     troubled_receipt,
@@ -323,4 +373,5 @@ STAGES = (
     room_over_capacity,
     contract_nearly_used,
     odd_weight_and_clock,
+    late_paper_manifest,
 )
