@@ -11,6 +11,7 @@ from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain import vocabularies
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
+from hwtrace.domain.declarations import PROVINCES
 from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError, NotFound
 from hwtrace.pages import forms as F
 from hwtrace.pages.filters import KIND_ZH_ENT
@@ -293,6 +294,7 @@ def enterprise_new() -> Any:
                     contact_name=F.text("contact_name", 100),
                     contact_phone=F.text("contact_phone", 50),
                     permits=permits,
+                    province_code=F.text("province_code", 2) or None,
                 ),
             )
         except HwtraceError as err:
@@ -306,6 +308,7 @@ def enterprise_new() -> Any:
         render_template(
             "enterprise_new.html",
             kinds=KIND_ZH_ENT,
+            provinces=PROVINCES,
             error=error,
             form=request.form if error else {},
         ),

@@ -288,4 +288,6 @@ FEATURES: dict[str, str] = {
     "批准重量（吨）": "Approved weight (t)",
     "可选": "optional",
     "外省，须跨省转移批准": "other province: needs a cross-province approval",
+    "所在省份": "Province",
+    "园区所在省份": "the park's province",
 }

@@ -18,7 +18,7 @@ from hwtrace.services import auth as auth_svc
 from hwtrace.services import directory as D
 from hwtrace.store.tables import Enterprise
 from tests.api.test_transport import _accept, _request, _stored
-from tests.factories import CONTRACT_PDF, PASSWORD, PERMITS, World, random_uscc
+from tests.factories import CONTRACT_PDF, PASSWORD, PERMITS, World, page_client, random_uscc
 
 CODE = "900-041-49"
 
@@ -226,3 +226,33 @@ def test_a_withdrawn_approval_covers_nothing(world: World) -> None:
     assert r.status_code == 200 and r.get_json()["withdrawn"] is True, r.get_json()
     assert world.as_("p1admin").post(url, {"reason": "again"}).status_code == 409
     _refused(world.as_("p1op").post(f"/api/v1/bookings/{bid}/manifest"), "approval.missing")
+
+
+def test_the_park_records_a_receivers_province_on_its_form(world: World) -> None:
+    """The enterprise form takes the province (GB/T 2260); the enterprise page shows it."""
+    client = page_client(world.app, world.usernames["park"])
+    client.get("/enterprises/new")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    uscc = random_uscc()
+    r = client.post(
+        "/enterprises/new",
+        data={
+            "csrf": csrf,
+            "uscc": uscc,
+            "name": f"外省处置 {uscc[-6:]}",
+            "kind": "receiver",
+            "province_code": "33",
+            "operating_number": "ZJ-1",
+            "operating_codes": CODE,
+            "annual_capacity_t": "100",
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "33 浙江省" in page
+    listed = world.as_("park").get("/api/v1/enterprises?kind=receiver").get_json()
+    assert next(e for e in listed if e["uscc"] == uscc)["province_code"] == "33"
+    bad = {"csrf": csrf, "uscc": random_uscc(), "name": "x", "kind": "producer"}
+    r = client.post("/enterprises/new", data={**bad, "province_code": "99"})
+    assert r.status_code == 400 and "行政区划代码" in r.get_data(as_text=True)
