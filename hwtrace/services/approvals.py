@@ -292,14 +292,16 @@ def cover(
     wanted_g: dict[str, int],
     *,
     exclude_booking: int | None = None,
+    day: dt.date | None = None,
 ) -> int | None:
     """Return the approval a transfer is counted against: None when the receiver is in the
     park's province, else the covering approval's id, or refuse (第二十一–二十八条). The
     producer's approvals are locked so two bookings at once cannot both take the last of a
-    weight."""
+    weight. ``day`` is the transfer's day (today, unless a paper manifest is entered
+    afterwards: then the approval must have been valid on the paper's day)."""
     if not crosses(ctx, receiver):
         return None
-    day = ctx.today()
+    day = day or ctx.today()
     rows = list(
         s.scalars(
             sa.select(TransferApproval)

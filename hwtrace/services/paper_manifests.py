@@ -4,9 +4,10 @@ receiver and the batches carried. One transaction makes what the electronic step
 made: a booking and a manifest (its number from the national counter, 第十五条) marked
 "paper" in its ``manifest.create`` entry (with the scan's SHA-256), each batch taken out of
 storage and loaded (entries dated at the paper's day), and the departure; the receiver then
-receives it as any other manifest. An entry later than 10 working days after the transfer is
-accepted and recorded as late (the ``paper_manifest_late`` warning). The rules are in
-``domain/paper_manifests.py``."""
+receives it as any other manifest. Across provinces the transfer is checked against the
+approval valid on the paper's day (第二十一–二十八条) and counted against it. An entry later
+than 10 working days after the transfer is accepted and recorded as late (the
+``paper_manifest_late`` warning). The rules are in ``domain/paper_manifests.py``."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from hwtrace.domain.trips import check_one_shipper
 from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.domain.warnings import Kind, Warning
 from hwtrace.domain.workdays import RECEIPT_WORKING_DAYS
-from hwtrace.services import bookings, contracts, manifests, parties, workdays
+from hwtrace.services import approvals, bookings, contracts, manifests, parties, workdays
 from hwtrace.services.context import Context
 from hwtrace.store.receipts import PaperManifest
 from hwtrace.store.tables import Batch, Booking, Enterprise, Manifest, User
@@ -152,6 +153,15 @@ def record_paper_transfer(ctx: Context, *, actor: Actor, t: PaperTransfer) -> Pa
             wanted_g=bookings.grams_by_code(rows),
             day=t.transferred_on,
         )
+        approval_id = approvals.cover(
+            ctx,
+            s,
+            producer.id,
+            receiver,
+            method["code"],
+            bookings.grams_by_code(rows),
+            day=t.transferred_on,
+        )
         now = ctx.now()
         deadline, _ = workdays.deadline(s, ctx, at, P.WORKING_DAYS)
         late = P.is_late(deadline, ctx.today())
@@ -168,6 +178,7 @@ def record_paper_transfer(ctx: Context, *, actor: Actor, t: PaperTransfer) -> Pa
             driver_user_id=driver.id,
             driver_licence=licence,
             note=f"纸质联单 {number}",
+            approval_id=approval_id,
             created_by=actor.username,
             created_at=now,
             updated_at=now,

@@ -153,3 +153,37 @@ def test_art20_what_a_paper_entry_must_carry(world: World) -> None:
         r = world.as_(who).post("/api/v1/paper-manifests", _body(world, codes, today, "F5"))
         assert r.status_code == 403, (who, r.get_json())
     assert world.as_("p1op").get(f"/api/v1/batches/{codes[0]}").get_json()["status"] == "STORED"
+
+
+def test_art20_a_paper_transfer_across_provinces_is_checked_against_its_approval(
+    world: World,
+) -> None:
+    """A paper manifest to a receiver in another province is held to the cross-province
+    approval (第二十一–二十八条) as it stood on the paper's day: without one the entry is refused
+    and nothing is written; an approval that began after that day does not cover it; one valid
+    on the day does, and the transfer counts against its weight."""
+    from tests.api.test_approvals import add_receiver, enter
+
+    today = world.ctx.today()
+    day = today - dt.timedelta(days=3)
+    add_receiver(world, "rx", "33", today + dt.timedelta(days=300))
+    codes = _stored(world, 1, day - dt.timedelta(days=1))
+    body = _body(world, codes, day, f"ZX-{day.isoformat()}", receiver_id=world.ids["rx"])
+    body["planned_method"] = "D10"
+    r = world.as_("p1op").post("/api/v1/paper-manifests", body)
+    assert r.status_code == 409 and r.get_json()["code"] == "approval.missing", r.get_json()
+    assert world.as_("p1op").get(f"/api/v1/batches/{codes[0]}").get_json()["status"] == "STORED"
+    later = enter(world, valid_from=today.isoformat())
+    assert later.status_code == 201, later.get_json()
+    r = world.as_("p1op").post("/api/v1/paper-manifests", body)
+    assert r.status_code == 409 and r.get_json()["code"] == "approval.not_valid", r.get_json()
+    covering = enter(world, valid_from=(day - dt.timedelta(days=5)).isoformat())
+    assert covering.status_code == 201, covering.get_json()
+    r = world.as_("p1op").post("/api/v1/paper-manifests", body)
+    assert r.status_code == 201, r.get_json()
+    number = r.get_json()["manifest"]
+    [create] = [e for e in _entries(world, number) if e["type"] == "manifest.create"]
+    assert create["payload"]["approval"] == covering.get_json()["subject"]
+    listed = world.as_("p1op").get("/api/v1/transfer-approvals").get_json()
+    mine = next(x for x in listed if x["id"] == covering.get_json()["id"])
+    assert mine["lines"][0]["used_t"] != "0.000000"
