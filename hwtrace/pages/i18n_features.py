@@ -89,6 +89,7 @@ FEATURES: dict[str, str] = {
         "Every warning opens a case; the sweep runs every minute, or now."
     ),
     "立即巡检": "Sweep now",
+    "办结用时（小时）": "Took (hours)",
     # what reaches me: e-mail choices, webhooks and their delivery log
     "通知设置": "Notifications",
     "电子邮件": "E-mail",

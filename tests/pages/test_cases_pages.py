@@ -90,6 +90,8 @@ def test_a_case_handled_on_the_phone_and_closed_in_the_console(
     page.click("#nav-cases")
     page.click("#status-closed")
     assert page.locator(f'#case-list tr[data-case="{case}"]').count() == 1
+    took = page.inner_text(f'#case-list tr[data-case="{case}"] td.took')
+    assert float(took) >= 0  # how long this one took, opened to closed
     assert page.locator("#case-summary").count() == 1
     shot(page, "cases-park-console")
     page.context.close()
