@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_LIMIT_DAYS": 365,  # HWTRACE_STORAGE_LIMIT_DAYS; legal storage limit (Solid Waste Law art. 81)
     "STORAGE_WARN_DAYS": [30, 7],  # HWTRACE_STORAGE_WARN_DAYS; warn this many days before the limit
     "WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_WEIGHT_TOLERANCE_PCT; dispatch/receipt difference that is a discrepancy
+    "LABEL_WEIGHT_TOLERANCE_PCT": "1",  # HWTRACE_LABEL_WEIGHT_TOLERANCE_PCT; a scanned label's weight may differ this much (percent of the manifest line's, inclusive) at loading before loading is refused (the rules give no number)
     "LABEL_TO_STORE_HOURS": 24,  # HWTRACE_LABEL_TO_STORE_HOURS; a labelled batch not stored by then is a warning
     "TIMEZONE": "Asia/Shanghai",  # HWTRACE_TIMEZONE; the park's local time: business dates (codes, production dates, storage days, months)
     "PUBLIC_URL": "",  # HWTRACE_PUBLIC_URL; base URL appended to QR payloads (optional; never URL-only)

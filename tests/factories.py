@@ -77,6 +77,8 @@ class World:
     user_ids: dict[str, int] = field(default_factory=dict)
     manifests: dict[str, str] = field(default_factory=dict)
     contracts: dict[tuple[str, str], int] = field(default_factory=dict)
+    vehicle_id: int = 0
+    staff_id: int = 0
 
     def as_(self, who: str) -> Caller:
         return Caller(self.app.test_client(), self.tokens[who])
@@ -173,9 +175,9 @@ class World:
         r = self.as_("t").post(
             f"/api/v1/bookings/{bid}/accept",
             {
-                "vehicle_plate": "苏E12345",
+                "vehicle_plate": VEHICLE_PLATE,
                 "driver_user_id": self.user_ids["t"],
-                "driver_licence": "320500000001",
+                "driver_licence": DRIVER_LICENCE,
             },
         )
         assert r.status_code == 200, r.get_json()
@@ -205,6 +207,8 @@ class World:
 
 
 PASSWORD = "correct horse battery"
+VEHICLE_PLATE = "苏E12345"
+DRIVER_LICENCE = "320500000001"
 # A small, well-formed PDF standing in for a scanned, signed contract.
 CONTRACT_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -291,7 +295,38 @@ def build_world(app: Flask, ctx: Context) -> World:
         w.rooms[p] = r.get_json()["id"]
         for rec in ("r1", "r2"):
             w.contracts[(p, rec)] = w.add_contract(p, rec)
+    add_fleet(w)
     return w
+
+
+def add_fleet(w: World) -> None:
+    """The transporter's vehicle and driver that ``World.book`` names, qualified for a year
+    (loading checks them: 第十三条第三款)."""
+    until = (w.ctx.today() + dt.timedelta(days=365)).isoformat()
+    admin = w.as_("tadmin")
+    r = admin.post(
+        "/api/v1/vehicles",
+        {
+            "plate": VEHICLE_PLATE,
+            "certificate_no": "苏交运管苏字320500123456号",
+            "certificate_valid_until": until,
+            "dangerous_goods": True,
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    w.vehicle_id = int(r.get_json()["id"])
+    r = admin.post(
+        "/api/v1/transport-staff",
+        {
+            "name": "王师傅",
+            "role": "driver",
+            "qualification_no": DRIVER_LICENCE,
+            "qualification_valid_until": until,
+            "user_id": w.user_ids["t"],
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    w.staff_id = int(r.get_json()["id"])
 
 
 def page_client(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:

@@ -29,6 +29,7 @@ ROUTE_MODULES = (
     "declarations",
     "bookings",
     "manifests",
+    "fleet",
     "discrepancies",
     "receipts",
     "paper_manifests",

@@ -20,8 +20,8 @@ from hwtrace.domain.transport import (
 )
 from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
+from hwtrace.services import handover, labels, serialize
 from hwtrace.services import manifests as svc
-from hwtrace.services import serialize
 
 R = "#/components/schemas/"
 NO_P = {
@@ -107,7 +107,9 @@ def manifest_document(number: str) -> Response:
     "/manifests/<number>/load",
     "POST",
     guard=_may("load"),
-    summary="Scan a batch onto the vehicle (transporter); a batch not on the manifest is refused",
+    summary="Scan a batch onto the vehicle (transporter); refused (第十三条第三款) when the "
+    "carrier's permit, the vehicle or the driver does not qualify, or the label does not match "
+    "its manifest line",
     tag="transport",
     body="manifest-load",
     query=[NO_P],
@@ -116,9 +118,13 @@ def manifest_document(number: str) -> Response:
     replay=replay_batch,
 )
 def load(number: str, body: dict[str, Any]) -> Response:
-    svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"])
+    label = handover.read_load_label(labels.verifier_keys(ctx()), body["code"], body.get("label"))
+    svc.require_on_manifest(ctx(), actor=actor(), number=number, code=body["code"], loading=True)
     ev = batch_svc.BatchEvent(
-        action=Action.LOAD, manifest=number, client_ts=client_ts(body.get("client_ts"))
+        action=Action.LOAD,
+        manifest=number,
+        client_ts=client_ts(body.get("client_ts")),
+        label=label,
     )
     return ok(
         serialize.batch(batch_svc.apply_event(ctx(), actor=actor(), code=body["code"], event=ev))

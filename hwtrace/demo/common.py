@@ -15,6 +15,7 @@ from hwtrace.domain.lifecycle import Action
 from hwtrace.services import batches as B
 from hwtrace.services import bookings as BK
 from hwtrace.services import directory as D
+from hwtrace.services import fleet as FL
 from hwtrace.services import manifests as MF
 from hwtrace.services.auth import actor_of
 from hwtrace.services.context import Context
@@ -223,6 +224,35 @@ def setup_producer(ctx: Context, n: int, rng: random.Random) -> Producer:
     )
 
 
+DEMO_PLATE = "苏E3A621"
+DEMO_LICENCE = "320500198801"
+
+
+def register_fleet(ctx: Context, transporter: Actor, real_today: dt.date) -> None:
+    """The transporter's vehicle and driver that every demo manifest names, qualified beyond
+    the simulated year (loading checks them: 第十三条第三款), an escort, and a retired tanker
+    whose road-transport certificate has expired (it would be refused at loading)."""
+    until = real_today + dt.timedelta(days=700)
+    for plate, number, valid, active in (
+        (DEMO_PLATE, "苏交运管苏字320500301122号", until, True),
+        ("苏E7C318", "苏交运管苏字320500287730号", real_today - dt.timedelta(days=40), False),
+    ):
+        FL.create_vehicle(
+            ctx,
+            actor=transporter,
+            form=FL.VehicleForm(plate, number, valid, dangerous_goods=True, active=active),
+        )
+    for name, role, number, user_id in (
+        ("赵建国", "driver", DEMO_LICENCE, transporter.user_id),
+        ("钱晓梅", "escort", "320500199207", None),
+    ):
+        FL.save_staff(
+            ctx,
+            actor=transporter,
+            form=FL.StaffForm(name, role, number, until - dt.timedelta(days=90), user_id),
+        )
+
+
 def book(
     ctx: Context,
     codes: list[str],
@@ -250,9 +280,9 @@ def book(
         actor=transporter,
         booking_id=booking.id,
         acc=BK.Acceptance(
-            vehicle_plate="苏E3A621",
+            vehicle_plate=DEMO_PLATE,
             driver_user_id=transporter.user_id,
-            driver_licence="320500198801",
+            driver_licence=DEMO_LICENCE,
         ),
     )
     return booking.id, MF.create_manifest(ctx, actor=op, booking_id=booking.id).number

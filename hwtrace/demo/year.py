@@ -14,6 +14,7 @@ from hwtrace.demo.common import (
     SimClock,
     actor,
     container_weight,
+    register_fleet,
     setup_producer,
     ship,
 )
@@ -52,6 +53,7 @@ def simulate_year(
     progress: Callable[[int, int], None],
 ) -> None:
     transporter = actor(ctx, "driver")
+    register_fleet(ctx, transporter, real_now.date())
     incinerator = actor(ctx, "receiver")
     recycler = actor(ctx, "recycler")
     producers = [setup_producer(ctx, n, rng) for n in range(1, 9)]

@@ -99,6 +99,13 @@ contract.document_*            400     the signed document is missing, too large
                                        type or not valid base64
 transport.invalid_plate        400     a malformed vehicle plate
 transport.driver_invalid       409     the driver is not an active user of the transporter
+loading.*                      409     loading refused (第十三条第三款): carrier_permit_missing,
+                                       carrier_permit_expired, vehicle_unknown,
+                                       vehicle_not_approved, vehicle_certificate_expired,
+                                       driver_unqualified, driver_qualification_expired,
+                                       label_waste_code, label_weight (docs/domain.md)
+loading.label_code_differs     400     the QR payload sent with a loading scan is another batch's
+fleet.duplicate                409     the plate, qualification number or login is taken already
 discrepancy.resolved           409     the discrepancy was resolved already
 warning.acknowledged           409     the warning was acknowledged already
 monitor.duplicate_code         409     another room of the park has this monitoring code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import hwtrace.store.approvals
+import hwtrace.store.fleet
 import hwtrace.store.monitoring
 import hwtrace.store.notices
 import hwtrace.store.outbox

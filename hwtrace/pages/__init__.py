@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         exports,
         facilities,
         filters,
+        fleet,
         handbook,
         handover,
         labels,

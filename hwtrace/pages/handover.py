@@ -19,6 +19,7 @@ from hwtrace.domain.transport import LineOutcome
 from hwtrace.pages.batches import msg, read_scan, require_kind, scan_note
 from hwtrace.pages.routing import actor, bp, ctx, t
 from hwtrace.services import batches as B
+from hwtrace.services import handover as handover_svc
 from hwtrace.services import manifests as manifests_svc
 
 LOADED = {LineOutcome.LOADED.value}
@@ -86,7 +87,9 @@ def m_load(number: str) -> Any:
 
 def _load(number: str, scanned: Any) -> dict[str, Any]:
     a = actor()
-    manifests_svc.require_on_manifest(ctx(), actor=a, number=number, code=scanned.code)
+    manifests_svc.require_on_manifest(
+        ctx(), actor=a, number=number, code=scanned.code, loading=True
+    )
     line = _line(number, scanned.code)
     if line is not None and line.outcome in LOADED | RECEIVED:
         return {
@@ -95,7 +98,9 @@ def _load(number: str, scanned: Any) -> dict[str, Any]:
             "message": t("已装车，无需重复扫描"),
             "note": scan_note(scanned),
         }
-    event = B.BatchEvent(action=Action.LOAD, manifest=number)
+    event = B.BatchEvent(
+        action=Action.LOAD, manifest=number, label=handover_svc.scanned_label(scanned)
+    )
     B.apply_event(ctx(), actor=a, code=scanned.code, event=event)
     return {"kind": "ok", "code": scanned.code, "message": t("已装车"), "note": scan_note(scanned)}
 

@@ -6,6 +6,7 @@ A missing translation shows the Chinese (tests check every string used has an En
 from __future__ import annotations
 
 from hwtrace.pages.i18n_features import FEATURES
+from hwtrace.pages.i18n_fleet import FLEET
 
 _CORE: dict[str, str] = {
     "危险废物一笔一码追溯": "Hazardous waste one-code traceability",
@@ -483,8 +484,9 @@ _CORE: dict[str, str] = {
 }
 
 
-#: Every page string's English form: the core pages', and the later features' (``i18n_features``).
-EN: dict[str, str] = {**_CORE, **FEATURES}
+#: Every page string's English form: the core pages', the later features' (``i18n_features``) and
+#: the fleet's (``i18n_fleet``).
+EN: dict[str, str] = {**_CORE, **FEATURES, **FLEET}
 
 
 def translate(text: str, lang: str) -> str:

@@ -16,10 +16,11 @@ from hwtrace.domain.lifecycle import Action, BatchStatus
 from hwtrace.domain.receipts import ASPECT_EN, ASPECT_ZH, Aspect
 from hwtrace.domain.vocabularies import disposal_methods
 from hwtrace.pages import forms as F
+from hwtrace.pages.batches import read_scan
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import directory, paper_manifests, receipts
+from hwtrace.services import directory, handover, paper_manifests, receipts
 from hwtrace.services import manifests as svc
 
 STEPS = ("unstore", "load", "depart", "receive", "confirm", "final", "cancel")
@@ -108,8 +109,13 @@ def _step(number: str, step: str) -> None:
         _event(code, batch_svc.BatchEvent(Action.UNSTORE))
         F.done(f"已出库：{code}", f"Taken out of storage: {code}")
     elif step == "load":
-        code = _on_manifest(number)
-        _event(code, batch_svc.BatchEvent(Action.LOAD, manifest=number))
+        # A scanner types the label's QR payload (its waste code and weight are checked
+        # against the manifest line, 第十三条第三款) or the bare code.
+        scanned = read_scan(F.text("code", 1000))
+        code = scanned.code
+        svc.require_on_manifest(c, actor=a, number=number, code=code, loading=True)
+        label = handover.scanned_label(scanned)
+        _event(code, batch_svc.BatchEvent(Action.LOAD, manifest=number, label=label))
         F.done(f"已装车：{code}", f"Loaded: {code}")
     elif step == "depart":
         svc.depart(c, actor=a, number=number, missing_reason=F.text("missing_reason") or None)

@@ -30,6 +30,7 @@ from hwtrace.domain.access import (
 from hwtrace.domain.catalogue import waste_entry
 from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.lifecycle import Action, BatchStatus, Party, next_status
+from hwtrace.domain.loading import LabelFacts
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.domain.warnings import (
@@ -91,6 +92,9 @@ class BatchEvent:
     # receipt: what else was found different from the manifest (第十八条第二款), and what
     mismatch: tuple[str, ...] = ()
     mismatch_note: str = ""
+    # Loading: what the scanned label says (its QR payload's waste code and weight), checked
+    # against the manifest line (第十三条第三款); None = only the code is known.
+    label: LabelFacts | None = None
 
 
 def batch_parties(batch: Batch) -> BatchParties:
@@ -313,7 +317,10 @@ def _effects(
     elif event.action is Action.UNSTORE:
         _unstore(s, actor, batch, event, payload)
     elif event.action is Action.LOAD:
-        payload.update(handover.on_load(s, actor, batch, now))
+        checks = handover.LoadingChecks(
+            ctx.today(), event.label, ctx.settings.label_weight_tolerance_pct
+        )
+        payload.update(handover.on_load(s, actor, batch, now, checks))
     elif event.action in (Action.RECEIVE, Action.REJECT):
         return _receipt(ctx, uow, actor, batch, event, payload)
     elif event.action is Action.VOID:
@@ -412,7 +419,7 @@ def apply_event(ctx: Context, *, actor: Actor, code: str, event: BatchEvent) -> 
         payload: dict[str, Any] = {"from": before.value, "to": after.value, "prev": batch.last_seq}
         now = ctx.now()
         if event.manifest is not None:
-            handover.check_manifest(s, batch, event.manifest)
+            handover.check_manifest(s, batch, event.manifest, event.action)
         follow = _effects(ctx, uow, actor, batch, event, payload)
         if event.action is Action.LABEL:
             _record_volume(batch, event.container_volume_l, payload)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import ledger
 from hwtrace.db import Database
+from hwtrace.domain.loading import LABEL_WEIGHT_TOLERANCE_PCT
 from hwtrace.domain.manifest_numbers import check_division_codes
 from hwtrace.store.unit_of_work import UnitOfWork
 from ledger.signer import RemoteSigner
@@ -37,6 +38,9 @@ class Settings:
     storage_warn_days: tuple[int, ...]
     weight_tolerance_pct: Decimal
     public_url: str
+    # A label's weight against its manifest line's at loading (第十三条第三款; no number in
+    # the rules: docs/standards.md).
+    label_weight_tolerance_pct: Decimal = LABEL_WEIGHT_TOLERANCE_PCT
     label_to_store_hours: int = 24
     timezone: str = "Asia/Shanghai"
     checkpoint_entries: int = 100
@@ -80,6 +84,9 @@ class Settings:
             storage_limit_days=int(config["STORAGE_LIMIT_DAYS"]),
             storage_warn_days=tuple(int(d) for d in config["STORAGE_WARN_DAYS"]),
             weight_tolerance_pct=Decimal(str(config["WEIGHT_TOLERANCE_PCT"])),
+            label_weight_tolerance_pct=Decimal(
+                str(config.get("LABEL_WEIGHT_TOLERANCE_PCT", LABEL_WEIGHT_TOLERANCE_PCT))
+            ),
             public_url=str(config.get("PUBLIC_URL") or ""),
             label_to_store_hours=int(config["LABEL_TO_STORE_HOURS"]),
             timezone=str(config["TIMEZONE"]),

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hwtrace.domain import codes
 from hwtrace.domain.access import Actor
-from hwtrace.domain.errors import Conflict
+from hwtrace.domain.errors import BadValue, Conflict
 from hwtrace.domain.lifecycle import Action, BatchStatus
+from hwtrace.domain.loading import LabelFacts, LineFacts, check_label, not_on_manifest
 from hwtrace.domain.quantities import g_to_kg, kg_to_g
 from hwtrace.domain.receipts import Aspect
 from hwtrace.domain.transport import (
@@ -26,7 +29,7 @@ from hwtrace.domain.transport import (
     check_partial_rejection,
     weight_discrepancy,
 )
-from hwtrace.services import discrepancies, manifests, parties
+from hwtrace.services import discrepancies, fleet, manifests, parties
 from hwtrace.store.tables import (
     Batch,
     Booking,
@@ -77,11 +80,13 @@ def _line(s: Session, batch: Batch) -> tuple[Manifest, TransferLine]:
     return manifest, line
 
 
-def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
-    """Refuse a scan made against a manifest the batch is not on."""
+def check_manifest(s: Session, batch: Batch, number: str | None, action: Action) -> None:
+    """Refuse a scan made against a manifest the batch is not on (at loading: 第十三条第三款)."""
     if number is None:
         return
     m = s.get(Manifest, batch.manifest_id) if batch.manifest_id else None
+    if (m is None or m.number != number) and action is Action.LOAD:
+        raise not_on_manifest(batch.code, number)
     if m is None or m.number != number:
         raise Conflict(
             zh=f"批次 {batch.code} 不在联单 {number} 上",
@@ -91,9 +96,56 @@ def check_manifest(s: Session, batch: Batch, number: str | None) -> None:
         )
 
 
-def on_load(s: Session, actor: Actor, batch: Batch, now: dt.datetime) -> dict[str, Any]:
-    """Loading: the batch must be on a manifest that has not left yet, loaded by its driver
-    (or the transporter's administrator)."""
+@dataclass(frozen=True)
+class LoadingChecks:
+    """What loading is checked with (第十三条第三款): the park's day, the scanned label (None:
+    only the batch's code is known) and the label weight tolerance."""
+
+    today: dt.date
+    label: LabelFacts | None
+    tolerance_pct: Decimal
+
+
+def scanned_label(scanned: codes.ScannedLabel) -> LabelFacts | None:
+    """What a scanned label says for the loading checks: its QR payload's code, waste code and
+    weight; None for a bare code (the batch's code and its waste-code segment are checked)."""
+    if scanned.verdict is None:
+        return None
+    p = scanned.verdict.payload
+    return LabelFacts(scanned.code, p.waste_code, kg_to_g(p.weight_kg, field="label weight"))
+
+
+def read_load_label(keys: list[str], code: str, text: str | None) -> LabelFacts | None:
+    """Read the QR payload a loading scan sent with ``code`` (API, sync): checked like any
+    scan (checksum, signature by the park's ``keys``), refused when it is another batch's."""
+    if not text:
+        return None
+    scanned = codes.read_label(text, keys)
+    if scanned.code != codes.normalize(code):
+        raise BadValue(
+            zh=f"二维码中的识别码 {scanned.code} 与扫描的 {codes.normalize(code)} 不一致",
+            en=f"the QR payload's code {scanned.code} is not the scanned code",
+            code="loading.label_code_differs",
+            detail={"code": codes.normalize(code), "label_code": scanned.code},
+        )
+    return scanned_label(scanned)
+
+
+def on_load(
+    s: Session, actor: Actor, batch: Batch, now: dt.datetime, checks: LoadingChecks
+) -> dict[str, Any]:
+    """Loading: the batch must be on a manifest (第十一条(一)) that has not left yet, loaded by
+    its driver (or the transporter's administrator), onto a qualified carrier's registered
+    vehicle with a qualified driver, and its label must match its manifest line (第十三条第三款).
+    A refusal raises before anything is changed."""
+    if batch.manifest_id is None:
+        raise Conflict(
+            zh="该批次不在任何转移联单上，承运人不得承运（《危险废物转移管理办法》第十一条(一)）",
+            en="the batch is not on a transfer manifest; the carrier may not carry it "
+            "(Hazardous Waste Transfer Measures, art. 11(1))",
+            code="manifest.required",
+            detail={"code": batch.code, "article": "第十一条(一)"},
+        )
     manifest, line = _line(s, batch)
     parties.require_driver(actor, manifest)
     if manifest.status != ManifestStatus.CREATED:
@@ -102,9 +154,19 @@ def on_load(s: Session, actor: Actor, batch: Batch, now: dt.datetime) -> dict[st
             en="the manifest has left or was voided",
             code="manifest.illegal_transition",
         )
+    checked = fleet.check_at_loading(s, manifest, checks.today)
+    label = checks.label or LabelFacts(batch.code, codes.parse_scanned(batch.code).waste_code, None)
+    check_label(
+        label, LineFacts(line.code, batch.waste_code, line.dispatched_g), checks.tolerance_pct
+    )
+    checked["label"] = "code" if label.weight_g is None else "qr"
     line.outcome = LineOutcome.LOADED
     line.loaded_at = now
-    return {"manifest": manifest.number, "vehicle_plate": manifest.vehicle_plate}
+    return {
+        "manifest": manifest.number,
+        "vehicle_plate": manifest.vehicle_plate,
+        "loading_check": checked,
+    }
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from hwtrace.domain.batches import need_reason
 from hwtrace.domain.contracts import Terms
 from hwtrace.domain.errors import Conflict, NotFound
 from hwtrace.domain.lifecycle import TERMINAL
+from hwtrace.domain.loading import not_on_manifest
 from hwtrace.domain.manifest_numbers import counter_name, national_number
 from hwtrace.domain.quantities import g_to_kg
 from hwtrace.domain.transport import (
@@ -438,8 +439,11 @@ def get_manifest(ctx: Context, *, actor: Actor, number: str) -> ManifestView:
         return view
 
 
-def require_on_manifest(ctx: Context, *, actor: Actor, number: str, code: str) -> None:
-    """Refuse a scan of a code that is not on the manifest, before any batch lookup.
+def require_on_manifest(
+    ctx: Context, *, actor: Actor, number: str, code: str, loading: bool = False
+) -> None:
+    """Refuse a scan of a code that is not on the manifest, before any batch lookup (at
+    ``loading``, citing 第十三条第三款).
 
     The scanning party may not be allowed to see a stray batch at all; it still learns at once
     that the batch is not on its manifest, and nothing more.
@@ -455,6 +459,8 @@ def require_on_manifest(ctx: Context, *, actor: Actor, number: str, code: str) -
             .select_from(TransferLine)
             .where(TransferLine.booking_id == m.booking_id, TransferLine.code == norm)
         )
+    if not on and loading:
+        raise not_on_manifest(norm, number)
     if not on:
         raise Conflict(
             zh=f"批次 {norm} 不在联单 {number} 上",

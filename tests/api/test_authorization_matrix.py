@@ -54,6 +54,20 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/calendar"): S("park"),
     ("GET", "/trips"): PARK | T,
     ("GET", "/m/trips"): PARK | T,
+    # A transporter's vehicles and personnel, checked at loading (第十三条第三款): its admin
+    # keeps them; its users and the park see them.
+    ("GET", "/api/v1/vehicles"): PARK | T,
+    ("POST", "/api/v1/vehicles"): S("tadmin"),
+    ("PUT", "/api/v1/vehicles/<int:vehicle_id>"): S("tadmin"),
+    ("GET", "/api/v1/transport-staff"): PARK | T,
+    ("POST", "/api/v1/transport-staff"): S("tadmin"),
+    ("PUT", "/api/v1/transport-staff/<int:staff_id>"): S("tadmin"),
+    ("GET", "/fleet"): PARK | T,
+    ("POST", "/fleet"): S("tadmin"),
+    ("GET", "/fleet/vehicles/<int:vehicle_id>"): S("tadmin"),
+    ("POST", "/fleet/vehicles/<int:vehicle_id>"): S("tadmin"),
+    ("GET", "/fleet/staff/<int:staff_id>"): S("tadmin"),
+    ("POST", "/fleet/staff/<int:staff_id>"): S("tadmin"),
     ("POST", "/api/v1/auth/login"): EVERYONE,
     ("POST", "/api/v1/auth/password"): USERS,
     # the second factor: every user its own; another's (a lost phone) by its admins
@@ -496,6 +510,8 @@ class Park:
             "<int:approval_id>": str(self.approval),
             "<int:hook_id>": str(self.hook),
             "<delivery_id>": self.delivery,
+            "<int:vehicle_id>": str(w.vehicle_id),
+            "<int:staff_id>": str(w.staff_id),
         }
         url = rule
         if rule.startswith("/f/"):

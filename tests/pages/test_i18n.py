@@ -21,6 +21,7 @@ def test_every_page_string_has_an_english_form() -> None:
 
 
 def test_the_two_tables_of_english_forms_do_not_overlap() -> None:
-    from hwtrace.pages import i18n, i18n_features
+    from hwtrace.pages import i18n, i18n_features, i18n_fleet
 
     assert not set(i18n._CORE) & set(i18n_features.FEATURES)
+    assert not set(i18n_fleet.FLEET) & (set(i18n._CORE) | set(i18n_features.FEATURES))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hwtrace.demo.common import DEMO_LICENCE, DEMO_PLATE
 from pda_client.scale import make_mettler
 from schemas import formats
 from tests.factories import random_uscc
@@ -305,9 +306,9 @@ def test_transfer_load_and_receive_weighed_on_a_serial_scale(
         f"/bookings/{booking['id']}/accept",
         "POST",
         {
-            "vehicle_plate": "苏E12345",
+            "vehicle_plate": DEMO_PLATE,  # the demo transporter's qualified vehicle and driver
             "driver_user_id": driver["user_id"],
-            "driver_licence": "3205001",
+            "driver_licence": DEMO_LICENCE,
         },
     )
     manifest = park.api("p1op", f"/bookings/{booking['id']}/manifest", "POST")["number"]
