@@ -46,7 +46,10 @@ def request_for(action: str, code: str, fields: dict[str, Any]) -> tuple[str, di
     manifest = f.get("manifest")
     now = utcnow()
     if manifest and action == "load":
-        return f"/manifests/{quote(str(manifest), safe='')}/load", {"code": code, "client_ts": now}
+        # The label's QR payload, when one was scanned: the server checks its waste code and
+        # weight against the manifest line (部令第23号 第十三条第三款).
+        load: dict[str, Any] = {"code": code, **({"label": f["label"]} if "label" in f else {})}
+        return f"/manifests/{quote(str(manifest), safe='')}/load", {**load, "client_ts": now}
     if manifest and action in ("receive", "reject"):
         keys: tuple[str, ...] = ("weight_kg", "rejected_kg", "reason", "scale_frame")
         body: dict[str, Any] = {k: f[k] for k in keys if k in f}

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from pda_client import labels, refs, term
 from pda_client.actions import REQUIRED, request_for
 from pda_client.api import ApiError, Client, NetworkError
-from pda_client.codes import Misread, parse_scan
+from pda_client.codes import Misread, is_payload, parse_scan
 from pda_client.errors import UserError, VolumeRequired
 from pda_client.i18n import Messages
 from pda_client.printing import LabelPrinting, PrintOptions
@@ -301,6 +301,8 @@ class Pda(LabelPrinting):
             result.misread = m
             return result
         fields = dict(params)
+        if action == "load" and is_payload(text):
+            fields["label"] = text.strip()[:1000]
         if weigh is not None:
             try:
                 reading = weigh(result.code)

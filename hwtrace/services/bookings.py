@@ -32,6 +32,7 @@ from hwtrace.domain.transport import (
 from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.services import approvals, contracts, parties
 from hwtrace.services.context import Context
+from hwtrace.store.fleet import TransportStaff, Vehicle
 from hwtrace.store.tables import (
     Batch,
     Booking,
@@ -475,7 +476,8 @@ def booking_options(ctx: Context, *, actor: Actor) -> BookingOptions:
 @dataclass
 class AcceptOptions:
     """What the acceptance form offers a transporter: its active users as drivers, with the
-    licence each drove under last, and the vehicles it used before."""
+    qualification registered for each (else the licence each drove under last), and its
+    registered vehicles, then the ones it used before."""
 
     drivers: list[tuple[User, str]]
     plates: list[str]
@@ -500,9 +502,25 @@ def accept_options(ctx: Context, *, actor: Actor) -> AcceptOptions:
             .order_by(Booking.id.desc())
             .limit(500)
         ).all()
+        # The vehicles and drivers the transporter registered come first (loading checks them:
+        # 第十三条第三款), then what it used before.
+        registered = list(
+            s.scalars(
+                sa.select(Vehicle.plate)
+                .where(Vehicle.enterprise_id == actor.enterprise_id, Vehicle.active.is_(True))
+                .order_by(Vehicle.plate)
+            )
+        )
+        qualified = s.execute(
+            sa.select(TransportStaff.user_id, TransportStaff.qualification_no).where(
+                TransportStaff.enterprise_id == actor.enterprise_id,
+                TransportStaff.active.is_(True),
+                TransportStaff.user_id.is_not(None),
+            )
+        ).all()
         s.expunge_all()
-    licences: dict[int, str] = {}
-    plates: list[str] = []
+    licences: dict[int, str] = {uid: number for uid, number in qualified if uid is not None}
+    plates: list[str] = registered
     for driver_id, licence, plate in used:
         if driver_id is not None and licence:
             licences.setdefault(driver_id, licence)

@@ -139,6 +139,10 @@ def test_qr_payloads_where_codes_are_asked(park: Park, pda: PdaCli, tmp_path: Pa
     assert number in driver.ok("manifests").stdout
     driver.ok("scan", "--action", "load", "--manifest", number, input=qrs[0] + "\n")
     assert park.batch(codes[0], "driver")["status"] == "IN_TRANSIT"
+    # The payload went with the scan: its waste code and weight were checked against the
+    # manifest line (部令第23号 第十三条第三款).
+    loaded = park.api("driver", f"/batches/{codes[0]}/history")[-1]["payload"]
+    assert loaded["loading_check"]["label"] == "qr", loaded
     # A label's code scanned as the payload prints (reprint) as well.
     r = pda.run("print", forged(qrs[2]), "--printer", f"file://{tmp_path}/x.bin", "--reason", "x")
     assert r.returncode == 1 and "签名无效" in r.stderr
