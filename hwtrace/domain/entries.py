@@ -95,6 +95,7 @@ _PAYLOAD_ZH = {
     "packaging": "包装",
     "booking": "预约",
     "vehicle_plate": "车牌",
+    "loading_check": "装车核验",
     "planned_method": "拟利用处置方式",
     "changes": "更正",
     "corrects": "更正序号",
@@ -274,6 +275,7 @@ _PAYLOAD_EN = {
     "packaging": "packaging",
     "booking": "booking",
     "vehicle_plate": "vehicle",
+    "loading_check": "checked at loading",
     "driver": "driver",
     "planned_method": "planned method",
     "changes": "changes",
@@ -495,6 +497,23 @@ def _room(value: Mapping[str, Any], en: bool) -> str | None:
     return None if "name" in value else f"#{value.get('id')}"
 
 
+def _loading_check(value: Mapping[str, Any], en: bool) -> str | None:
+    """What loading was checked against (部令第23号 第十三条第三款)."""
+    permit, cert = value.get("transport_permit", ""), value.get("vehicle_certificate", "")
+    qual, qr = value.get("driver_qualification", ""), value.get("label") == "qr"
+    if en:
+        label = "the label's QR code" if qr else "the code"
+        return (
+            f"art. 13 para. 3: transport permit {permit}, road-transport certificate {cert}, "
+            f"driver's qualification {qual}, {label} against the manifest line"
+        )
+    label = "标签二维码" if qr else "识别码"
+    return (
+        f"第十三条第三款：运输许可证 {permit}，道路运输证 {cert}，从业资格证 {qual}，"
+        f"{label}与联单相符"
+    )
+
+
 _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
     "facts": _facts,
     "weight_check": _weight_check,
@@ -502,6 +521,7 @@ _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
     "changes": _changes,
     "room": _room,
     "permits": _permits,
+    "loading_check": _loading_check,
 }
 
 
