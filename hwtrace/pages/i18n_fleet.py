@@ -16,7 +16,6 @@ FLEET: dict[str, str] = {
         "otherwise loading is refused (Hazardous Waste Transfer Measures, art. 13 para. 3)."
     ),
     "车辆": "Vehicles",
-    "车牌号": "Plate",
     "道路运输证号": "Road-transport certificate no.",
     "危险货物运输": "Dangerous goods",
     "经营范围含危险货物运输": "Certificate covers dangerous goods",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hwtrace.domain import loading as L
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
+from hwtrace.domain.errors import Conflict, Forbidden, NotFound
 from hwtrace.services.context import Context
 from hwtrace.store.fleet import TransportStaff, Vehicle
 from hwtrace.store.tables import Enterprise, Manifest, User
@@ -158,7 +158,7 @@ def _check_login(s: Session, actor: Actor, user_id: int | None, staff_id: int | 
         return
     user = s.get(User, user_id)
     if user is None or user.enterprise_id != actor.enterprise_id:
-        raise BadValue(
+        raise Conflict(
             zh="关联的登录账号须是本单位的用户",
             en="the linked login must be a user of the transporter",
             code="transport.driver_invalid",

@@ -277,7 +277,7 @@ def test_fleet_is_kept_by_the_transporters_admin_and_seen_by_the_park(world: Wor
     # A login of another enterprise, or one linked to another person already, is refused.
     other = {**staff, "qualification_no": "320500000098", "user_id": world.user_ids["p1op"]}
     r = world.as_("tadmin").post("/api/v1/transport-staff", other)
-    assert r.status_code == 400, r.get_json()
+    assert r.status_code == 409 and r.get_json()["code"] == "transport.driver_invalid"
     r = world.as_("tadmin").post(
         "/api/v1/transport-staff", {**other, "user_id": world.user_ids["t"]}
     )
