@@ -20,7 +20,6 @@ FLEET: dict[str, str] = {
     "危险货物运输": "Dangerous goods",
     "经营范围含危险货物运输": "Certificate covers dangerous goods",
     "已过期": "Expired",
-    "有效": "Valid",
     "是": "Yes",
     "否": "No",
     "登记车辆": "Register a vehicle",
