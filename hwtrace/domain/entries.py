@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
+from hwtrace.domain import entry_values as V
 from hwtrace.domain.declarations import CLASS_EN, CLASS_ZH, ManagementClass
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.vocabularies import method_name
-from hwtrace.domain.warnings import outlier_messages
 
 ENTRY_TYPE_ZH = {
     "batch.register": "登记（产生）",
@@ -153,20 +152,6 @@ _PAYLOAD_ZH = {
 _SKIP = frozenset({"prev", "from", "to", "scale_frame", "hazards", "lines", "profile_id"})
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, Mapping):
-        if "old" in value and "new" in value:
-            return f"{value['old']}→{value['new']}"
-        if "code" in value and "name" in value:
-            return f"{value['code']} {value['name']}"
-        if "name" in value:
-            return str(value["name"])
-        return ", ".join(f"{k}={_short(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "、".join(_short(v) for v in value[:10]) + ("…" if len(value) > 10 else "")
-    return "" if value is None else str(value)
-
-
 def payload_summary(payload: Mapping[str, Any], limit: int = 300) -> str:
     """Return a one-line, human summary of an entry's payload (Chinese labels where known)."""
     parts: list[str] = []
@@ -179,7 +164,7 @@ def payload_summary(payload: Mapping[str, Any], limit: int = 300) -> str:
     for key, value in payload.items():
         if key in _SKIP or value in (None, "", [], {}):
             continue
-        parts.append(f"{_PAYLOAD_ZH.get(key, key)}：{_short(value)}")
+        parts.append(f"{_PAYLOAD_ZH.get(key, key)}：{V.short(value)}")
     if "lines" in payload and isinstance(payload["lines"], list):
         parts.append(f"批次数：{len(payload['lines'])}")
     text = "；".join(parts)
@@ -336,6 +321,12 @@ _PAYLOAD_EN = {
     "province_code": "province",
     "approved_t": "approved weight (t)",
     "scan": "approval scan",
+    "decision": "decision",
+    "received_kg": "received",
+    "accepted_kg": "accepted",
+    "discrepancies": "discrepancies",
+    "article": "under",
+    "paper": "paper manifest",
 }
 
 _WORDS_ZH = {
@@ -355,6 +346,12 @@ _WORDS_ZH = {
     "window": "预约时段",
     "old_window": "原预约时段",
     "edition": "名录版本",
+    "decision": "接收决定",
+    "received_kg": "实收重量",
+    "accepted_kg": "接收重量",
+    "discrepancies": "差异编号",
+    "article": "依据",
+    "paper": "纸质联单",
 }
 
 _STATUS_EN = {
@@ -373,29 +370,12 @@ _STATUS_EN = {
 # HJ 1259-2022 management classes (hwtrace/domain/declarations.py CLASS_ZH / CLASS_EN)
 _CLASS_WORDS = {cls.value: (CLASS_ZH[cls], CLASS_EN[cls]) for cls in ManagementClass}
 
-_OUTCOME = {
-    "PENDING": ("待装车", "not yet loaded"),
-    "LOADED": ("已装车", "loaded"),
-    "NOT_LOADED": ("未装车", "not loaded"),
-    "ACCEPTED": ("接收", "accepted"),
-    "PARTIAL": ("部分拒收", "partly rejected"),
-    "REJECTED": ("拒收", "rejected"),
-    "MISSING": ("未到", "missing"),
-}
-
-_DISCREPANCY = {
-    "weight": ("重量差异", "weight difference"),
-    "mismatch": ("货单不符", "not as declared"),
-    "missing_at_loading": ("装车缺件", "missing at loading"),
-    "missing_at_receipt": ("到货缺件", "missing at receipt"),
-    "partial_rejection": ("部分拒收", "partly rejected"),
-    "rejection": ("整批拒收", "rejected"),
-}
-
 _WORD_SKIP = frozenset(
     {"prev", "from", "to", "to_zh", "scale_frame", "hazards", "lines", "profile_id", "out_of_order"}
 )
-_KG_KEYS = frozenset({"weight_kg", "dispatched_kg", "rejected_kg", "total_kg"})
+_KG_KEYS = frozenset(
+    {"weight_kg", "dispatched_kg", "rejected_kg", "total_kg", "received_kg", "accepted_kg"}
+)
 _PARTY_KEYS = frozenset({"producer", "transporter", "receiver"})
 
 
@@ -416,112 +396,14 @@ def status_word(value: str, lang: str) -> str:
     return _status(value)
 
 
-def _facts(value: Mapping[str, Any], en: bool) -> str | None:
-    """A discrepancy's facts: the weights apart, or what was rejected and why."""
-    if "difference_pct" in value:
-        sent, got = value.get("dispatched_kg"), value.get("received_kg")
-        pct, tol = value.get("difference_pct"), value.get("tolerance_pct")
-        if en:
-            return f"dispatched {sent} kg, received {got} kg, {pct} % off (tolerance {tol} %)"
-        return f"发出 {sent} kg，接收 {got} kg，相差 {pct}%（允许 {tol}%）"
-    if "rejected_kg" in value or "reason" in value:
-        kg, why = value.get("rejected_kg"), _short(value.get("reason"))
-        if en:
-            return (f"{kg} kg rejected" if kg else "rejected") + (f": {why}" if why else "")
-        return (f"拒收 {kg} kg" if kg else "拒收") + (f"：{why}" if why else "")
-    return None
-
-
-def _weight_check(value: Mapping[str, Any], en: bool) -> str | None:
-    """The weight rule's verdict (``domain/warnings.py``), the same numbers in both languages."""
-    rule = value.get("rule")
-    if rule == "correction":
-        zh, en_text = outlier_messages(int(value["new_g"]), dict(value))
-        return en_text if en else zh
-    if rule == "confirmed_at_receipt":
-        return "confirmed by the receiver's scale" if en else "接收方称重已确认"
-    if "median_g" not in value:
-        return None
-    median = f"{Decimal(value['median_g']) / 1000:.3f}"
-    if rule == "multiple":
-        ratio, history = value.get("ratio", ""), value.get("history", "")
-        if en:
-            return f"{ratio} times the median {median} kg of the last {history} batches"
-        return f"为近 {history} 批中位数 {median} kg 的 {ratio} 倍"
-    score = value.get("score", "")
-    if en:
-        return f"far from the recent median of {median} kg (score {score})"
-    return f"与近期中位数 {median} kg 相差较大（得分 {score}）"
-
-
-def _permits(value: Mapping[str, Any], en: bool) -> str | None:
-    """An enterprise's permits: the operating permit (number, waste codes, yearly capacity,
-    validity) and the road transport permit."""
-    parts = []
-    op = value.get("operating")
-    if isinstance(op, Mapping):
-        number, codes = op.get("number", ""), _short(op.get("codes") or [])
-        cap, until = op.get("annual_capacity_t"), op.get("valid_until")
-        if en:
-            parts.append(
-                f"operating permit {number}: {codes}"
-                + (f", {cap} t a year" if cap else "")
-                + (f", valid until {until}" if until else "")
-            )
-        else:
-            parts.append(
-                f"经营许可证 {number}：{codes}"
-                + (f"，{cap} 吨/年" if cap else "")
-                + (f"，有效期至 {until}" if until else "")
-            )
-    tr = value.get("transport")
-    if isinstance(tr, Mapping):
-        number, until = tr.get("number", ""), tr.get("valid_until")
-        if en:
-            parts.append(f"transport permit {number}" + (f", valid until {until}" if until else ""))
-        else:
-            parts.append(f"运输许可证 {number}" + (f"，有效期至 {until}" if until else ""))
-    return ("; " if en else "；").join(parts) or None
-
-
-def _outcomes(value: Mapping[str, Any], en: bool) -> str | None:
-    return ", ".join(f"{_OUTCOME.get(k, (k, k))[1 if en else 0]} {v}" for k, v in value.items())
-
-
 def _changes(value: Mapping[str, Any], en: bool) -> str | None:
     labels = _PAYLOAD_EN if en else _WORDS_ZH
-    return ", ".join(f"{labels.get(k, k)} {_short(v)}" for k, v in value.items())
-
-
-def _room(value: Mapping[str, Any], en: bool) -> str | None:
-    return None if "name" in value else f"#{value.get('id')}"
-
-
-def _loading_check(value: Mapping[str, Any], en: bool) -> str | None:
-    """What loading was checked against (部令第23号 第十三条第三款)."""
-    permit, cert = value.get("transport_permit", ""), value.get("vehicle_certificate", "")
-    qual, qr = value.get("driver_qualification", ""), value.get("label") == "qr"
-    if en:
-        label = "the label's QR code" if qr else "the code"
-        return (
-            f"art. 13 para. 3: transport permit {permit}, road-transport certificate {cert}, "
-            f"driver's qualification {qual}, {label} against the manifest line"
-        )
-    label = "标签二维码" if qr else "识别码"
-    return (
-        f"第十三条第三款：运输许可证 {permit}，道路运输证 {cert}，从业资格证 {qual}，"
-        f"{label}与联单相符"
-    )
+    return ", ".join(f"{labels.get(k, k)} {V.short(v)}" for k, v in value.items())
 
 
 _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
-    "facts": _facts,
-    "weight_check": _weight_check,
-    "outcomes": _outcomes,
+    **V.MAPPING_WORDS,
     "changes": _changes,
-    "room": _room,
-    "permits": _permits,
-    "loading_check": _loading_check,
 }
 
 
@@ -530,7 +412,7 @@ def _method(value: Any, lang: str) -> str:
     code = str(value.get("code", "")) if isinstance(value, Mapping) else str(value)
     name = method_name(code, lang)
     if not name and isinstance(value, Mapping):
-        name = _short(value.get("name"))
+        name = V.short(value.get("name"))
     return f"{code} {name}".strip()
 
 
@@ -548,10 +430,9 @@ def _word(
         words = _MAPPING_WORDS[key](value, en)
         if words is not None:
             return words
-    if key == "late" and isinstance(value, bool):
-        return ("yes" if value else "no") if en else ("是" if value else "否")
-    if key == "kind" and value in _DISCREPANCY:
-        return _DISCREPANCY[value][1 if en else 0]
+    named = V.named_value(key, value, en)
+    if named is not None:
+        return named
     if key in ("method", "planned_method"):
         return _method(value, lang)
     if key in ("document", "scan") and isinstance(value, Mapping) and "sha256" in value:
@@ -561,7 +442,7 @@ def _word(
         return ", ".join(f"{k} {v} t" for k, v in value.items())
     if key in ("booking", "approval") and isinstance(value, str) and value.startswith(key + "-"):
         return "#" + value.removeprefix(key + "-")
-    return _short(value)
+    return V.short(value)
 
 
 def entry_words(
@@ -593,5 +474,5 @@ def entry_words(
 
 def outcome_word(value: str, lang: str) -> str:
     """Return a manifest line's outcome in words."""
-    zh, en = _OUTCOME.get(value, (value, value))
+    zh, en = V.OUTCOME.get(value, (value, value))
     return en if lang == "en" else zh
