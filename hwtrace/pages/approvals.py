@@ -5,14 +5,13 @@ scan, or withdraws a wrong one with a reason. Refusals are shown next to the for
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.approvals import MAX_VALIDITY_MONTHS
-from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError
+from hwtrace.domain.errors import Forbidden, HwtraceError
 from hwtrace.domain.vocabularies import disposal_methods
 from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
@@ -54,13 +53,6 @@ def approvals() -> Any:
     return _page()
 
 
-def _date(name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        raise BadValue(zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD") from None
-
-
 @bp.post("/approvals")
 def approvals_enter() -> Any:
     if not _may_enter():  # before the form is read
@@ -89,8 +81,8 @@ def approvals_enter() -> Any:
                 ),
                 receiver_id=F.number("receiver_id", "接受人", "receiver"),
                 method=F.text("method", 10),
-                valid_from=_date("valid_from"),
-                valid_to=_date("valid_to"),
+                valid_from=F.date("valid_from"),
+                valid_to=F.date("valid_to"),
                 approved_t=approved,
                 document=upload.read() if upload else b"",
                 document_name=(upload.filename or "") if upload else "",

@@ -5,7 +5,6 @@ Refusals are shown next to the form that caused them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from flask import Response, redirect, render_template, request, url_for
 from hwtrace.domain.access import EnterpriseKind, Role, require_role
 from hwtrace.domain.contracts import EXPIRY_WARN_DAYS, STATUS_ZH, USE_WARN_PCT
 from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError
+from hwtrace.pages import forms as F
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import contracts as svc
 
@@ -45,13 +45,6 @@ def _page(error: HwtraceError | None = None, where: str = "", status: int = 200)
 @bp.get("/contracts")
 def contracts() -> Any:
     return _page()
-
-
-def _date(name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        raise BadValue(zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD") from None
 
 
 def _int(name: str) -> int | None:
@@ -87,8 +80,8 @@ def contracts_propose() -> Any:
                 number=request.form.get("number", "")[:64],
                 receiver_id=receiver,
                 transporter_id=_int("transporter_id"),
-                valid_from=_date("valid_from"),
-                valid_to=_date("valid_to"),
+                valid_from=F.date("valid_from"),
+                valid_to=F.date("valid_to"),
                 quantities_t=quantities,
                 document=upload.read() if upload else b"",
                 document_name=(upload.filename or "") if upload else "",

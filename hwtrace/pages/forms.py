@@ -43,6 +43,16 @@ def number(name: str, what_zh: str, what_en: str) -> int:
     return int(raw)
 
 
+def date(name: str) -> dt.date:
+    """Return a date field (YYYY-MM-DD, as the browser's date input posts it), or refuse."""
+    try:
+        return dt.date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        raise BadValue(
+            zh="日期格式应为 YYYY-MM-DD", en="dates are YYYY-MM-DD", detail={"field": name}
+        ) from None
+
+
 def zone() -> ZoneInfo:
     """Return the park's time zone."""
     return ZoneInfo(ctx().settings.timezone)

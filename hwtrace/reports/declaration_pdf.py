@@ -40,13 +40,21 @@ def render(content: dict[str, Any], *, park_name: str, sha256: str, status: str)
         ),
         Spacer(1, 3 * mm),
     ]
-    rows = [[Paragraph(escape(cell_text(h)), body) for h in content["headers"]]]
-    rows += [[Paragraph(escape(cell_text(v)), body) for v in r] for r in content["rows"]]
-    if not content["rows"]:
-        rows.append([Paragraph("本期无危险废物产生、利用处置、转移或贮存", body)] + [""] * 22)
-    total = sum(_WIDTHS)
+    story.append(content_table(content, body, _WIDTHS, "本期无危险废物产生、利用处置、转移或贮存"))
+    return landscape_report(
+        story,
+        title=f"{content['table']} {content['period']} {ent['uscc']}",
+        sha256=sha256,
+        font=font,
+    )
+
+
+def grid(rows: list[list[Any]], widths: list[float]) -> Table:
+    """A table across a landscape A4 page within its 8 mm margins: columns in proportion to
+    ``widths``, a thin grid, the header row shaded and repeated on every page."""
+    total = sum(widths)
     width = landscape(A4)[0] - 16 * mm
-    table = Table(rows, colWidths=[width * w / total for w in _WIDTHS], repeatRows=1)
+    table = Table(rows, colWidths=[width * w / total for w in widths], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -56,13 +64,18 @@ def render(content: dict[str, Any], *, park_name: str, sha256: str, status: str)
             ]
         )
     )
-    story.append(table)
-    return landscape_report(
-        story,
-        title=f"{content['table']} {content['period']} {ent['uscc']}",
-        sha256=sha256,
-        font=font,
-    )
+    return table
+
+
+def content_table(
+    content: dict[str, Any], body: ParagraphStyle, widths: list[float], empty: str
+) -> Table:
+    """A report's ``headers`` and ``rows`` as a grid; with no rows, one row saying ``empty``."""
+    rows: list[list[Any]] = [[Paragraph(escape(cell_text(h)), body) for h in content["headers"]]]
+    rows += [[Paragraph(escape(cell_text(v)), body) for v in r] for r in content["rows"]]
+    if not content["rows"]:
+        rows.append([Paragraph(escape(empty), body)] + [""] * (len(widths) - 1))
+    return grid(rows, widths)
 
 
 def landscape_report(story: list[Any], *, title: str, sha256: str, font: str) -> bytes:

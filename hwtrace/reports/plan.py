@@ -8,32 +8,18 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
-from hwtrace.reports.declaration_pdf import landscape_report
+from hwtrace.reports.declaration_pdf import grid, landscape_report
 from hwtrace.reports.spreadsheet import cell_text
 from printer.renderers.pdf import font_name
 
 
-def _table(rows: list[list[Any]], ncols: int, width: float) -> Table:
+def _table(rows: list[list[Any]], ncols: int) -> Table:
     first = 0.5 if ncols > 2 else 1.5  # 序号 narrow; A.1's field names wider
-    widths = [first] + [1.0] * (ncols - 1)
-    total = sum(widths)
-    t = Table(rows, colWidths=[width * w / total for w in widths], repeatRows=1)
-    t.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f5")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    return t
+    return grid(rows, [first] + [1.0] * (ncols - 1))
 
 
 def render_pdf(content: dict[str, Any], *, park_name: str, sha256: str, status: str) -> bytes:
@@ -44,7 +30,6 @@ def render_pdf(content: dict[str, Any], *, park_name: str, sha256: str, status: 
     sub = ParagraphStyle("s2", fontName=font, fontSize=10, leading=13)
     small = ParagraphStyle("s", fontName=font, fontSize=8, leading=10)
     ent = content["enterprise"]
-    width = landscape(A4)[0] - 16 * mm
     story: list[Any] = [
         Paragraph(escape(f"{content['year']} 年度危险废物管理计划"), head),
         Paragraph(
@@ -61,7 +46,7 @@ def render_pdf(content: dict[str, Any], *, park_name: str, sha256: str, status: 
         rows += [[Paragraph(escape(cell_text(v)), body) for v in r] for r in table["rows"]]
         if not table["rows"]:
             rows.append([Paragraph("无", body)] + [""] * (len(table["headers"]) - 1))
-        story.append(_table(rows, len(table["headers"]), width))
+        story.append(_table(rows, len(table["headers"])))
     return landscape_report(
         story, title=f"HJ 1259 A {content['year']} {ent['uscc']}", sha256=sha256, font=font
     )

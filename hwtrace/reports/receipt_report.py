@@ -8,14 +8,12 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
-from hwtrace.reports.declaration_pdf import landscape_report
-from hwtrace.reports.spreadsheet import cell_text, to_csv, to_xlsx
+from hwtrace.reports.declaration_pdf import content_table, landscape_report
+from hwtrace.reports.spreadsheet import to_csv, to_xlsx
 from printer.renderers.pdf import font_name
 
 _WIDTHS = [2.6, 1.3, 1.6, 1.1, 1.1, 1.4, 3, 1.5, 1.3, 1.1, 2.2, 1.5, 1]
@@ -59,22 +57,7 @@ def render_pdf(content: dict[str, Any], *, park_name: str, sha256: str) -> bytes
         ),
         Spacer(1, 3 * mm),
     ]
-    rows = [[Paragraph(escape(cell_text(h)), body) for h in content["headers"]]]
-    rows += [[Paragraph(escape(cell_text(v)), body) for v in r] for r in content["rows"]]
-    if not content["rows"]:
-        rows.append([Paragraph("本联单接收时未发现与联单不符的情况", body)] + [""] * 12)
-    total = sum(_WIDTHS)
-    width = landscape(A4)[0] - 16 * mm
-    table = Table(rows, colWidths=[width * w / total for w in _WIDTHS], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f5")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    table = content_table(content, body, _WIDTHS, "本联单接收时未发现与联单不符的情况")
     story += [
         table,
         Spacer(1, 4 * mm),

@@ -23,9 +23,9 @@ from hwtrace.domain.errors import BadValue, Conflict, Forbidden, NotFound
 from hwtrace.domain.vocabularies import disposal_method
 from hwtrace.services import parties
 from hwtrace.services.context import Context
-from hwtrace.services.contracts import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, line_use_expr
+from hwtrace.services.contracts import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, use_by
 from hwtrace.store.approvals import TransferApproval, TransferApprovalLine
-from hwtrace.store.tables import Batch, Booking, Enterprise, TransferLine
+from hwtrace.store.tables import Booking, Enterprise
 
 
 def approval_subject(approval_id: int) -> str:
@@ -269,18 +269,7 @@ def used(
 ) -> dict[tuple[int, str], int]:
     """Return the grams used per (approval, waste code): every booking and manifest counted
     against it, as contracts count them (``domain.contracts.use_of_line``)."""
-    if not approval_ids:
-        return {}
-    q = (
-        sa.select(Booking.approval_id, Batch.waste_code, sa.func.sum(line_use_expr()))
-        .join(Booking, Booking.id == TransferLine.booking_id)
-        .join(Batch, Batch.id == TransferLine.batch_id)
-        .where(Booking.approval_id.in_(approval_ids))
-        .group_by(Booking.approval_id, Batch.waste_code)
-    )
-    if exclude_booking is not None:
-        q = q.where(TransferLine.booking_id != exclude_booking)
-    return {(int(aid or 0), code): int(g or 0) for aid, code, g in s.execute(q)}
+    return use_by(s, Booking.approval_id, approval_ids, exclude_booking=exclude_booking)
 
 
 def cover(

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
 from hwtrace.domain.batches import need_reason
@@ -301,22 +301,35 @@ def line_use_expr() -> sa.ColumnElement[int]:
     )
 
 
+def use_by(
+    s: Session,
+    key: InstrumentedAttribute[int | None],
+    ids: list[int],
+    *,
+    exclude_booking: int | None = None,
+) -> dict[tuple[int, str], int]:
+    """Return the grams used per (``key``, waste code), ``key`` being the column that names
+    what the lines are counted against: a line's contract, or its booking's cross-province
+    approval. Every booking and manifest counts, as ``domain.contracts.use_of_line`` says."""
+    if not ids:
+        return {}
+    q = (
+        sa.select(key, Batch.waste_code, sa.func.sum(line_use_expr()))
+        .join(Booking, Booking.id == TransferLine.booking_id)
+        .join(Batch, Batch.id == TransferLine.batch_id)
+        .where(key.in_(ids))
+        .group_by(key, Batch.waste_code)
+    )
+    if exclude_booking is not None:
+        q = q.where(TransferLine.booking_id != exclude_booking)
+    return {(int(kid or 0), code): int(g or 0) for kid, code, g in s.execute(q)}
+
+
 def used(
     s: Session, contract_ids: list[int], *, exclude_booking: int | None = None
 ) -> dict[tuple[int, str], int]:
     """Return the grams used per (contract, waste code)."""
-    if not contract_ids:
-        return {}
-    q = (
-        sa.select(TransferLine.contract_id, Batch.waste_code, sa.func.sum(line_use_expr()))
-        .join(Booking, Booking.id == TransferLine.booking_id)
-        .join(Batch, Batch.id == TransferLine.batch_id)
-        .where(TransferLine.contract_id.in_(contract_ids))
-        .group_by(TransferLine.contract_id, Batch.waste_code)
-    )
-    if exclude_booking is not None:
-        q = q.where(TransferLine.booking_id != exclude_booking)
-    return {(int(cid or 0), code): int(g or 0) for cid, code, g in s.execute(q)}
+    return use_by(s, TransferLine.contract_id, contract_ids, exclude_booking=exclude_booking)
 
 
 def cover(
