@@ -11,6 +11,7 @@ from hwtrace.api.routing import actor, ctx, ok, route
 from hwtrace.domain.access import EnterpriseKind, Role
 from hwtrace.domain.errors import BadValue
 from hwtrace.services import directory as svc
+from hwtrace.services import enterprise_changes as changes
 from hwtrace.services import serialize
 
 R = "#/components/schemas/"
@@ -202,3 +203,26 @@ def create_room(body: dict[str, Any]) -> Response:
         allowed_categories=body.get("allowed_categories", []),
     )
     return ok(serialize.room(room, 0), 201)
+
+
+@route(
+    "/enterprises/<int:enterprise_id>",
+    "PUT",
+    roles=(Role.PARK_ADMIN,),
+    summary="Change an enterprise's permits (renewed, extended) or province (park administrators)",
+    tag="enterprises",
+    body="enterprise-update",
+    response={"$ref": R + "Enterprise"},
+)
+def update_enterprise(enterprise_id: int, body: dict[str, Any]) -> Response:
+    ent = changes.update_enterprise(
+        ctx(),
+        actor=actor(),
+        enterprise_id=enterprise_id,
+        change=changes.EnterpriseChange(
+            reason=body["reason"],
+            permits=body.get("permits"),
+            province_code=body.get("province_code"),
+        ),
+    )
+    return ok(serialize.enterprise(ent))

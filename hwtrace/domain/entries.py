@@ -38,6 +38,7 @@ ENTRY_TYPE_ZH = {
     "discrepancy.open": "差异登记",
     "discrepancy.resolve": "差异处理",
     "enterprise.register": "单位登记",
+    "enterprise.update": "单位信息变更（许可证、所在省份）",
     "personnel.authorize": "人员授权",
     "profile.create": "废物档案建立",
     "catalogue.import": "导入名录版本",
@@ -144,6 +145,8 @@ _PAYLOAD_ZH = {
     "authority": "批准机关",
     "receiver_province": "接受人所在省份",
     "province_code": "所在省份",
+    "previous_permits": "原许可证",
+    "previous_province_code": "原所在省份",
     "approved_t": "批准重量（吨）",
     "scan": "批准文件",
 }
@@ -204,6 +207,7 @@ ENTRY_TYPE_EN = {
     "discrepancy.open": "Discrepancy recorded",
     "discrepancy.resolve": "Discrepancy resolved",
     "enterprise.register": "Enterprise registered",
+    "enterprise.update": "Enterprise record changed (permits, province)",
     "personnel.authorize": "Personnel authorization",
     "profile.create": "Waste profile created",
     "codes.reserve": "Codes reserved",
@@ -319,6 +323,8 @@ _PAYLOAD_EN = {
     "authority": "issuing authority",
     "receiver_province": "receiver's province",
     "province_code": "province",
+    "previous_permits": "previous permits",
+    "previous_province_code": "previous province",
     "approved_t": "approved weight (t)",
     "scan": "approval scan",
     "decision": "decision",
@@ -403,6 +409,7 @@ def _changes(value: Mapping[str, Any], en: bool) -> str | None:
 
 _MAPPING_WORDS: dict[str, Callable[[Mapping[str, Any], bool], str | None]] = {
     **V.MAPPING_WORDS,
+    "previous_permits": V.permits,
     "changes": _changes,
 }
 

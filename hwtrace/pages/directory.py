@@ -17,6 +17,7 @@ from hwtrace.pages import forms as F
 from hwtrace.pages.filters import KIND_ZH_ENT
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import catalogue, console, directory
+from hwtrace.services import enterprise_changes as changes
 
 
 @bp.get("/enterprises")
@@ -260,6 +261,82 @@ def user_authorizations(user_id: int) -> Any:
     )
 
 
+def _permits_from_form(kind: str) -> dict[str, Any]:
+    """The permits the enterprise form gives for an enterprise of ``kind``."""
+    if kind == EnterpriseKind.RECEIVER.value:
+        return {
+            "operating": {
+                "number": F.text("operating_number", 64),
+                "codes": re.split(r"[\s,，、;；]+", F.text("operating_codes", 5000)),
+                "annual_capacity_t": F.text("annual_capacity_t", 20),
+                "valid_until": F.text("operating_valid_until", 10),
+            }
+        }
+    if kind == EnterpriseKind.TRANSPORTER.value:
+        return {
+            "transport": {
+                "number": F.text("transport_number", 64),
+                "valid_until": F.text("transport_valid_until", 10),
+            }
+        }
+    return {}
+
+
+def _form_of(ent: Any) -> dict[str, str]:
+    """The change form prefilled from the record."""
+    op = (ent.permits or {}).get("operating") or {}
+    tr = (ent.permits or {}).get("transport") or {}
+    return {
+        "province_code": ent.province_code or "",
+        "operating_number": str(op.get("number", "")),
+        "operating_codes": " ".join(op.get("codes") or []),
+        "annual_capacity_t": str(op.get("annual_capacity_t", "")),
+        "operating_valid_until": str(op.get("valid_until", "")),
+        "transport_number": str(tr.get("number", "")),
+        "transport_valid_until": str(tr.get("valid_until", "")),
+    }
+
+
+@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+def enterprise_edit(enterprise_id: int) -> Any:
+    """The park administrator records a renewed or extended permit, or the province, of an
+    enterprise (an ``enterprise.update`` entry with the reason and the previous values)."""
+    a = actor()
+    require_role(a, Role.PARK_ADMIN)
+    ent = directory.get_enterprise(ctx(), actor=a, enterprise_id=enterprise_id)
+    error, status = None, 200
+    if request.method == "POST":
+        has_permits = ent.kind in (EnterpriseKind.RECEIVER.value, EnterpriseKind.TRANSPORTER.value)
+        try:
+            changes.update_enterprise(
+                ctx(),
+                actor=a,
+                enterprise_id=enterprise_id,
+                change=changes.EnterpriseChange(
+                    reason=F.text("reason", 500),
+                    permits=_permits_from_form(ent.kind) if has_permits else None,
+                    province_code=F.text("province_code", 2),
+                ),
+            )
+        except HwtraceError as err:
+            if not F.is_form_error(err):
+                raise
+            error, status = F.message(err), err.status
+        else:
+            F.done(f"已变更：{ent.name}", f"Changed: {ent.name}")
+            return redirect(url_for("pages.enterprise", enterprise_id=ent.id))
+    return (
+        render_template(
+            "enterprise_edit.html",
+            e=ent,
+            provinces=PROVINCES,
+            error=error,
+            form=request.form if error else _form_of(ent),
+        ),
+        status,
+    )
+
+
 @bp.route("/enterprises/new", methods=["GET", "POST"])
 def enterprise_new() -> Any:
     """The park administrator registers an enterprise with its permits (a validated form: the
@@ -269,19 +346,7 @@ def enterprise_new() -> Any:
     error, status = None, 200
     if request.method == "POST":
         kind = F.text("kind", 20)
-        permits: dict[str, Any] = {}
-        if kind == EnterpriseKind.RECEIVER.value:
-            permits["operating"] = {
-                "number": F.text("operating_number", 64),
-                "codes": re.split(r"[\s,，、;；]+", F.text("operating_codes", 5000)),
-                "annual_capacity_t": F.text("annual_capacity_t", 20),
-                "valid_until": F.text("operating_valid_until", 10),
-            }
-        elif kind == EnterpriseKind.TRANSPORTER.value:
-            permits["transport"] = {
-                "number": F.text("transport_number", 64),
-                "valid_until": F.text("transport_valid_until", 10),
-            }
+        permits = _permits_from_form(kind)
         try:
             ent = directory.create_enterprise(
                 ctx(),

@@ -1,5 +1,6 @@
 """English forms of the page strings of the transporters' vehicles and personnel and of the
-checks at loading (《危险废物转移管理办法》第十三条第三款)."""
+checks at loading (《危险废物转移管理办法》第十三条第三款), and of the park administrator's change
+of an enterprise's permits or province."""
 
 from __future__ import annotations
 
@@ -31,4 +32,13 @@ FLEET: dict[str, str] = {
     "登录账号（驾驶员装车用）": "Login (a driver loads with it)",
     "登记人员": "Register a driver or escort",
     "在用": "In use",
+    # the park administrator's change of an enterprise's permits or province
+    "变更单位信息": "Change an enterprise's record",
+    "换发或延续的许可证、所在省份；变更记入台账，原值与原因一并保存。": (
+        "A renewed or extended permit, or the province; the change goes into the ledger with "
+        "the previous values and the reason."
+    ),
+    "变更原因": "Reason for the change",
+    "保存变更": "Save the change",
+    "变更许可证或所在省份": "Change the permits or the province",
 }
