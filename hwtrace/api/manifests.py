@@ -20,7 +20,7 @@ from hwtrace.domain.transport import (
 )
 from hwtrace.reports import manifest_pdf
 from hwtrace.services import batches as batch_svc
-from hwtrace.services import handover, labels, serialize
+from hwtrace.services import handover, labels, paper_manifests, serialize
 from hwtrace.services import manifests as svc
 
 R = "#/components/schemas/"
@@ -52,7 +52,7 @@ def _may(step: str) -> Callable[[str], None]:
 )
 def make_manifest(booking_id: int) -> Response:
     m = svc.create_manifest(ctx(), actor=actor(), booking_id=booking_id)
-    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=m.number)), 201)
+    return ok(_manifest_json(m.number), 201)
 
 
 @route(
@@ -68,8 +68,17 @@ def list_manifests() -> Response:
     return ok([serialize.manifest_summary(m) for m in rows])
 
 
+def _manifest_json(number: str) -> dict[str, Any]:
+    """A manifest as JSON, with the emergency paper manifest it was entered from, if any
+    (部令第23号 第二十条: the paper's number and day, the entry's deadline and lateness, the
+    scan's SHA-256), else ``paper: null``."""
+    body = serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=number))
+    body["paper"] = paper_manifests.facts_for(ctx(), actor=actor(), number=number)
+    return body
+
+
 def _manifest(number: str) -> Response:
-    return ok(serialize.manifest(svc.get_manifest(ctx(), actor=actor(), number=number)))
+    return ok(_manifest_json(number))
 
 
 @route(
@@ -95,8 +104,9 @@ def get_manifest(number: str) -> Response:
 )
 def manifest_document(number: str) -> Response:
     view = svc.get_manifest(ctx(), actor=actor(), number=number)
+    paper = paper_manifests.facts_for(ctx(), actor=actor(), number=number)
     resp = Response(
-        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone),
+        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone, paper),
         mimetype="application/pdf",
     )
     resp.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'

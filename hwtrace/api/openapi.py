@@ -334,6 +334,7 @@ COMPONENTS: dict[str, Any] = {
             "completed_at": NSTR,
             "lines": {"type": "array", "items": {"type": "object"}},
             "last_seq": INT,
+            "paper": {"type": ["object", "null"]},
         }
     ),
     "Discrepancy": _obj(

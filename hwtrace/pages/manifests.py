@@ -81,8 +81,9 @@ def manifest(number: str) -> Any:
 @bp.get("/manifests/<number>.pdf")
 def manifest_document(number: str) -> Any:
     view = svc.get_manifest(ctx(), actor=actor(), number=number)
+    paper = paper_manifests.facts_for(ctx(), actor=actor(), number=number)
     resp = Response(
-        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone),
+        manifest_pdf.render(view, ctx().settings.park_name, ctx().settings.timezone, paper),
         mimetype="application/pdf",
     )
     resp.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4
@@ -199,8 +200,15 @@ def _parties(page: _Page, view: ManifestView, timezone: str) -> None:
     )
 
 
-def render(view: ManifestView, park_name: str, timezone: str = "Asia/Shanghai") -> bytes:
-    """Return the manifest PDF bytes; times in the park's ``timezone`` (an IANA name)."""
+def render(
+    view: ManifestView,
+    park_name: str,
+    timezone: str = "Asia/Shanghai",
+    paper: Mapping[str, Any] | None = None,
+) -> bytes:
+    """Return the manifest PDF bytes; times in the park's ``timezone`` (an IANA name). A
+    manifest entered from an emergency paper manifest (``paper``: its facts, 部令第23号 第二十条)
+    says so under its number."""
     m = view.manifest
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
@@ -214,6 +222,20 @@ def render(view: ManifestView, park_name: str, timezone: str = "Asia/Shanghai") 
     c.drawString(
         left, y - 14 * mm, f"状态：{MANIFEST_ZH[ManifestStatus(m.status)]}    园区：{park_name}"
     )
+    if paper:
+        late = "（逾期补录）" if paper.get("late") else ""
+        c.drawString(
+            left,
+            y - 20 * mm,
+            fit(
+                f"据纸质联单补录：纸质联单编号 {paper['number']}，"
+                f"转移日 {paper['transferred_on']}，应于 {paper['deadline']} 前补录{late}"
+                f"（{paper['article']}）",
+                font,
+                10,
+                w - 2 * left - 42 * mm,
+            ),
+        )
     _qr(c, qr_payload(view), w - 15 * mm - 40 * mm, h - 15 * mm - 40 * mm, 40 * mm)
     page.y -= 30 * mm
     _parties(page, view, timezone)

@@ -389,6 +389,13 @@ def for_manifest(ctx: Context, *, actor: Actor, number: str) -> PaperManifest | 
         return s.scalar(sa.select(PaperManifest).where(PaperManifest.manifest_id == m.id))
 
 
+def facts_for(ctx: Context, *, actor: Actor, number: str) -> dict[str, Any] | None:
+    """Return the paper manifest a manifest was entered from as its JSON carries it (with its
+    id), or None for a manifest electronic from the start."""
+    paper = for_manifest(ctx, actor=actor, number=number)
+    return {"id": paper.id, **paper_facts(paper)} if paper else None
+
+
 def paper_numbers(ctx: Context, *, actor: Actor) -> dict[str, str]:
     """Return manifest number -> paper number for the caller's manifests entered from paper."""
     return {r.number: r.paper.paper_number for r in list_papers(ctx, actor=actor)}

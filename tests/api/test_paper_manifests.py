@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import subprocess
 from typing import Any
 
 from hwtrace.domain.rules import BY_ID
@@ -87,6 +88,15 @@ def test_art20_a_paper_transfer_is_entered_with_its_scan_and_marked_paper(world:
     assert load["payload"]["paper"] == "ZZ-2026-001" and load["payload"]["manifest"] == number
     m = world.as_("r1").get(f"/api/v1/manifests/{number}").get_json()
     assert m["status"] == "IN_TRANSIT"
+    assert m["paper"]["number"] == "ZZ-2026-001" and m["paper"]["late"] is False
+    assert m["paper"]["scan"]["sha256"] == paper["scan"]["sha256"]
+    # the manifest's PDF says it was entered from the paper manifest
+    pdf = world.as_("r1").get(f"/api/v1/manifests/{number}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
+    assert "据纸质联单补录" in text and "ZZ-2026-001" in text, text
     # the scan, as entered, for the parties; strangers do not see it
     listed = world.as_("r1").get("/api/v1/paper-manifests").get_json()
     [row] = [x for x in listed if x["manifest"] == number]

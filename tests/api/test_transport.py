@@ -177,6 +177,7 @@ def test_journeys_with_discrepancies_end_in_disposal_and_prove(world: World) -> 
         assert r1.act(code, action, method=method).status_code == 200
     m = world.as_("p1op").get(f"/api/v1/manifests/{n1}").get_json()
     assert m["status"] == "COMPLETED" and m["completed_at"]
+    assert m["paper"] is None  # an electronic manifest from the start
 
     # The rejected batch goes back into p2's storage and off the manifest.
     r = world.as_("p2op").act(d, "store", room_id=world.rooms["p2"])
