@@ -11,10 +11,9 @@ from flask import redirect, render_template, request, url_for
 
 from hwtrace.domain import vocabularies
 from hwtrace.domain.access import Actor, EnterpriseKind, Role, require_role
-from hwtrace.domain.declarations import PROVINCES
 from hwtrace.domain.errors import BadValue, Forbidden, HwtraceError, NotFound
 from hwtrace.pages import forms as F
-from hwtrace.pages.filters import KIND_ZH_ENT
+from hwtrace.pages.filters import KIND_ZH_ENT, province_names
 from hwtrace.pages.routing import actor, bp, ctx
 from hwtrace.services import catalogue, console, directory
 from hwtrace.services import enterprise_changes as changes
@@ -329,7 +328,7 @@ def enterprise_edit(enterprise_id: int) -> Any:
         render_template(
             "enterprise_edit.html",
             e=ent,
-            provinces=PROVINCES,
+            provinces=province_names(),
             error=error,
             form=request.form if error else _form_of(ent),
         ),
@@ -373,7 +372,7 @@ def enterprise_new() -> Any:
         render_template(
             "enterprise_new.html",
             kinds=KIND_ZH_ENT,
-            provinces=PROVINCES,
+            provinces=province_names(),
             error=error,
             form=request.form if error else {},
         ),

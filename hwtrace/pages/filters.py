@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, url_for
 
-from hwtrace.domain.declarations import PROVINCES
+from hwtrace.domain.declarations import PROVINCES, PROVINCES_EN
 from hwtrace.domain.entries import entry_title, entry_words, outcome_word, status_word
 from hwtrace.domain.lifecycle import BatchStatus, status_zh
 from hwtrace.domain.quantities import g_to_kg
@@ -97,12 +97,17 @@ def _outcome_word(value: str) -> str:
     return outcome_word(value, g.get("lang", "zh"))
 
 
+def province_names() -> dict[str, str]:
+    """The provinces by GB/T 2260 code, named in the page's language."""
+    return PROVINCES if g.get("lang", "zh") == "zh" else PROVINCES_EN
+
+
 @bp.app_template_filter("province")
 def _province(code: str | None) -> str:
     """An enterprise's province: its GB/T 2260 code and name; none recorded: the park's."""
     if not code:
         return "园区所在省份" if g.get("lang", "zh") == "zh" else "the park's province"
-    return f"{code} {PROVINCES.get(code, '')}".strip()
+    return f"{code} {province_names().get(code, '')}".strip()
 
 
 @bp.app_context_processor

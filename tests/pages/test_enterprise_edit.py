@@ -45,4 +45,7 @@ def test_the_park_records_a_renewed_permit(browser: Any, live: Live) -> None:
     [change] = [e for e in entries if e["type"] == "enterprise.update"][-1:]
     assert change["payload"]["previous_permits"]["operating"]["number"] == old_number
     assert change["payload"]["reason"] == "经营许可证换发（延续）"
+    # in English the province reads in English
+    page.goto(f"{live.url}/enterprises/{rx['id']}?lang=en")
+    assert page.locator("#province").inner_text() == "33 Zhejiang"
     page.context.close()

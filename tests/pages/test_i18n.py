@@ -25,3 +25,10 @@ def test_the_two_tables_of_english_forms_do_not_overlap() -> None:
 
     assert not set(i18n._CORE) & set(i18n_features.FEATURES)
     assert not set(i18n_fleet.FLEET) & (set(i18n._CORE) | set(i18n_features.FEATURES))
+
+
+def test_every_province_has_an_english_name() -> None:
+    from hwtrace.domain.declarations import PROVINCES, PROVINCES_EN
+
+    assert PROVINCES_EN.keys() == PROVINCES.keys() and len(PROVINCES) == 34
+    assert all(name.isascii() and name for name in PROVINCES_EN.values())
