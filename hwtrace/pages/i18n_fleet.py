@@ -1,6 +1,6 @@
 """English forms of the page strings of the transporters' vehicles and personnel and of the
-checks at loading (《危险废物转移管理办法》第十三条第三款), and of the park administrator's change
-of an enterprise's permits or province."""
+checks at loading (《危险废物转移管理办法》第十三条第三款), of the park administrator's change
+of an enterprise's permits or province, and of a webhook enabled again."""
 
 from __future__ import annotations
 
@@ -41,4 +41,5 @@ FLEET: dict[str, str] = {
     "变更原因": "Reason for the change",
     "保存变更": "Save the change",
     "变更许可证或所在省份": "Change the permits or the province",
+    "重新启用": "Enable again",
 }

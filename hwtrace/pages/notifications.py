@@ -1,6 +1,7 @@
 """What reaches me (通知设置): each user chooses which events come to them by e-mail; an
 enterprise administrator sees its webhooks and robots, each one's delivery log, and sends a
-delivery again (the API: ``api/notifications.py``; the rules: ``domain/notifications.py``)."""
+delivery again, disables a webhook or enables it again (the API: ``api/notifications.py``; the
+rules: ``domain/notifications.py``)."""
 
 from __future__ import annotations
 
@@ -64,4 +65,18 @@ def delivery_replay(delivery_id: str) -> Any:
     svc.authorize_delivery(ctx(), actor=actor(), delivery_id=delivery_id)
     svc.replay(ctx(), actor=actor(), delivery_id=delivery_id[:36])
     F.done("已重新投递（新的投递编号）", "Queued again (a new delivery id)")
+    return redirect(url_for("pages.notifications_page"))
+
+
+@bp.post("/account/webhooks/<int:hook_id>/active")
+def webhook_active(hook_id: int) -> Any:
+    """Enable a webhook again (its failure count reset) after repeated failures disabled it,
+    or disable it."""
+    svc.authorize_hook(ctx(), actor=actor(), hook_id=hook_id)
+    on = request.form.get("active") == "1"
+    svc.set_active(ctx(), actor=actor(), hook_id=hook_id, active=on)
+    if on:
+        F.done("已重新启用", "Enabled again")
+    else:
+        F.done("已停用", "Disabled")
     return redirect(url_for("pages.notifications_page"))

@@ -319,6 +319,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account/notifications"): USERS,
     ("POST", "/account/notifications"): USERS,
     ("POST", "/account/deliveries/<delivery_id>/replay"): S("p1admin"),
+    ("POST", "/account/webhooks/<int:hook_id>/active"): S("p1admin"),
     ("POST", "/cases/<int:case_id>/<step>"): S("park"),
     ("GET", "/m/cases/<int:case_id>"): S("park", "auditor", "p1admin", "p1op"),
     ("POST", "/m/cases/<int:case_id>"): S("p1admin", "p1op"),

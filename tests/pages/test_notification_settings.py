@@ -1,5 +1,6 @@
 """What reaches me, through the pages: a user chooses the events e-mailed to them; the
-enterprise administrator reads its webhook's delivery log and sends a delivery again."""
+enterprise administrator reads its webhook's delivery log, sends a delivery again, disables
+the webhook and enables it again."""
 
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ def test_a_user_chooses_emails_and_the_admin_replays_a_delivery(browser: Any, li
     assert "已重新投递" in page.inner_text(".flash")
     assert page.locator(f"#hook-{hook['id']} tr[data-delivery]").count() == 2
     shot(page, "notification-settings")
+    # the admin disables the webhook, then enables it again (as after repeated failures)
+    section = f"#hook-{hook['id']}"
+    with page.expect_navigation():
+        page.click(f"{section} button.toggle-hook")
+    assert "已停用" in page.inner_text(".flash")
+    assert page.get_attribute(section, "data-active") == "no"
+    with page.expect_navigation():
+        page.click(f"{section} button.toggle-hook")
+    assert "已重新启用" in page.inner_text(".flash")
+    assert page.get_attribute(section, "data-active") == "yes"
+    status, hooks = live.api("p1admin", "/webhooks")
+    assert [h["active"] for h in hooks if h["id"] == hook["id"]] == [True], hooks
     page.context.close()
 
     # another user's choices are their own; an operator has no webhooks to see
