@@ -81,11 +81,16 @@ def test_two_workers_add_up_in_one_scrape(world: World, tmp_path: Path) -> None:
     with _serve(world.app, tmp_path, workers=2) as (url, log):
         pids: set[int] = set()
         sent = 1  # the start-up probe of _serve
-        while len(pids) < 2 and sent < 400:
+        # Until both workers have answered: on a loaded machine the second may still be
+        # loading the application while the first answers hundreds of probes, so the bound is
+        # a generous wait for liveness, not a count of requests.
+        give_up = time.monotonic() + 180
+        while len(pids) < 2 and time.monotonic() < give_up:
             # A new connection each time: the kernel hands it to either worker.
-            with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
+            with urllib.request.urlopen(url + "/healthz", timeout=60) as r:
                 pids.add(json.loads(r.read())["pid"])
             sent += 1
+            time.sleep(0.02)
         assert len(pids) == 2, "both workers answered"
         with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
             text = r.read().decode()
