@@ -12,10 +12,11 @@ storage_near_limit       amber  ... within the first of STORAGE_WARN_DAYS of tha
 room_over_capacity       red    the batches stored in a room weigh more than its capacity
 labelled_not_stored      amber  a batch was registered/labelled more than
                                 LABEL_TO_STORE_HOURS ago and never scanned into storage
-transfer_overdue         red    a manifest in transit is past its receipt deadline
-                                (departure + RECEIPT_DEADLINE_HOURS), or an accepted
-                                booking's window ended without departure
-discrepancy              red    an open weight / missing / rejection discrepancy
+transfer_overdue         red    a manifest in transit is past its receipt deadline (the 5th
+                                working day after departure on the park's calendar, 部令第23号
+                                第十八条), or an accepted booking's window ended without
+                                departure
+discrepancy              red    an open weight / mismatch / missing / rejection discrepancy
 out_of_order             amber  an event's device time is earlier than the batch's previous
                                 event (an offline PDA synced late, or a wrong device clock)
 weight_outlier           amber  the declared weight is a multiple of what the same waste
