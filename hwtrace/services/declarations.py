@@ -112,13 +112,17 @@ def entries_of(s: Session, ent: Enterprise) -> list[dict[str, Any]]:
     return [_timed(json.loads(bytes(b))) for b in bodies]
 
 
-def _waste_info(s: Session, ent: Enterprise, codes: set[str]) -> dict[str, dict[str, Any]]:
+def waste_info(
+    s: Session, ent: Enterprise, codes: set[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return, per waste code of ``ent``'s profiles (those in ``codes``; None: every one), what
+    the reports show of it: names (its own and the catalogue's), category, harmful components,
+    form, hazards, packaging and the process producing it (the first profile of a code)."""
+    q = sa.select(WasteProfile).where(WasteProfile.enterprise_id == ent.id)
+    if codes is not None:
+        q = q.where(WasteProfile.waste_code.in_(codes))
     info: dict[str, dict[str, Any]] = {}
-    for p in s.scalars(
-        sa.select(WasteProfile)
-        .where(WasteProfile.enterprise_id == ent.id, WasteProfile.waste_code.in_(codes))
-        .order_by(WasteProfile.id)
-    ):
+    for p in s.scalars(q.order_by(WasteProfile.id)):
         if p.waste_code in info:
             continue
         try:
@@ -132,6 +136,8 @@ def _waste_info(s: Session, ent: Enterprise, codes: set[str]) -> dict[str, dict[
             "harmful": p.harmful_components,
             "form": p.form,
             "hazards": "/".join(p.hazards),
+            "packaging": p.packaging,
+            "process": p.process,
         }
     return info
 
@@ -149,7 +155,7 @@ def build(s: Session, ctx: Context, ent: Enterprise, period: Period) -> Report:
             permit = str((e.permits.get("operating") or {}).get("number") or "")
             receivers[e.uscc] = (e.name, permit)
     headers = c_headers(period.kind)
-    table = c_rows(rows, _waste_info(s, ent, {r.waste_code for r in rows}), receivers)
+    table = c_rows(rows, waste_info(s, ent, {r.waste_code for r in rows}), receivers)
     content = {
         "standard": "HJ 1259-2022",
         "table": TABLE[period.kind],

@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 
 from hwtrace.domain import plans as P
 from hwtrace.domain.access import Actor, Role, require_role
-from hwtrace.domain.catalogue import waste_entry
 from hwtrace.domain.declarations import CLASS_ZH, ManagementClass, Period
 from hwtrace.domain.errors import BadValue, Conflict, NotFound
-from hwtrace.domain.errors import HwtraceError as _Err
 from hwtrace.services import declarations, parties
 from hwtrace.services.context import Context
 from hwtrace.store.plans import PlanDraft, PlanVersion
-from hwtrace.store.tables import Enterprise, Facility, WasteProfile
+from hwtrace.store.tables import Enterprise, Facility
 
 
 @dataclass
@@ -61,32 +59,6 @@ def _producer(s: Session, actor: Actor, enterprise_id: int | None) -> Enterprise
     )
 
 
-def _waste(s: Session, ent: Enterprise) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for p in s.scalars(
-        sa.select(WasteProfile)
-        .where(WasteProfile.enterprise_id == ent.id)
-        .order_by(WasteProfile.id)
-    ):
-        if p.waste_code in out:
-            continue
-        try:
-            entry = waste_entry(p.waste_code)
-        except _Err:
-            entry = {}
-        out[p.waste_code] = {
-            "name": p.name,
-            "catalogue_name": entry.get("description", ""),
-            "category": p.category,
-            "harmful": p.harmful_components,
-            "form": p.form,
-            "hazards": "/".join(p.hazards),
-            "packaging": p.packaging,
-            "process": p.process,
-        }
-    return out
-
-
 def _sources(s: Session, ctx: Context, ent: Enterprise, year: int) -> P.Sources:
     last = declarations.build(s, ctx, ent, Period.parse(str(year - 1)))
     usccs = {rcv for r in last.rows for rcv, _ in r.out_g}
@@ -108,7 +80,7 @@ def _sources(s: Session, ctx: Context, ent: Enterprise, year: int) -> P.Sources:
         address=ent.address or "",
         management_class_zh=CLASS_ZH[ManagementClass(cls)] if cls else "",
         facilities=facilities,
-        waste=_waste(s, ent),
+        waste=declarations.waste_info(s, ent),
         last_year=last.rows,
         receivers=receivers,
     )
