@@ -85,15 +85,16 @@ def check_manifest(s: Session, batch: Batch, number: str | None, action: Action)
     if number is None:
         return
     m = s.get(Manifest, batch.manifest_id) if batch.manifest_id else None
-    if (m is None or m.number != number) and action is Action.LOAD:
+    if m is not None and m.number == number:
+        return
+    if action is Action.LOAD:
         raise not_on_manifest(batch.code, number)
-    if m is None or m.number != number:
-        raise Conflict(
-            zh=f"批次 {batch.code} 不在联单 {number} 上",
-            en=f"batch {batch.code} is not on manifest {number}",
-            code="manifest.not_on_manifest",
-            detail={"code": batch.code, "manifest": number},
-        )
+    raise Conflict(
+        zh=f"批次 {batch.code} 不在联单 {number} 上",
+        en=f"batch {batch.code} is not on manifest {number}",
+        code="manifest.not_on_manifest",
+        detail={"code": batch.code, "manifest": number},
+    )
 
 
 @dataclass(frozen=True)
