@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 
@@ -187,7 +185,6 @@ def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
     return out.stdout
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_art18_2_the_report_to_the_authority_is_the_receivers_and_the_parks(
     world: World, tmp_path: Path
 ) -> None:
